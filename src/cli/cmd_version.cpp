@@ -1,0 +1,36 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/common.h"
+#include "cli/verbs.h"
+#include "epilepsyfm/core/threads.h"
+#include "epilepsyfm/core/version.h"
+#include "epilepsyfm/models/runtime.h"
+
+namespace efm::cli {
+
+int run_version(int argc, char** argv) {
+  ArgParser args("epilepsyfm version [--threads N]",
+                 "Print the versions of epilepsyfm and its libraries, the BLAS actually loaded, the thread count "
+                 "and whether CUDA is available.");
+  args.option("threads", "N", "LibTorch intra-op threads to configure (0 = all available cores)", "0");
+  add_log_option(args);
+  if (!args.parse(argc, argv)) return 0;
+  init_logging(args);
+
+  const int threads = models::configure_threads(std::stoi(args.get("threads")));
+  const std::string blas = models::loaded_blas_library();
+  std::string out;
+  out += fmt::format("epilepsyfm      {}\n", version());
+  out += fmt::format("git revision    {}\n", git_revision());
+  out += fmt::format("LibTorch        {}\n", models::torch_version());
+  out += fmt::format("BLAS            {} ({})\n", models::blas_vendor(blas), blas);
+  out += fmt::format("threads         {} (LibTorch intra-op), {} cores available\n", threads, available_cores());
+  out += fmt::format("CUDA            {}\n", models::cuda_available() ? "available" : "not available");
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace efm::cli

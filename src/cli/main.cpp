@@ -1,0 +1,74 @@
+// epilepsyfm: one binary, one verb per task. The verb table lists only verbs that work.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/verbs.h"
+#include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/log.h"
+#include "epilepsyfm/core/version.h"
+
+namespace {
+
+struct Verb {
+  const char* name;
+  int (*run)(int argc, char** argv);
+  const char* summary;
+};
+
+constexpr Verb kVerbs[] = {
+    {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
+};
+
+void print_usage(std::FILE* to) {
+  std::string out =
+      "usage: epilepsyfm <verb> [options]   (epilepsyfm <verb> --help for the verb's options)\n\nverbs:\n";
+  for (const auto& v : kVerbs) out += fmt::format("  {:<12} {}\n", v.name, v.summary);
+  out += "\nexit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 128+N interrupted by signal N\n";
+  std::fputs(out.c_str(), to);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  const std::string verb = argv[1];
+  if (verb == "--help" || verb == "-h" || verb == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (verb == "--version") {
+    std::printf("%s\n", efm::tool_version().c_str());
+    return 0;
+  }
+  for (const auto& v : kVerbs) {
+    if (verb != v.name) continue;
+    try {
+      return v.run(argc - 1, argv + 1);
+    } catch (const efm::Interrupted& e) {
+      EFM_LOG_WARN("{}", e.what());
+      efm::log::flush();
+      return 128 + e.signal_number();
+    } catch (const efm::ConfigError& e) {
+      EFM_LOG_ERROR("{}", e.what());
+      efm::log::flush();
+      return 2;
+    } catch (const efm::ArgumentError& e) {
+      EFM_LOG_ERROR("{}", e.what());
+      efm::log::flush();
+      return 2;
+    } catch (const std::exception& e) {
+      EFM_LOG_ERROR("{}", e.what());
+      efm::log::flush();
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "epilepsyfm: unknown verb '%s'\n\n", verb.c_str());
+  print_usage(stderr);
+  return 2;
+}

@@ -1,0 +1,53 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+using ::testing::HasSubstr;
+
+namespace efm {
+
+TEST(Cli, VersionReportsLibrariesAndOpenBlas) {
+  const auto r = test::run_cli({"version"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("LibTorch        1.13"));
+  // libopenblas0-pthread must be the BLAS in use (reference BLAS is ~20x slower).
+  EXPECT_THAT(r.output, HasSubstr("BLAS            OpenBLAS"));
+  EXPECT_THAT(r.output, HasSubstr("CUDA            not available"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("threads +[0-9]+ \\(LibTorch intra-op\\)"));
+}
+
+TEST(Cli, VersionThreadsOptionIsApplied) {
+  const auto r = test::run_cli({"version", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("threads         2 (LibTorch intra-op)"));
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  auto r = test::run_cli({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("unknown verb 'frobnicate'"));
+  r = test::run_cli({"version", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("unknown option '--bogus'"));
+  r = test::run_cli({});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, HelpEverywhere) {
+  auto r = test::run_cli({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("verbs:"));
+  EXPECT_THAT(r.output, HasSubstr("version"));
+  r = test::run_cli({"version", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("usage: epilepsyfm version"));
+}
+
+TEST(Cli, LogLevelFromEnvironmentIsValidated) {
+  const auto r = test::run_cli({"version"}, "EPILEPSYFM_LOG_LEVEL=chatty");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("EPILEPSYFM_LOG_LEVEL: allowed values are"));
+}
+
+}  // namespace efm
