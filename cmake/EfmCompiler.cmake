@@ -21,7 +21,9 @@ if(EFM_USE_CCACHE)
   if(EFM_CCACHE)
     # pch_defines/time_macros: needed for ccache to cache translation units that use a precompiled header.
     set(_launcher ${CMAKE_COMMAND} -E env
-        "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime" ${EFM_CCACHE})
+        "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+        # Relative paths inside the tree: clones and worktrees in other directories share cache entries.
+        "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" ${EFM_CCACHE})
     set(CMAKE_C_COMPILER_LAUNCHER ${_launcher})
     set(CMAKE_CXX_COMPILER_LAUNCHER ${_launcher})
     message(STATUS "ccache: ${EFM_CCACHE}")
