@@ -37,3 +37,14 @@ function(efm_add_layer name)
   efm_set_warnings(${target})
   set_property(GLOBAL APPEND PROPERTY EFM_LAYER_TARGETS ${target})
 endfunction()
+
+# efm_glob_sources(<var> [EXCLUDE_REGEX regex]): the .cpp files under the current source directory (recursive).
+# Layers glob their sources so that parallel work on different files of one layer never edits the same list.
+function(efm_glob_sources var)
+  cmake_parse_arguments(G "" "EXCLUDE_REGEX" "" ${ARGN})
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  if(G_EXCLUDE_REGEX)
+    list(FILTER _srcs EXCLUDE REGEX "${G_EXCLUDE_REGEX}")
+  endif()
+  set(${var} ${_srcs} PARENT_SCOPE)
+endfunction()

@@ -10,13 +10,13 @@ namespace efm::io {
 
 /// One signal (channel) as declared by the file.
 struct SignalHeader {
-  std::string label;        ///< as in the file, trailing spaces removed (e.g. "EEG Fp1-REF")
-  std::string unit;         ///< physical dimension as in the file (e.g. "uV", "mV", "")
-  std::string transducer;   ///< transducer type field (may be empty)
-  std::string prefilter;    ///< prefiltering field (may be empty)
-  double sfreq_hz = 0;      ///< samples per second (may differ between signals)
+  std::string label;       ///< as in the file, trailing spaces removed (e.g. "EEG Fp1-REF")
+  std::string unit;        ///< physical dimension as in the file (e.g. "uV", "mV", "")
+  std::string transducer;  ///< transducer type field (may be empty)
+  std::string prefilter;   ///< prefiltering field (may be empty)
+  double sfreq_hz = 0;     ///< samples per second (may differ between signals)
   int64_t samples_per_record = 0;
-  int64_t n_samples = 0;    ///< total samples of this signal in the file (all segments)
+  int64_t n_samples = 0;  ///< total samples of this signal in the file (all segments)
   double physical_min = 0, physical_max = 0;
   int64_t digital_min = 0, digital_max = 0;
   /// Multiply physical values by this to get microvolts; 0 when the unit is not a voltage (then `read` returns the
@@ -46,13 +46,13 @@ struct Segment {
 
 struct RecordingInfo {
   std::filesystem::path path;
-  std::string format;   ///< "EDF", "EDF+C", "EDF+D", "BDF", "BDF+C", "BDF+D", "GDF", "BrainVision", ...
-  std::string reader;   ///< "edflib" or "biosig"
+  std::string format;                 ///< "EDF", "EDF+C", "EDF+D", "BDF", "BDF+C", "BDF+D", "GDF", "BrainVision", ...
+  std::string reader;                 ///< "edflib" or "biosig"
   std::vector<SignalHeader> signals;  ///< data signals only (annotation signals are not listed)
   double record_duration_s = 0;       ///< 0 for formats without data records
   int64_t n_records = 0;
-  double duration_s = 0;              ///< from the start of the first to the end of the last segment
-  std::vector<Segment> segments;      ///< >= 1 for any recording with data
+  double duration_s = 0;          ///< from the start of the first to the end of the last segment
+  std::vector<Segment> segments;  ///< >= 1 for any recording with data
   std::vector<Annotation> annotations;
   /// Every departure from the format standard that was tolerated, one sentence each (e.g. "reserved field says
   /// EDF+C but there is no 'EDF Annotations' signal"). Recorded in the store.

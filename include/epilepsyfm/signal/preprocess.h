@@ -1,8 +1,8 @@
 #pragma once
 /// Streaming preprocessing of one recording (after the montage, see montage.h): zero-phase band-pass and notch ->
-/// anti-aliased polyphase resampling to the target rate, applied chunk by chunk with bounded memory (no whole-recording buffers), so a
-/// 24-hour file costs the same memory as a 1-hour one. Normalisation statistics (per-channel mean and standard
-/// deviation of the output) are accumulated on the way.
+/// anti-aliased polyphase resampling to the target rate, applied chunk by chunk with bounded memory (no whole-recording
+/// buffers), so a 24-hour file costs the same memory as a 1-hour one. Normalisation statistics (per-channel mean and
+/// standard deviation of the output) are accumulated on the way.
 ///
 ///   Preprocessor pp(resolve_profile("epilepsyfm"), /*in_sfreq_hz=*/256.0, /*n_channels=*/19);
 ///   for (chunk : chunks) { Eigen::MatrixXf out = pp.push(chunk); store(out); }   // chunk: [channels, samples], uV
@@ -23,15 +23,15 @@ namespace efm::signal {
 
 /// Fully resolved preprocessing parameters (no "profile default" left open).
 struct PreprocessOptions {
-  std::string profile = "epilepsyfm";  ///< name it was resolved from (recorded for provenance)
-  double l_freq_hz = 0.5;              ///< band-pass low edge; <= 0 disables the high-pass part
-  double h_freq_hz = 70.0;             ///< band-pass high edge; <= 0 disables the low-pass part
-  std::vector<double> notch_hz{50.0};  ///< line frequencies; empty = no notch
-  bool notch_harmonics = true;         ///< also notch 2f, 3f, ... below the Nyquist frequency
-  double sfreq_hz = 200.0;             ///< output rate
+  std::string profile = "epilepsyfm";    ///< name it was resolved from (recorded for provenance)
+  double l_freq_hz = 0.5;                ///< band-pass low edge; <= 0 disables the high-pass part
+  double h_freq_hz = 70.0;               ///< band-pass high edge; <= 0 disables the low-pass part
+  std::vector<double> notch_hz{50.0};    ///< line frequencies; empty = no notch
+  bool notch_harmonics = true;           ///< also notch 2f, 3f, ... below the Nyquist frequency
+  double sfreq_hz = 200.0;               ///< output rate
   std::string normalization = "zscore";  ///< zscore | scale | none (applied when windows are read)
-  double scale = 1.0;                  ///< for "scale": multiply microvolts by this (LaBraM/CBraMod: 0.01)
-  std::optional<double> reject_abs_uv; ///< windows with any |x| >= this many uV are marked rejected (CBraMod: 100)
+  double scale = 1.0;                    ///< for "scale": multiply microvolts by this (LaBraM/CBraMod: 0.01)
+  std::optional<double> reject_abs_uv;   ///< windows with any |x| >= this many uV are marked rejected (CBraMod: 100)
 };
 
 /// Profiles of ARCHITECTURE.md §4: "labram" (0.1-75 Hz, 50 Hz notch, 200 Hz, uV/100), "cbramod" (0.3-75 Hz, 60 Hz
