@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/version.h"
 #include "epilepsyfm/eval/plot.h"
