@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Reference values for the io golden tests, from MNE-Python (Debian python3-mne 1.3).
 
-Usage: mne_read_reference.py FILE [--channels N] [--samples N] [--annotations-only]
+Usage: mne_read_reference.py FILE [--channels N] [--samples N] [--annotations-only] [--out CSV]
 
-Prints CSV on stdout with the header `kind,channel,index,value,text`:
+Prints CSV on stdout (or into --out) with the header `kind,channel,index,value,text`:
   channel,<i>,<n_samples>,<sfreq_hz>,<name>     one line per data channel (file order, annotation signals excluded)
   stim,<i>,,,                                   channel i is a STIM channel (MNE masks its values: not comparable)
   sample,<i>,<index>,<value>,                   value of channel i at native sample `index`, in the FILE's physical
@@ -73,11 +73,20 @@ def main():
     ap.add_argument('--channels', type=int, default=8)
     ap.add_argument('--samples', type=int, default=800)
     ap.add_argument('--annotations-only', action='store_true')
+    ap.add_argument('--out', help='write the CSV here instead of stdout')
     args = ap.parse_args()
-
     import mne
     mne.set_log_level('ERROR')
-    w = csv.writer(sys.stdout, lineterminator='\n')
+    out = open(args.out, 'w', encoding='utf-8', newline='') if args.out else sys.stdout
+    try:
+        write_reference(args, csv.writer(out, lineterminator='\n'))
+    finally:
+        if args.out:
+            out.close()
+
+
+def write_reference(args, w):
+    import mne
     w.writerow(['kind', 'channel', 'index', 'value', 'text'])
 
     if args.annotations_only:

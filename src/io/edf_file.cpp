@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -16,8 +17,8 @@ namespace {
 // Block size for sample reads: large enough to amortise the read call, small enough for bounded memory.
 constexpr int64_t kMinBlockBytes = int64_t(4) << 20;
 constexpr int64_t kMaxBlockBytes = int64_t(64) << 20;
-// Annotation pass: records per read.
-constexpr int64_t kAnnotationBlockBytes = int64_t(8) << 20;
+// Scan pass at open (TALs, digital ranges): bytes per read.
+constexpr int64_t kScanBlockBytes = int64_t(8) << 20;
 }  // namespace
 
 EdfRecordFile::EdfRecordFile(const EdfHeader& header) : header_(header) {
@@ -108,12 +109,42 @@ void EdfBlockCache::read(int index, const EdfScaling& scaling, int64_t start, in
   }
 }
 
-EdfAnnotationData read_edf_annotations(const EdfHeader& header) {
+namespace {
+
+/// Digital samples outside the declared range, per data signal.
+struct RangeCheck {
+  int64_t below = 0, above = 0;
+  int64_t min = INT64_MAX, max = INT64_MIN;
+
+  template <int kBytes>
+  void scan(const uint8_t* p, int64_t n, int64_t lo, int64_t hi) {
+    for (int64_t k = 0; k < n; ++k, p += kBytes) {
+      int64_t v;
+      if constexpr (kBytes == 2) {
+        v = static_cast<int16_t>(uint16_t(p[0]) | (uint16_t(p[1]) << 8));
+      } else {
+        uint32_t u = uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16);
+        if (u & 0x800000u) u |= 0xFF000000u;
+        v = static_cast<int32_t>(u);
+      }
+      min = std::min(min, v);
+      max = std::max(max, v);
+      below += v < lo;
+      above += v > hi;
+    }
+  }
+};
+
+}  // namespace
+
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges) {
   TalCollector collector(header.n_records);
-  if (header.annotation_signals.empty() || header.n_records <= 0) return collector.finish();
+  const bool check = check_digital_ranges && !header.data_signals.empty();
+  if ((header.annotation_signals.empty() && !check) || header.n_records <= 0) return collector.finish();
+  std::vector<RangeCheck> ranges(header.data_signals.size());
   EdfRecordFile file(header);
   std::vector<uint8_t> buffer;
-  const int64_t per_block = std::max<int64_t>(1, kAnnotationBlockBytes / std::max<int64_t>(1, header.record_bytes));
+  const int64_t per_block = std::max<int64_t>(1, kScanBlockBytes / std::max<int64_t>(1, header.record_bytes));
   for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block) {
     const int64_t n = std::min(per_block, header.n_records - r0);
     file.read_records(r0, n, buffer);
@@ -125,9 +156,34 @@ EdfAnnotationData read_edf_annotations(const EdfHeader& header) {
         collector.add_block(r0 + r, int(a),
                             std::string_view(p, size_t(s.samples_per_record * header.bytes_per_sample)));
       }
+      if (!check) continue;
+      for (size_t d = 0; d < header.data_signals.size(); ++d) {
+        const EdfSignal& s = header.signals[size_t(header.data_signals[d])];
+        if (header.bytes_per_sample == 2)
+          ranges[d].scan<2>(rec + s.byte_offset, s.samples_per_record, s.digital_min, s.digital_max);
+        else
+          ranges[d].scan<3>(rec + s.byte_offset, s.samples_per_record, s.digital_min, s.digital_max);
+      }
     }
   }
-  return collector.finish();
+  EdfAnnotationData out = collector.finish();
+  int64_t n_signals = 0;
+  std::string example;
+  for (size_t d = 0; d < ranges.size(); ++d) {
+    const RangeCheck& c = ranges[d];
+    if (c.below + c.above == 0) continue;
+    const EdfSignal& s = header.signals[size_t(header.data_signals[d])];
+    if (n_signals++ == 0)
+      example = fmt::format("'{}': {} of {} samples, observed {}..{}, declared {}..{}", s.label, c.below + c.above,
+                            s.samples_per_record * header.n_records, c.min, c.max, s.digital_min, s.digital_max);
+  }
+  if (n_signals > 0)
+    out.deviations.push_back(
+        fmt::format("{} signal(s) have digital samples outside their declared digital range "
+                    "(first: {}); the values are not clipped (as MNE and BioSig read them; "
+                    "EDFlib's own decoding clips them)",
+                    n_signals, example));
+  return out;
 }
 
 RecordingInfo edf_recording_info(const EdfHeader& h, const EdfAnnotationData& ann) {

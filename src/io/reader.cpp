@@ -67,7 +67,7 @@ std::unique_ptr<SignalSource> open_recording(const std::filesystem::path& path, 
                     path.string(), header.annotation_signals.size()));
   if (header.n_records == 0)
     throw DataError(fmt::format("{}: empty recording: the header says 0 data records", path.string()));
-  const detail::EdfAnnotationData annotations = detail::read_edf_annotations(header);
+  const detail::EdfAnnotationData annotations = detail::scan_edf_records(header, /*check_digital_ranges=*/true);
   RecordingInfo info = detail::edf_recording_info(header, annotations);
 
   detail::EdflibAttempt attempt = detail::open_edflib(header, info, options.edf_decode);
@@ -105,7 +105,7 @@ std::vector<Annotation> read_annotations(const std::filesystem::path& path) {
 #endif
   }
   const detail::EdfHeader header = detail::read_edf_header(path);
-  detail::EdfAnnotationData data = detail::read_edf_annotations(header);
+  detail::EdfAnnotationData data = detail::scan_edf_records(header, /*check_digital_ranges=*/false);
   for (const auto& d : data.deviations) EFM_LOG_DEBUG("[io] {}: {}", path.string(), d);
   return std::move(data.annotations);
 }

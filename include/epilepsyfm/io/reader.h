@@ -12,8 +12,10 @@
 /// How an EDF/BDF file is read (the file kind is sniffed from its first 8 bytes, not from the extension):
 ///  1. epilepsyfm's own header parser reads the 256-byte header and the 256 bytes per signal and checks them against
 ///     the file (hard errors: DataError naming the file and the numbers) and lists tolerated deviations.
-///  2. epilepsyfm's own EDF+ TAL parser reads the annotation signals of every data record: annotations, and the
-///     time-keeping onset of every record. EDF+D records are grouped into `Segment`s by those onsets (a gap of more
+///  2. One pass over the data records: epilepsyfm's own EDF+ TAL parser reads the annotation signals of every
+///     record (annotations, and the time-keeping onset of every record), and every data sample is checked against
+///     its signal's declared digital range (samples outside it are a deviation; they are not clipped, as MNE and
+///     BioSig do not clip them). EDF+D records are grouped into `Segment`s by those onsets (a gap of more
 ///     than half a sample of the fastest signal starts a new segment; overlapping or backwards records are an
 ///     error). Gaps are never glued: `read` counts samples in file order, `segments` says where the gaps are.
 ///  3. EDFlib opens the file (strict validation). If it accepts, RecordingInfo.reader = "edflib".
@@ -45,8 +47,9 @@
 
 namespace efm::io {
 
+/// Applies to EDF/BDF files; other formats have one reader (BioSig) under either policy.
 enum class ReaderPolicy {
-  strict,    ///< EDFlib only; files EDFlib refuses are errors (with EDFlib's reason)
+  strict,    ///< EDFlib only; EDF/BDF files EDFlib refuses are errors (with EDFlib's reason)
   tolerant,  ///< EDFlib first; when it refuses, log its reason and re-read through BioSig (if built in)
 };
 
@@ -54,8 +57,10 @@ enum class ReaderPolicy {
 enum class EdfDecode {
   /// Whole data records are read in large blocks and converted with EDFlib's formula and EDFlib's parsed header
   /// values (physical = bitvalue * (offset + digital), bitvalue = (pmax - pmin) / (dmax - dmin), offset = pmax /
-  /// bitvalue - dmax), so values are bit-identical to edfread_physical_samples; about 10x faster because EDFlib 1.23
-  /// reads one byte per fgetc call and seeks once per record and signal.
+  /// bitvalue - dmax), so values are bit-identical to edfread_physical_samples, except for digital samples outside
+  /// the declared digital range: EDFlib 1.23 clips them to the range, block decoding does not (as MNE and BioSig;
+  /// such samples are listed as a deviation at open). About 10x faster than EDFlib, which reads one byte per fgetc
+  /// call and seeks once per record and signal.
   block,
   /// edfread_physical_samples itself (kept open for the life of the source; EDFlib allows at most 64 open files
   /// and refuses to open the same file twice at once).

@@ -57,9 +57,11 @@ class EdfBlockCache {
   int64_t max_records_ = 1;    // block size limit
 };
 
-/// Reads the annotation signals of every data record through the TAL parser (an empty result for a file without
-/// annotation signals).
-EdfAnnotationData read_edf_annotations(const EdfHeader& header);
+/// One pass over the data records at open: the annotation signals of every record go through the TAL parser
+/// (an empty result for a file without annotation signals), and with `check_digital_ranges` every data sample is
+/// checked against its signal's declared digital range. Samples outside it are reported in `deviations` (they are
+/// not clipped: MNE and BioSig do not clip either; EDFlib 1.23's edfread_physical_samples clips them).
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges);
 
 /// RecordingInfo from the header and annotations: format, data signals, record geometry, annotations, segments
 /// (EDF+D: from the time-keeping onsets; gaps start a new segment, overlaps throw DataError), deviations. `reader`

@@ -44,8 +44,8 @@ struct EdfAnnotationData {
   std::vector<Annotation> annotations;  ///< file order; onsets relative to record 0's time-keeping onset
   /// Per data record: the time-keeping onset relative to record 0's (NaN if the record has none).
   std::vector<double> record_onsets_s;
-  double start_offset_s = 0;  ///< record 0's time-keeping onset (the sub-second start after the header time)
-  std::vector<std::string> deviations;
+  double start_offset_s = 0;            ///< record 0's time-keeping onset (the sub-second start after the header time)
+  std::vector<std::string> deviations;  ///< of the TALs (and of the data samples, see scan_edf_records)
 };
 
 /// Accumulates the annotation blocks of a file, record by record.
