@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -25,7 +26,7 @@ namespace efm::io::detail {
 namespace {
 
 constexpr int64_t kMinBlockValues = int64_t(1) << 19;  // ~4 MB of decoded doubles per sread
-constexpr int64_t kMaxBlockValues = int64_t(1) << 23;  // ~64 MB
+constexpr int64_t kMaxBlockValues = int64_t(1) << 25;  // 256 MB
 constexpr uint16_t kEventSegmentBreak = 0x7ffe;        // GDF event table: start of a new segment
 
 std::mutex& biosig_mutex() {
@@ -111,10 +112,40 @@ class BiosigSource final : public SignalSource {
     finish_samples(info_, signal, start, count, out);
   }
 
+  /// Checks that BioSig decodes block 1 identically whether it is read alone or after block 0, i.e. that the
+  /// workaround in `load` holds for this BioSig build; throws DataError otherwise. Needs >= 2 blocks.
+  void self_check() {
+    if (n_blocks_ < 2) return;
+    HDRTYPE* hdr = handle_->hdr;
+    load(0, 2);
+    const int64_t rows = int64_t(hdr->data.size[0]), cols = int64_t(hdr->data.size[1]);
+    std::vector<double> second;
+    for (int64_t c = 0; c < cols; ++c)
+      second.insert(second.end(), hdr->data.block + c * rows + block_spr_, hdr->data.block + c * rows + rows);
+    load(1, 1);
+    std::vector<double> alone;
+    for (int64_t c = 0; c < cols; ++c)
+      alone.insert(alone.end(), hdr->data.block + c * block_spr_, hdr->data.block + (c + 1) * block_spr_);
+    first_ = n_ = 0;
+    // Bitwise comparison (NaN-safe): the same bytes go through the same conversion.
+    if (second.size() != alone.size() || std::memcmp(second.data(), alone.data(), second.size() * sizeof(double)) != 0)
+      throw DataError(
+          fmt::format("{}: {} returns different samples for data block 1 when read alone and when read "
+                      "after block 0; its sread is not usable here",
+                      info_.path.string(), biosig_version()));
+  }
+
  private:
   void load(int64_t first_block, int64_t n_blocks) {
     HDRTYPE* hdr = handle_->hdr;
     std::lock_guard<std::mutex> lock(biosig_mutex());
+    // BioSig 2.5 (libbiosig 3.0.1) sread decodes from its raw buffer at an offset relative to hdr->AS.first, which it
+    // does not update when it reads from the file: any read that does not start at block 0 returned zeros or
+    // garbage (verified on S001R03.edf: sread(25, 25) -> zeros; on GDF and BrainVision files too). Marking the raw
+    // buffer as holding nothing, starting at `first_block`, makes it read and decode the requested blocks.
+    // self_check() verifies this at open.
+    hdr->AS.first = size_t(first_block);
+    hdr->AS.length = 0;
     const size_t got = sread(nullptr, size_t(first_block), size_t(n_blocks), hdr);
     if (biosig_check_error(hdr) || int64_t(got) != n_blocks ||
         int64_t(hdr->data.size[1]) != int64_t(channels_.size()) ||
@@ -185,11 +216,14 @@ void use_own_brainvision_meta(const std::filesystem::path& path, const std::vect
 }  // namespace
 
 std::string biosig_version() {
+  // get_biosig_version() reports the library's own version: 3.0.1 for Debian's biosig 2.5.0 package (libbiosig3).
   const uint32_t v = get_biosig_version();
-  return fmt::format("BioSig {}.{}.{}", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+  return fmt::format("BioSig (libbiosig {}.{}.{})", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
 }
 
-std::unique_ptr<SignalSource> open_biosig_edf(const EdfHeader& header, RecordingInfo info) {
+namespace {
+
+std::unique_ptr<BiosigSource> make_biosig_edf(const EdfHeader& header, RecordingInfo info) {
   const std::string path = header.path.string();
   std::unique_ptr<BiosigHandle> handle;  // declared before the lock: its destructor takes the lock itself
   std::lock_guard<std::mutex> lock(biosig_mutex());
@@ -216,7 +250,7 @@ std::unique_ptr<SignalSource> open_biosig_edf(const EdfHeader& header, Recording
   return std::make_unique<BiosigSource>(std::move(handle), std::move(info), std::move(channels));
 }
 
-std::unique_ptr<SignalSource> open_biosig(const std::filesystem::path& path) {
+std::unique_ptr<BiosigSource> make_biosig(const std::filesystem::path& path) {
   std::unique_ptr<BiosigHandle> handle;  // declared before the lock: its destructor takes the lock itself
   std::lock_guard<std::mutex> lock(biosig_mutex());
   handle = sopen_checked(path);
@@ -272,6 +306,20 @@ std::unique_ptr<SignalSource> open_biosig(const std::filesystem::path& path) {
                     "listed as annotations; the samples are read as one segment",
                     breaks));
   return std::make_unique<BiosigSource>(std::move(handle), std::move(info), std::move(channels));
+}
+
+}  // namespace
+
+std::unique_ptr<SignalSource> open_biosig_edf(const EdfHeader& header, RecordingInfo info) {
+  auto source = make_biosig_edf(header, std::move(info));  // the BioSig lock is released here
+  source->self_check();
+  return source;
+}
+
+std::unique_ptr<SignalSource> open_biosig(const std::filesystem::path& path) {
+  auto source = make_biosig(path);
+  source->self_check();
+  return source;
 }
 
 std::vector<Annotation> biosig_annotations(const std::filesystem::path& path) {

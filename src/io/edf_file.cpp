@@ -16,7 +16,7 @@ namespace efm::io::detail {
 namespace {
 // Block size for sample reads: large enough to amortise the read call, small enough for bounded memory.
 constexpr int64_t kMinBlockBytes = int64_t(4) << 20;
-constexpr int64_t kMaxBlockBytes = int64_t(64) << 20;
+constexpr int64_t kMaxBlockBytes = int64_t(256) << 20;
 // Scan pass at open (TALs, digital ranges): bytes per read.
 constexpr int64_t kScanBlockBytes = int64_t(8) << 20;
 }  // namespace
@@ -111,29 +111,44 @@ void EdfBlockCache::read(int index, const EdfScaling& scaling, int64_t start, in
 
 namespace {
 
-/// Digital samples outside the declared range, per data signal.
+/// Observed digital range per data signal (min/max only: the loop vectorises; samples outside the declared range
+/// are counted in a second pass only for the rare signals that have them).
 struct RangeCheck {
-  int64_t below = 0, above = 0;
-  int64_t min = INT64_MAX, max = INT64_MIN;
+  int32_t min = INT32_MAX, max = INT32_MIN;
+  int64_t outside = 0;
+};
 
-  template <int kBytes>
-  void scan(const uint8_t* p, int64_t n, int64_t lo, int64_t hi) {
-    for (int64_t k = 0; k < n; ++k, p += kBytes) {
-      int64_t v;
-      if constexpr (kBytes == 2) {
-        v = static_cast<int16_t>(uint16_t(p[0]) | (uint16_t(p[1]) << 8));
-      } else {
-        uint32_t u = uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16);
-        if (u & 0x800000u) u |= 0xFF000000u;
-        v = static_cast<int32_t>(u);
-      }
-      min = std::min(min, v);
-      max = std::max(max, v);
-      below += v < lo;
-      above += v > hi;
+int32_t sample_at(const uint8_t* p, int bytes) {
+  if (bytes == 2) return static_cast<int16_t>(uint16_t(p[0]) | (uint16_t(p[1]) << 8));
+  uint32_t u = uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16);
+  if (u & 0x800000u) u |= 0xFF000000u;
+  return static_cast<int32_t>(u);
+}
+
+void update_range(const uint8_t* p, int64_t n, int bytes, RangeCheck& c) {
+  int32_t mn = c.min, mx = c.max;
+  if (bytes == 2) {
+    for (int64_t k = 0; k < n; ++k) {
+      const int32_t v = static_cast<int16_t>(uint16_t(p[2 * k]) | (uint16_t(p[2 * k + 1]) << 8));
+      mn = v < mn ? v : mn;
+      mx = v > mx ? v : mx;
+    }
+  } else {
+    for (int64_t k = 0; k < n; ++k) {
+      const int32_t v = sample_at(p + 3 * k, 3);
+      mn = v < mn ? v : mn;
+      mx = v > mx ? v : mx;
     }
   }
-};
+  c.min = mn, c.max = mx;
+}
+
+void count_outside(const uint8_t* p, int64_t n, int bytes, int64_t lo, int64_t hi, RangeCheck& c) {
+  for (int64_t k = 0; k < n; ++k) {
+    const int32_t v = sample_at(p + bytes * k, bytes);
+    c.outside += (v < lo) | (v > hi);
+  }
+}
 
 }  // namespace
 
@@ -159,10 +174,7 @@ EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_r
       if (!check) continue;
       for (size_t d = 0; d < header.data_signals.size(); ++d) {
         const EdfSignal& s = header.signals[size_t(header.data_signals[d])];
-        if (header.bytes_per_sample == 2)
-          ranges[d].scan<2>(rec + s.byte_offset, s.samples_per_record, s.digital_min, s.digital_max);
-        else
-          ranges[d].scan<3>(rec + s.byte_offset, s.samples_per_record, s.digital_min, s.digital_max);
+        update_range(rec + s.byte_offset, s.samples_per_record, header.bytes_per_sample, ranges[d]);
       }
     }
   }
@@ -170,12 +182,20 @@ EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_r
   int64_t n_signals = 0;
   std::string example;
   for (size_t d = 0; d < ranges.size(); ++d) {
-    const RangeCheck& c = ranges[d];
-    if (c.below + c.above == 0) continue;
+    RangeCheck& c = ranges[d];
     const EdfSignal& s = header.signals[size_t(header.data_signals[d])];
-    if (n_signals++ == 0)
-      example = fmt::format("'{}': {} of {} samples, observed {}..{}, declared {}..{}", s.label, c.below + c.above,
-                            s.samples_per_record * header.n_records, c.min, c.max, s.digital_min, s.digital_max);
+    if (c.min >= s.digital_min && c.max <= s.digital_max) continue;
+    if (n_signals++ > 0) continue;
+    // Count the samples outside the range for the first such signal (a second pass over its bytes only).
+    for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block) {
+      const int64_t n = std::min(per_block, header.n_records - r0);
+      file.read_records(r0, n, buffer);
+      for (int64_t r = 0; r < n; ++r)
+        count_outside(buffer.data() + r * header.record_bytes + s.byte_offset, s.samples_per_record,
+                      header.bytes_per_sample, s.digital_min, s.digital_max, c);
+    }
+    example = fmt::format("'{}': {} of {} samples, observed {}..{}, declared {}..{}", s.label, c.outside,
+                          s.samples_per_record * header.n_records, c.min, c.max, s.digital_min, s.digital_max);
   }
   if (n_signals > 0)
     out.deviations.push_back(

@@ -111,6 +111,34 @@ void expect_same_signals(SignalSource& src, const Reference& ref) {
   EXPECT_GE(compared, std::min<size_t>(2000, ref.samples.size() * 200)) << "too few samples compared";
 }
 
+/// Reading 10-s chunks across all signals from a fresh source gives exactly the whole-signal reads of `src`.
+void expect_chunked_reads_equal(SignalSource& src, const std::filesystem::path& path, const ReaderOptions& opt) {
+  auto fresh = open_recording(path, opt);
+  const RecordingInfo& info = src.info();
+  for (size_t s = 0; s < info.signals.size(); ++s)
+    ASSERT_EQ(fresh->info().signals[s].n_samples, info.signals[s].n_samples);
+  std::vector<std::vector<double>> chunked(info.signals.size());
+  const double chunk_s = 10.0;
+  for (double t = 0; t < info.duration_s + chunk_s; t += chunk_s) {
+    for (size_t s = 0; s < info.signals.size(); ++s) {
+      const SignalHeader& sh = info.signals[s];
+      const auto a = std::min<int64_t>(sh.n_samples, int64_t(std::llround(t * sh.sfreq_hz)));
+      const auto b = std::min<int64_t>(sh.n_samples, int64_t(std::llround((t + chunk_s) * sh.sfreq_hz)));
+      if (b <= a) continue;
+      std::vector<double> x(size_t(b - a));
+      fresh->read(int(s), a, b - a, x.data());
+      chunked[s].insert(chunked[s].end(), x.begin(), x.end());
+    }
+  }
+  for (size_t s = 0; s < info.signals.size(); ++s) {
+    const SignalHeader& sh = info.signals[s];
+    std::vector<double> whole(size_t(sh.n_samples));
+    src.read(int(s), 0, sh.n_samples, whole.data());
+    ASSERT_EQ(chunked[s].size(), whole.size()) << sh.label;
+    ASSERT_TRUE(chunked[s] == whole) << path << " " << sh.label;
+  }
+}
+
 struct GoldenCase {
   const char* file;
   const char* reader;  // expected: EDFlib refuses 6 of the 18 well-formed files outside Bonn and UPenn-Mayo
@@ -134,6 +162,7 @@ TEST_P(MneGolden, SamplesRatesAndAnnotationsEqualMne) {
   }
   const Reference ref = mne_reference(py, path);
   expect_same_signals(*src, ref);
+  expect_chunked_reads_equal(*src, path, {});
   expect_same_annotations(src->info().annotations, ref.annotations);
 }
 

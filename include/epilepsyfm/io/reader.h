@@ -98,7 +98,8 @@ std::vector<Annotation> read_annotations(const std::filesystem::path& path);
 
 /// True if this build includes the BioSig reader.
 bool biosig_available();
-/// "EDFlib 1.23, BioSig 2.5.0" (what this build links; "BioSig not built in" without it).
+/// What this build links, e.g. "EDFlib 1.23, BioSig (libbiosig 3.0.1)" (libbiosig reports 3.0.1 for Debian's
+/// biosig 2.5.0 package), or "EDFlib 1.23, BioSig not built in".
 std::string reader_library_versions();
 
 }  // namespace efm::io

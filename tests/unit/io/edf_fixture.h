@@ -25,11 +25,14 @@ struct FixtureSignal {
   /// Overrides of the numeric header fields (exact text), for malformed headers.
   std::optional<std::string> physical_min_text, physical_max_text, digital_min_text, digital_max_text, spr_text;
 
-  /// Digital sample k of record r (deterministic, spans most of the digital range).
+  /// Added to every written digital value: a non-zero shift writes samples outside the declared digital range.
+  int64_t write_shift = 0;
+
+  /// Digital sample k of record r as written (deterministic, spans the digital range, plus `write_shift`).
   int64_t digital(int64_t r, int64_t k) const {
     const int64_t span = digital_max - digital_min + 1;
     const int64_t v = (r * 7919 + k * 104729 + int64_t(label.size()) * 31) % span;
-    return digital_min + v;
+    return digital_min + v + write_shift;
   }
   /// EDFlib's formula for the physical value of a digital value (what a correct reader must return).
   double physical(int64_t d) const {

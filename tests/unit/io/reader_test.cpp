@@ -129,6 +129,29 @@ TEST(Reader, Bdf24BitThroughEdflib) {
   EXPECT_LT(read_all(*src, 0)[0], 0.0);  // sign extension of 24-bit samples
 }
 
+TEST(Reader, DigitalSamplesOutsideTheDeclaredRangeAreReportedNotClipped) {
+  test::TempDir dir;
+  FixtureEdf f = good_edf_plus(3);
+  FixtureSignal& s = f.signals[0];
+  s.digital_min = -100, s.digital_max = 100;
+  s.physical_min = -50, s.physical_max = 50;
+  s.write_shift = 150;  // written values 50..250: most are above the declared maximum
+  const auto p = write(dir, f);
+  auto block = open_recording(p, {ReaderPolicy::strict, EdfDecode::block});
+  EXPECT_THAT(
+      block->info().deviations,
+      ElementsAre(AllOf(HasSubstr("1 signal(s) have digital samples outside their declared digital range"),
+                        HasSubstr("'EEG Fp1-REF'"), HasSubstr("declared -100..100"), HasSubstr("not clipped"))));
+  expect_signal(*block, 0, s, 3, 1.0);  // unclipped, as MNE
+  // EDFlib's own decoding clips to the declared range.
+  auto lib = open_recording(p, {ReaderPolicy::strict, EdfDecode::edflib});
+  const auto x = read_all(*lib, 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double unclipped = s.physical(s.digital(int64_t(i) / 8, int64_t(i) % 8));
+    ASSERT_NEAR(x[i], std::min(unclipped, 50.0), 1e-9) << i;
+  }
+}
+
 TEST(Reader, StrictRefusesWhatEdflibRefusesWithItsReason) {
   test::TempDir dir;
   const auto p = write(dir, refused_by_edflib());
@@ -164,6 +187,40 @@ TEST(Reader, TolerantReadsRefusedFileThroughBiosig) {
   // BioSig computes Cal * d + Off: a few ulp from EDFlib's formula.
   expect_signal(*src, 0, f.signals[0], 4, 1.0, 1e-12);
   expect_signal(*src, 1, f.signals[1], 4, 1000.0, 1e-12);
+}
+
+// Chunked reads that start past block 0 (BioSig 2.5's sread needs a workaround there; see biosig_reader.cpp): a
+// file of 300 records with 2 x 2048 samples per record exceeds the BioSig reader's minimum block (2^19 values), so
+// 10-record chunks across both signals make it read from non-zero blocks.
+TEST(Reader, ChunkedReadsPastTheFirstBlockThroughBiosig) {
+  if (!biosig_available()) GTEST_SKIP() << "needs the BioSig reader (EFM_WITH_BIOSIG=OFF in this build)";
+  test::TempDir dir;
+  FixtureEdf f = refused_by_edflib();
+  f.n_records = 300;
+  f.signals[0].samples_per_record = 2048;
+  f.signals[1].samples_per_record = 1024;
+  f.tals.clear();
+  for (int64_t r = 0; r < f.n_records; ++r) f.tals.push_back({FixtureEdf::timekeeping(double(r))});
+  auto src = open_recording(write(dir, f));
+  ASSERT_EQ(src->info().reader, "biosig");
+  std::vector<std::vector<double>> chunked(2);
+  for (int64_t r = 0; r < f.n_records; r += 10) {
+    for (int s = 0; s < 2; ++s) {
+      const int64_t spr = f.signals[size_t(s)].samples_per_record;
+      std::vector<double> x(size_t(10 * spr));
+      src->read(s, r * spr, 10 * spr, x.data());
+      chunked[size_t(s)].insert(chunked[size_t(s)].end(), x.begin(), x.end());
+    }
+  }
+  for (int s = 0; s < 2; ++s) {
+    const FixtureSignal& fs = f.signals[size_t(s)];
+    const double uv = s == 1 ? 1000.0 : 1.0;
+    const double tol = 1e-12 * std::max(std::fabs(fs.physical_min), std::fabs(fs.physical_max)) * uv;
+    for (int64_t r = 0; r < f.n_records; ++r)
+      for (int k = 0; k < fs.samples_per_record; ++k)
+        ASSERT_NEAR(chunked[size_t(s)][size_t(r * fs.samples_per_record + k)], fs.physical(fs.digital(r, k)) * uv, tol)
+            << "signal " << s << " record " << r << " sample " << k;
+  }
 }
 
 /// EDF+D: records at 0, 1 | gap | 5, 6 s.
