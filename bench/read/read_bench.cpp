@@ -38,7 +38,7 @@ void make_long_file(const fs::path& src, const fs::path& dst, int reps, bool con
   const std::string n = fmt::format("{:<8}", nrec * reps);
   header.replace(236, 8, n);
   if (conformant) {
-    header.replace(256 + size_t(96 * ns) + size_t(8 * (ns - 1)), 8, std::string(8, ' '));    // unit
+    header.replace(256 + size_t(96 * ns) + size_t(8 * (ns - 1)), 8, std::string(8, ' '));      // unit
     header.replace(256 + size_t(136 * ns) + size_t(80 * (ns - 1)), 80, std::string(80, ' '));  // prefilter
   }
   std::ofstream out(dst, std::ios::binary);
@@ -120,11 +120,11 @@ int main(int argc, char** argv) {
     ::pclose(p);
   }
   fmt::print("  open + read (10-s chunks across signals), reader={} EdfDecode::block : {:.3f} s\n", r1, t_block);
-  fmt::print("  open + read (10-s chunks across signals), reader={} EdfDecode::edflib: {:.3f} s ({:.1f}x block)\n",
-             r2, t_edflib, t_edflib / t_block);
+  fmt::print("  open + read (10-s chunks across signals), reader={} EdfDecode::edflib: {:.3f} s ({:.1f}x block)\n", r2,
+             t_edflib, t_edflib / t_block);
   if (t_biosig > 0)
-    fmt::print("  open + read (10-s chunks across signals), reader={} (BioSig path)   : {:.3f} s ({:.1f}x block)\n",
-               r3, t_biosig, t_biosig / t_block);
+    fmt::print("  open + read (10-s chunks across signals), reader={} (BioSig path)   : {:.3f} s ({:.1f}x block)\n", r3,
+               t_biosig, t_biosig / t_block);
   if (t_mne > 0)
     fmt::print("  MNE 1.3 read_raw_edf(preload=True)                                  : {:.3f} s ({:.1f}x block)\n",
                t_mne, t_mne / t_block);

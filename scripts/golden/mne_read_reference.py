@@ -11,6 +11,8 @@ Prints CSV on stdout (or into --out) with the header `kind,channel,index,value,t
   annotation,,<onset_s>,<duration_s>,<text>     raw.annotations (or mne.read_annotations with --annotations-only)
   source,<i>,,,mne|native                       where channel i's samples come from (see below)
 
+BrainVision (.vhdr): read_raw_brainvision; every sample of every channel is printed (small test files only).
+
 Multi-rate files: MNE's read_raw_edf resamples every channel to the highest rate. Channels at the highest rate are
 taken from raw.get_data() unchanged. Slower channels are decoded natively from MNE's own parsed header
 (raw._raw_extras: data offset, samples per record, cal, offsets, unit scale) with numpy; this native decode is first
@@ -96,6 +98,9 @@ def write_reference(args, w):
         return
 
     ext = os.path.splitext(args.file)[1].lower()
+    if ext == '.vhdr':
+        write_brainvision(mne.io.read_raw_brainvision(args.file, preload=True), w)
+        return
     if ext == '.gdf':
         raw = mne.io.read_raw_gdf(args.file, preload=True)
     else:
@@ -147,6 +152,20 @@ def write_reference(args, w):
     for i in [candidates[k] for k in pick_channels(len(candidates), args.channels)]:
         for j in pick_indices(len(per_chan[i]), args.samples):
             w.writerow(['sample', i, int(j), repr(float(per_chan[i][j])), ''])
+    for a in raw.annotations:
+        w.writerow(['annotation', '', repr(float(a['onset'])), repr(float(a['duration'])), a['description']])
+
+
+def write_brainvision(raw, w):
+    """BrainVision: all channels share one rate; MNE returns volts for voltage units (raw._orig_units)."""
+    volts = {'V': 1.0, 'mV': 1e-3, 'µV': 1e-6, 'uV': 1e-6, 'μV': 1e-6, 'nV': 1e-9}
+    data = raw.get_data()
+    for i, name in enumerate(raw.ch_names):
+        scale = volts.get(raw._orig_units.get(name, ''), 1.0)
+        w.writerow(['channel', i, data.shape[1], repr(float(raw.info['sfreq'])), name])
+        w.writerow(['source', i, '', '', 'mne'])
+        for j in range(data.shape[1]):
+            w.writerow(['sample', i, j, repr(float(data[i, j] / scale)), ''])
     for a in raw.annotations:
         w.writerow(['annotation', '', repr(float(a['onset'])), repr(float(a['duration'])), a['description']])
 

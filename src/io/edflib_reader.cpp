@@ -53,9 +53,13 @@ struct EdflibHandle {
 
 class EdflibSource final : public SignalSource {
  public:
-  EdflibSource(const EdfHeader& header, RecordingInfo info, std::vector<EdfScaling> scalings, EdfDecode decode,
-               std::unique_ptr<EdflibHandle> handle)
-      : header_(header), info_(std::move(info)), scalings_(std::move(scalings)), handle_(std::move(handle)) {
+  EdflibSource(const EdfHeader& header, RecordingInfo info, std::vector<EdfScaling> scalings,
+               std::vector<int> edflib_index, EdfDecode decode, std::unique_ptr<EdflibHandle> handle)
+      : header_(header),
+        info_(std::move(info)),
+        scalings_(std::move(scalings)),
+        edflib_index_(std::move(edflib_index)),
+        handle_(std::move(handle)) {
     if (decode == EdfDecode::block) {
       handle_.reset();  // EDFlib's validation is done; blocks are read without it
       cache_ = std::make_unique<EdfBlockCache>(header_);
@@ -78,13 +82,14 @@ class EdflibSource final : public SignalSource {
  private:
   void read_with_edflib(int signal, int64_t start, int64_t count, double* out) {
     constexpr int64_t kChunk = int64_t(1) << 20;  // edfread_physical_samples takes an int count
+    const int e = edflib_index_[size_t(signal)];
     std::lock_guard<std::mutex> lock(edflib_mutex());
-    if (edfseek(handle_->handle, signal, start, EDFSEEK_SET) != start)
+    if (edfseek(handle_->handle, e, start, EDFSEEK_SET) != start)
       throw DataError(fmt::format("{}: EDFlib could not seek signal '{}' to sample {}", info_.path.string(),
                                   info_.signals[size_t(signal)].label, start));
     for (int64_t done = 0; done < count;) {
       const int n = int(std::min(kChunk, count - done));
-      const int got = edfread_physical_samples(handle_->handle, signal, n, out + done);
+      const int got = edfread_physical_samples(handle_->handle, e, n, out + done);
       if (got != n)
         throw DataError(fmt::format("{}: EDFlib read {} of {} samples of signal '{}' at sample {}", info_.path.string(),
                                     got, n, info_.signals[size_t(signal)].label, start + done));
@@ -95,11 +100,23 @@ class EdflibSource final : public SignalSource {
   EdfHeader header_;
   RecordingInfo info_;
   std::vector<EdfScaling> scalings_;  // per data signal, from EDFlib's parsed header values
+  std::vector<int> edflib_index_;     // per data signal: EDFlib's signal index
   std::unique_ptr<EdflibHandle> handle_;
   std::unique_ptr<EdfBlockCache> cache_;
 };
 
 }  // namespace
+
+bool EdflibAttempt::format_refusal() const {
+  switch (code) {
+    case EDFLIB_MALLOC_ERROR:
+    case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY:
+    case EDFLIB_MAXFILES_REACHED:
+    case EDFLIB_FILE_READ_ERROR:
+    case EDFLIB_FILE_ALREADY_OPENED: return false;
+    default: return true;
+  }
+}
 
 std::string edflib_version() {
   const int v = ::edflib_version();  // e.g. 123 for 1.23
@@ -129,13 +146,20 @@ EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode
     handle->close();
     throw DataError(fmt::format("{}: EDFlib and epilepsyfm's header parser disagree about {}", path, what));
   };
-  if (hdr->edfsignals != int(header.data_signals.size()))
-    disagree(fmt::format("the number of data signals ({} vs {})", hdr->edfsignals, header.data_signals.size()));
+  // EDFlib hides (and re-indexes around) annotation signals only in files it reads as EDF+/BDF+; a plain EDF with
+  // an "EDF Annotations" signal (read as EDF+C by epilepsyfm, a listed deviation) keeps them in EDFlib's numbering.
+  const bool edflib_plus = hdr->filetype == EDFLIB_FILETYPE_EDFPLUS || hdr->filetype == EDFLIB_FILETYPE_BDFPLUS;
+  const size_t expected = edflib_plus ? header.data_signals.size() : header.signals.size();
+  if (hdr->edfsignals != int(expected))
+    disagree(fmt::format("the number of signals ({} vs {})", hdr->edfsignals, expected));
   if (hdr->datarecords_in_file != header.n_records)
     disagree(fmt::format("the number of data records ({} vs {})", hdr->datarecords_in_file, header.n_records));
   std::vector<EdfScaling> scalings;
+  std::vector<int> edflib_index;
   for (size_t k = 0; k < header.data_signals.size(); ++k) {
-    const edf_param_struct& p = hdr->signalparam[k];
+    const int e = edflib_plus ? int(k) : header.data_signals[k];
+    edflib_index.push_back(e);
+    const edf_param_struct& p = hdr->signalparam[e];
     const EdfSignal& s = header.signals[size_t(header.data_signals[k])];
     if (p.smp_in_datarecord != s.samples_per_record)
       disagree(fmt::format("samples per record of signal '{}' ({} vs {})", s.label, p.smp_in_datarecord,
@@ -147,8 +171,8 @@ EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode
   EFM_LOG_DEBUG("[io] {}: EDFlib accepted it ({} annotations by EDFlib, {} by the TAL parser)", path,
                 hdr->annotations_in_file, info.annotations.size());
   info.reader = "edflib";
-  attempt.source =
-      std::make_unique<EdflibSource>(header, std::move(info), std::move(scalings), decode, std::move(handle));
+  attempt.source = std::make_unique<EdflibSource>(header, std::move(info), std::move(scalings), std::move(edflib_index),
+                                                  decode, std::move(handle));
   return attempt;
 }
 

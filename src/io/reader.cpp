@@ -74,6 +74,7 @@ std::unique_ptr<SignalSource> open_recording(const std::filesystem::path& path, 
   if (attempt.source) return std::move(attempt.source);
 
   const std::string reason = refusal_reason(attempt, header);
+  if (!attempt.format_refusal()) throw DataError(fmt::format("{}: {}", path.string(), reason));
   if (options.policy == ReaderPolicy::strict) {
     const std::string advice =
         header.discontinuous

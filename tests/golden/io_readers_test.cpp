@@ -14,6 +14,7 @@
 #include "io/detail/edf_file.h"
 #include "io/detail/readers.h"
 #include "support/test_support.h"
+#include "unit/io/brainvision_fixture.h"
 
 namespace efm::io {
 namespace {
@@ -199,6 +200,20 @@ INSTANTIATE_TEST_SUITE_P(
         // GDF goes to BioSig directly (MNE: read_raw_gdf).
         GoldenCase{"edf_conformance_mne_testing/test_1ch.gdf", "biosig"}),
     case_name);
+
+// The BrainVision triplet of the unit tests, read by MNE's read_raw_brainvision: values, names, rate, markers.
+TEST(IoGolden, BrainVisionTripletEqualsMne) {
+  if (!biosig_available()) GTEST_SKIP() << "needs the BioSig reader";
+  EFM_REQUIRE_PYTHON(py, "mne", "numpy");
+  test::TempDir dir;
+  const auto vhdr = test::BrainVisionTriplet::write(dir.path());
+  auto src = open_recording(vhdr);
+  const Reference ref = mne_reference(py, vhdr);
+  ASSERT_EQ(ref.channels.size(), 3u);
+  for (size_t c = 0; c < 3; ++c) EXPECT_EQ(src->info().signals[c].label, ref.channels[c].name);
+  expect_same_signals(*src, ref);
+  expect_same_annotations(src->info().annotations, ref.annotations);
+}
 
 TEST(IoGolden, AnnotationOnlyHypnogram) {
   EFM_REQUIRE_REAL_DATA();

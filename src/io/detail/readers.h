@@ -24,6 +24,9 @@ struct EdflibAttempt {
   std::unique_ptr<SignalSource> source;  ///< set when EDFlib accepted the file
   std::string refusal;                   ///< EDFlib's reason otherwise ("file contains format errors (-3)", ...)
   int code = 0;                          ///< EDFlib's error code (filetype < 0)
+  /// The refusal is about the file's format (fall back to BioSig under the tolerant policy), not a resource or I/O
+  /// failure (too many open files, file already open, read error), which is reported as an error.
+  bool format_refusal() const;
 };
 /// Opens a header-checked EDF/BDF file with EDFlib. Throws DataError if EDFlib's view of the header disagrees with
 /// epilepsyfm's parser (signal count, samples per record, records).

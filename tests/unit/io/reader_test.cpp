@@ -10,6 +10,7 @@
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/io/reader.h"
 #include "support/test_support.h"
+#include "unit/io/brainvision_fixture.h"
 #include "unit/io/edf_fixture.h"
 
 namespace efm::io {
@@ -150,6 +151,48 @@ TEST(Reader, DigitalSamplesOutsideTheDeclaredRangeAreReportedNotClipped) {
     const double unclipped = s.physical(s.digital(int64_t(i) / 8, int64_t(i) % 8));
     ASSERT_NEAR(x[i], std::min(unclipped, 50.0), 1e-9) << i;
   }
+}
+
+TEST(Reader, PlainEdfWithAnAnnotationSignal) {
+  // Reserved field blank, yet an "EDF Annotations" signal: EDFlib reads it as plain EDF (the annotation signal is an
+  // ordinary signal to it); epilepsyfm reads its TALs as in EDF+C and lists the deviation.
+  test::TempDir dir;
+  FixtureEdf f = good_edf_plus(3);
+  f.reserved = "";
+  f.tals[1].back() += FixtureEdf::tal(1.5, "event");
+  const auto p = write(dir, f);
+  for (EdfDecode decode : {EdfDecode::block, EdfDecode::edflib}) {
+    auto src = open_recording(p, {ReaderPolicy::strict, decode});
+    EXPECT_EQ(src->info().reader, "edflib");
+    EXPECT_EQ(src->info().format, "EDF+C");
+    ASSERT_EQ(src->info().signals.size(), 2u);
+    EXPECT_THAT(src->info().deviations, ElementsAre(HasSubstr("plain EDF header (reserved field not EDF+C/EDF+D) "
+                                                              "with 1 annotation signal(s)")));
+    ASSERT_EQ(src->info().annotations.size(), 1u);
+    EXPECT_EQ(src->info().annotations[0].text, "event");
+    expect_signal(*src, 0, f.signals[0], 3, 1.0);
+    expect_signal(*src, 1, f.signals[1], 3, 1000.0);
+  }
+}
+
+TEST(Reader, EdflibResourceErrorsAreNotFormatRefusals) {
+  // The 'edflib' decode mode keeps the file open in EDFlib, which refuses to open the same file twice: that is an
+  // error, not a reason to fall back to BioSig.
+  test::TempDir dir;
+  const auto p = write(dir, good_edf_plus(2));
+  auto first = open_recording(p, {ReaderPolicy::tolerant, EdfDecode::edflib});
+  for (EdfDecode decode : {EdfDecode::edflib, EdfDecode::block})
+    EXPECT_THAT(
+        [&] {
+          open_recording(p, {ReaderPolicy::tolerant, decode});
+        },
+        ThrowsMessage<DataError>(HasSubstr("file is already open in EDFlib")));
+  first.reset();
+  // Block decoding closes EDFlib's handle right after validation: the same file can be open many times.
+  auto a = open_recording(p, {ReaderPolicy::tolerant, EdfDecode::block});
+  auto b = open_recording(p, {ReaderPolicy::tolerant, EdfDecode::block});
+  EXPECT_EQ(a->info().reader, "edflib");
+  EXPECT_EQ(b->info().reader, "edflib");
 }
 
 TEST(Reader, StrictRefusesWhatEdflibRefusesWithItsReason) {
@@ -445,30 +488,13 @@ TEST(Reader, ConcurrentReadsEqualSequentialReads) {
   }
 }
 
-// BrainVision Core Data Format 1.0 triplet written by the test: INT_16 multiplexed, resolutions 0.1 uV, 0.5 uV and
-// 1 mV, 250 Hz, markers with 1-based positions.
+// BrainVision Core Data Format 1.0 triplet written by the test (tests/unit/io/brainvision_fixture.h).
 TEST(Reader, BrainVisionTripletThroughBiosig) {
   if (!biosig_available()) GTEST_SKIP() << "BrainVision needs the BioSig reader (EFM_WITH_BIOSIG=OFF in this build)";
   test::TempDir dir;
-  const int n = 500, nch = 3;
-  const double res[nch] = {0.1, 0.5, 1.0};
-  auto digital = [](int c, int i) { return int16_t(((i * 37 + c * 1001) % 4001) - 2000); };
-  {
-    std::ofstream v(dir / "rec.vhdr");
-    v << "Brain Vision Data Exchange Header File Version 1.0\n; test triplet\n\n[Common Infos]\nCodepage=UTF-8\n"
-         "DataFile=rec.eeg\nMarkerFile=rec.vmrk\nDataFormat=BINARY\nDataOrientation=MULTIPLEXED\n"
-         "NumberOfChannels=3\nSamplingInterval=4000\n\n[Binary Infos]\nBinaryFormat=INT_16\n\n[Channel Infos]\n"
-         "Ch1=Fp1,,0.1,\xc2\xb5V\nCh2=Cz,,0.5,\xc2\xb5V\nCh3=ECG,,1,mV\n";
-    std::ofstream m(dir / "rec.vmrk");
-    m << "Brain Vision Data Exchange Marker File, Version 1.0\n\n[Common Infos]\nCodepage=UTF-8\nDataFile=rec.eeg\n\n"
-         "[Marker Infos]\nMk1=New Segment,,1,1,0\nMk2=Stimulus,S  1,101,1,0\nMk3=Comment,seizure onset,251,50,0\n";
-    std::ofstream e(dir / "rec.eeg", std::ios::binary);
-    for (int i = 0; i < n; ++i)
-      for (int c = 0; c < nch; ++c) {
-        const int16_t d = digital(c, i);
-        e.put(char(d & 0xFF)).put(char((uint16_t(d) >> 8) & 0xFF));
-      }
-  }
+  using T = test::BrainVisionTriplet;
+  const int n = T::kSamples, nch = T::kChannels;
+  T::write(dir.path());
   auto src = open_recording(dir / "rec.vhdr");
   const RecordingInfo& info = src->info();
   EXPECT_EQ(info.reader, "biosig");
@@ -482,7 +508,8 @@ TEST(Reader, BrainVisionTripletThroughBiosig) {
     const double uv = c == 2 ? 1000.0 : 1.0;
     const auto x = read_all(*src, c);
     for (int i = 0; i < n; ++i)
-      ASSERT_NEAR(x[size_t(i)], digital(c, i) * res[c] * uv, 1e-9 * 2000 * res[c] * uv) << "channel " << c << " " << i;
+      ASSERT_NEAR(x[size_t(i)], T::digital(c, i) * T::kResolution[c] * uv, 1e-9 * 2000 * T::kResolution[c] * uv)
+          << "channel " << c << " " << i;
   }
   EXPECT_EQ(info.signals[2].unit, "mV");  // BioSig 2.5 alone reports uV here
   // Markers as MNE names them ("<Type>/<Description>", 0-based onsets, size / rate as duration). BioSig alone
