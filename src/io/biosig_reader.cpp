@@ -282,7 +282,10 @@ std::unique_ptr<BiosigSource> make_biosig(const std::filesystem::path& path) {
     s.samples_per_record = int64_t(c.SPR);
     s.n_samples = int64_t(c.SPR) * int64_t(hdr->NRec);
     s.physical_min = c.PhysMin, s.physical_max = c.PhysMax;
-    s.digital_min = int64_t(std::llround(c.DigMin)), s.digital_max = int64_t(std::llround(c.DigMax));
+    // Floating-point samples (GDF types 16-18) have no digital range: 0/0, so that lsb() is 0.
+    const bool floating = c.GDFTYP >= 16 && c.GDFTYP <= 18;
+    s.digital_min = floating ? 0 : int64_t(std::llround(c.DigMin));
+    s.digital_max = floating ? 0 : int64_t(std::llround(c.DigMax));
     s.microvolts_per_unit = microvolts_per_unit(s.unit).value_or(0.0);
     info.signals.push_back(std::move(s));
     channels.push_back(k);

@@ -21,7 +21,7 @@ struct SignalHeader {
   int64_t samples_per_record = 0;
   int64_t n_samples = 0;  ///< total samples of this signal in the file (all segments)
   double physical_min = 0, physical_max = 0;
-  int64_t digital_min = 0, digital_max = 0;
+  int64_t digital_min = 0, digital_max = 0;  ///< 0/0 for floating-point formats (then lsb() is 0)
   /// Multiply physical values by this to get microvolts; 0 when the unit is not a voltage (then `read` returns the
   /// physical value in the file's unit).
   double microvolts_per_unit = 0;

@@ -82,6 +82,15 @@ TEST(EdfHeader, PhysicalMinEqualsMaxNamesTheSignal) {
                                              HasSubstr("physical minimum equals physical maximum (5)"))));
 }
 
+TEST(EdfHeader, NonFinitePhysicalRange) {
+  test::TempDir dir;
+  FixtureEdf f = good_edf_plus();
+  f.signals[0].physical_max_text = "nan";
+  EXPECT_THAT([&] { read_edf_header(write(dir, f)); },
+              ThrowsMessage<DataError>(AllOf(HasSubstr("signal 'EEG Fp1-REF' (#0)"),
+                                             HasSubstr("physical minimum/maximum '-3276.8'/'nan' are not finite"))));
+}
+
 TEST(EdfHeader, DigitalMinNotBelowMaxNamesTheSignal) {
   test::TempDir dir;
   FixtureEdf f = good_edf_plus();

@@ -528,5 +528,31 @@ TEST(Reader, BrainVisionTripletThroughBiosig) {
               ThrowsMessage<DataError>(HasSubstr("pass the .vhdr header file")));
 }
 
+// Non-finite sample values (possible in floating-point formats) are a per-file error naming signal and sample.
+TEST(Reader, NonFiniteSamplesAreAnError) {
+  if (!biosig_available()) GTEST_SKIP() << "needs the BioSig reader (EFM_WITH_BIOSIG=OFF in this build)";
+  test::TempDir dir;
+  {
+    std::ofstream v(dir / "nan.vhdr");
+    v << "Brain Vision Data Exchange Header File Version 1.0\n\n[Common Infos]\nDataFile=nan.eeg\nDataFormat=BINARY\n"
+         "DataOrientation=MULTIPLEXED\nNumberOfChannels=1\nSamplingInterval=10000\n\n[Binary Infos]\n"
+         "BinaryFormat=IEEE_FLOAT_32\n\n[Channel Infos]\nCh1=Cz,,1,\xc2\xb5V\n";
+    std::ofstream e(dir / "nan.eeg", std::ios::binary);
+    for (int i = 0; i < 100; ++i) {
+      const float x = i == 42 ? std::nanf("") : float(i);
+      e.write(reinterpret_cast<const char*>(&x), sizeof x);
+    }
+  }
+  auto src = open_recording(dir / "nan.vhdr");
+  std::vector<double> x(40);
+  src->read(0, 0, 40, x.data());
+  EXPECT_EQ(x[39], 39.0);
+  EXPECT_EQ(src->info().signals[0].lsb(), 0.0);  // floating-point samples: no digital range
+  std::vector<double> all(100);
+  EXPECT_THAT([&] { src->read(0, 0, 100, all.data()); },
+              ThrowsMessage<DataError>(AllOf(HasSubstr("nan.vhdr"), HasSubstr("signal 'Cz' has a non-finite value"),
+                                             HasSubstr("at sample 42"))));
+}
+
 }  // namespace
 }  // namespace efm::io
