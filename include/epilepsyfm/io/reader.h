@@ -20,12 +20,16 @@
 ///     error). Gaps are never glued: `read` counts samples in file order, `segments` says where the gaps are.
 ///  3. EDFlib opens the file (strict validation). If it accepts, RecordingInfo.reader = "edflib".
 ///     EDFlib refuses every EDF+D file; `strict` then fails with a message naming the tolerant policy.
-///  4. If EDFlib refuses and the policy is `tolerant`, EDFlib's reason is logged (EFM_LOG_WARN) and recorded in
-///     RecordingInfo.edflib_refusal, and the file is re-read through BioSig (reader = "biosig"). Without BioSig in
-///     the build, the error names EDFlib's reason and the hint to rebuild with -DEFM_WITH_BIOSIG=ON.
+///  4. If EDFlib refuses the file's format and the policy is `tolerant`, EDFlib's reason is logged (EFM_LOG_WARN)
+///     and recorded in RecordingInfo.edflib_refusal, and the file is re-read through BioSig (reader = "biosig").
+///     Without BioSig in the build, the error names EDFlib's reason and the hint to rebuild with
+///     -DEFM_WITH_BIOSIG=ON. EDFlib resource and I/O failures (64 files open, same file already open in the
+///     `edflib` decode mode, read error) are errors under either policy, never a reason to switch readers.
 /// Annotations and segments of EDF/BDF files come from step 2 whichever library decodes the samples, so both
 /// readers report identical annotations. Other formats (GDF, BrainVision .vhdr, ...) go to BioSig directly
-/// (reader = "biosig"; annotations from BioSig's event table).
+/// (reader = "biosig"; annotations from BioSig's event table; BrainVision channel units and markers are read from
+/// the .vhdr/.vmrk by epilepsyfm and named as MNE names them, "<Type>/<Description>"). Known defects of the Debian
+/// EDFlib and BioSig builds, and how this layer works around them, are listed in third_party/README.md.
 ///
 /// Units: voltage signals ("uV", "µV", "mV", "V", "nV"; see core/units.h) are returned in microvolts; any other
 /// unit is returned unchanged in the file's unit (SignalHeader::microvolts_per_unit == 0 tells which).
@@ -34,9 +38,12 @@
 /// table and error state), so every call into either library is serialised by a mutex inside this layer; callers
 /// may open and read different files from different threads. Decoding after the library calls runs unlocked.
 ///
-/// Speed: `read` serves requests from a block of whole data records read at once. Reading all signals of one time
-/// chunk (e.g. 10-60 s) before moving to the next chunk reads every byte of the file once; reading one signal over
-/// the whole file, then the next, re-reads the file per signal.
+/// Speed and memory: `read` serves requests from one block of whole data records read at once (at least 4 MB, at
+/// most 256 MB, held by the source until the next block is needed). Reading all signals of one time chunk (e.g.
+/// 10-60 s) before moving on reads every byte once with a small block: the pattern to use. Reading one signal over
+/// the whole file, then the next, keeps the whole file in the block for files up to 256 MB of records and re-reads
+/// larger files per signal. Measured (bench/read, 1 h x 64 signals x 160 Hz, open + read in 10-s chunks): EDFlib
+/// path 0.09 s, BioSig path 0.28 s, EDFlib's own decoding 0.59 s, MNE 1.3 read_raw_edf 0.80 s.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
