@@ -83,7 +83,9 @@ std::unique_ptr<SignalSource> open_recording(const std::filesystem::path& path, 
                   "TAL parser gives each segment its true onset): use policy 'tolerant'",
                   header.format)
             : std::string("the tolerant reader policy reads such files through BioSig: use policy 'tolerant'");
-    throw DataError(fmt::format("{}: {} (strict reader policy); {}", path.string(), reason, advice));
+    throw DataError(
+        fmt::format("{}: {} (strict reader policy); {}{}", path.string(), reason, advice,
+                    biosig_available() ? "" : " (which needs a build with BioSig: " + std::string(kBiosigHint) + ")"));
   }
 #ifdef EFM_WITH_BIOSIG
   EFM_LOG_WARN("[io] {}: {}; re-reading through BioSig", path.string(), reason);

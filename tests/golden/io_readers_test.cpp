@@ -149,6 +149,10 @@ struct GoldenCase {
   const char* reader;  // expected: EDFlib refuses 6 of the 18 well-formed files outside Bonn and UPenn-Mayo
 };
 
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+  *os << c.file << " (" << c.reader << ")";
+}
+
 class MneGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(MneGolden, SamplesRatesAndAnnotationsEqualMne) {
