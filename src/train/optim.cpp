@@ -48,10 +48,14 @@ bool excluded_from_weight_decay(const std::string& name, const torch::Tensor& pa
 std::vector<ParamGroup> make_param_groups(torch::nn::Module& model, double weight_decay, const LrScaleFn& lr_scale,
                                           const std::vector<std::string>& extra_no_decay) {
   std::set<std::string> embedding_params;
-  for (const auto& item : model.named_modules()) {
+  // include_self=false: named_modules() cannot return a top-level module that is not held by a shared_ptr.
+  if (dynamic_cast<torch::nn::EmbeddingImpl*>(&model) != nullptr) {
+    for (const auto& p : model.named_parameters(/*recurse=*/false)) embedding_params.insert(p.key());
+  }
+  for (const auto& item : model.named_modules(/*name_prefix=*/"", /*include_self=*/false)) {
     if (item.value()->as<torch::nn::Embedding>() != nullptr) {
       for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
-        embedding_params.insert(item.key().empty() ? p.key() : item.key() + "." + p.key());
+        embedding_params.insert(item.key() + "." + p.key());
       }
     }
   }

@@ -58,7 +58,7 @@ class ToyTask : public train::TrainingTask {
 
  private:
   ToyTaskOptions options_;
-  ToyNet net_;
+  ToyNet net_{nullptr};
   std::shared_ptr<const data::WindowSource> eval_source_;
   int64_t steps_seen_ = 0;  // extra state: micro-batches trained (checks task.pt round trip)
 };
