@@ -1,6 +1,7 @@
 #include "toy/toy_task.h"
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -67,10 +68,11 @@ ToyTask::ToyTask(ToyTaskOptions options, std::shared_ptr<const data::WindowSourc
 
 train::StepResult ToyTask::train_step(const data::Batch& batch, const train::StepContext& ctx) {
   if (options_.sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.sleep_ms));
-  torch::Tensor x = batch.signal;
+  if (options_.signal_at_step > 0 && ctx.step + 1 == options_.signal_at_step && ctx.micro == 0) std::raise(SIGTERM);
+  const torch::Tensor& x = batch.signal;
   if (options_.nan_at_step > 0 && ctx.step + 1 == options_.nan_at_step && ctx.micro == 0) {
-    x = x.clone();
-    x[0][0][0] = std::numeric_limits<float>::quiet_NaN();
+    // corrupt the batch itself (as a bad sample in the store would), so the trainer can point at the window
+    x[0][1][3] = std::numeric_limits<float>::quiet_NaN();
   }
   const auto logits = net_->forward(x, batch.channel_ids);
   const auto target = batch.labels.to(torch::kFloat32);

@@ -37,8 +37,9 @@ TORCH_MODULE(ToyNet);
 
 struct ToyTaskOptions {
   int64_t window_samples = 100;
-  int64_t nan_at_step = 0;   ///< 1-based optimiser step whose first micro-batch gets a NaN input value; 0 = never
+  int64_t nan_at_step = 0;   ///< 1-based step: write a NaN into the first window of its first micro-batch; 0 = never
   int64_t sleep_ms = 0;      ///< sleep per micro-batch (lets tests kill a run mid-way)
+  int64_t signal_at_step = 0;  ///< raise SIGTERM in this 1-based step (graceful-stop tests in one process)
   bool evaluate = false;     ///< evaluate on a fixed set of windows (val/loss, val/acc)
   uint64_t init_seed = 7;
 };
