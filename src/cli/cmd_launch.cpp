@@ -196,10 +196,11 @@ int run_launch(int argc, char** argv) {
   if (program.empty()) program = std::filesystem::read_symlink("/proc/self/exe").string();
   EFM_CHECK_CONFIG(::access(program.c_str(), X_OK) == 0, "launch: --program {} is not an executable file", program);
   const bool prefix = !args.flag_set("no-prefix");
-  EFM_LOG_INFO("[launch] {} processes of '{}', rendezvous {}:{}", nproc, args.rest().front(),
-               args.get("master-addr"), port);
+  EFM_LOG_INFO("[launch] {} processes of '{}', rendezvous {}:{}", nproc, args.rest().front(), args.get("master-addr"),
+               port);
 
-  struct sigaction sa {}, old_int{}, old_term{};
+  struct sigaction sa {
+  }, old_int{}, old_term{};
   sa.sa_handler = on_launch_signal;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &old_int);
@@ -223,8 +224,8 @@ int run_launch(int argc, char** argv) {
     }
     return false;
   };
-  while (running() || std::any_of(children.begin(), children.end(),
-                                  [](const Child& c) { return c.out_fd >= 0 || c.err_fd >= 0; })) {
+  while (running() ||
+         std::any_of(children.begin(), children.end(), [](const Child& c) { return c.out_fd >= 0 || c.err_fd >= 0; })) {
     pump(children, 100, prefix);
     const int count = g_signal_count.load();
     if (count > forwarded) {
@@ -246,8 +247,8 @@ int run_launch(int argc, char** argv) {
         if (forwarded == 0 && !stopping) {
           EFM_LOG_ERROR("[launch] rank {} exited with code {}; stopping the other ranks", c.rank, c.exit_code);
           stopping = true;
-          stop_deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(static_cast<int64_t>(grace_s * 1000));
+          stop_deadline =
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace_s * 1000));
           for (auto& o : children) {
             if (o.running) ::kill(o.pid, SIGTERM);
           }

@@ -20,8 +20,8 @@ void TrainConfig::validate(const std::string& path) const {
     throw ConfigError(fmt::format("{}: one of steps or epochs must be > 0", path.empty() ? "train" : path));
   }
   if (betas.size() != 2) {
-    throw ConfigError(fmt::format("{}: expected 2 values (beta1, beta2), got {}", detail::join_path(path, "betas"),
-                                  betas.size()));
+    throw ConfigError(
+        fmt::format("{}: expected 2 values (beta1, beta2), got {}", detail::join_path(path, "betas"), betas.size()));
   }
   if (min_lr > lr) {
     throw ConfigError(fmt::format("{}: {} is larger than lr ({})", detail::join_path(path, "min_lr"), min_lr, lr));
@@ -31,8 +31,8 @@ void TrainConfig::validate(const std::string& path) const {
                                   path.empty() ? "train" : path, warmup_steps, warmup_epochs));
   }
   if (steps > 0 && warmup_steps > steps) {
-    throw ConfigError(fmt::format("{}: {} exceeds steps ({})", detail::join_path(path, "warmup_steps"), warmup_steps,
-                                  steps));
+    throw ConfigError(
+        fmt::format("{}: {} exceeds steps ({})", detail::join_path(path, "warmup_steps"), warmup_steps, steps));
   }
   keep_best.validate(detail::join_path(path, "keep_best"));
 }

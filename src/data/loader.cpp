@@ -35,13 +35,12 @@ Loader::Loader(std::shared_ptr<const WindowSource> source, BatchSampler sampler,
                   to_string(sampler_.options().tail));
   }
   EFM_CHECK_ARG(start.epoch >= 0 && start.batch >= 0 && start.batch < sampler_.batches_per_epoch(),
-                "loader start position (epoch {}, batch {}) outside an epoch of {} batches", start.epoch,
-                start.batch, sampler_.batches_per_epoch());
+                "loader start position (epoch {}, batch {}) outside an epoch of {} batches", start.epoch, start.batch,
+                sampler_.batches_per_epoch());
   base_ = start;
-  end_ticket_ = options_.max_epochs > 0
-                    ? options_.max_epochs * sampler_.batches_per_epoch() -
-                          (base_.epoch * sampler_.batches_per_epoch() + base_.batch)
-                    : -1;
+  end_ticket_ = options_.max_epochs > 0 ? options_.max_epochs * sampler_.batches_per_epoch() -
+                                              (base_.epoch * sampler_.batches_per_epoch() + base_.batch)
+                                        : -1;
   start_workers();
 }
 
@@ -209,8 +208,8 @@ SamplerPosition Loader::state() const {
 
 void Loader::restore(SamplerPosition position) {
   EFM_CHECK_ARG(position.epoch >= 0 && position.batch >= 0 && position.batch < sampler_.batches_per_epoch(),
-                "restore: position (epoch {}, batch {}) outside an epoch of {} batches", position.epoch,
-                position.batch, sampler_.batches_per_epoch());
+                "restore: position (epoch {}, batch {}) outside an epoch of {} batches", position.epoch, position.batch,
+                sampler_.batches_per_epoch());
   stop_workers();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -218,10 +217,9 @@ void Loader::restore(SamplerPosition position) {
     base_ = position;
     next_ticket_ = 0;
     consumed_ = 0;
-    end_ticket_ = options_.max_epochs > 0
-                      ? options_.max_epochs * sampler_.batches_per_epoch() -
-                            (base_.epoch * sampler_.batches_per_epoch() + base_.batch)
-                      : -1;
+    end_ticket_ = options_.max_epochs > 0 ? options_.max_epochs * sampler_.batches_per_epoch() -
+                                                (base_.epoch * sampler_.batches_per_epoch() + base_.batch)
+                                          : -1;
   }
   {
     std::lock_guard<std::mutex> lock(plan_mu_);

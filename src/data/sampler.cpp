@@ -16,12 +16,9 @@ TailPolicy parse_tail_policy(const std::string& text, const std::string& what) {
 
 std::string to_string(TailPolicy tail) {
   switch (tail) {
-    case TailPolicy::drop:
-      return "drop";
-    case TailPolicy::pad:
-      return "pad";
-    case TailPolicy::keep:
-      return "keep";
+    case TailPolicy::drop: return "drop";
+    case TailPolicy::pad: return "pad";
+    case TailPolicy::keep: return "keep";
   }
   return "?";
 }

@@ -34,8 +34,7 @@ int64_t InMemoryWindowSource::add(RecordingInfo info, std::vector<float> signal)
                 info.id, signal.size(), info.channel_names.size(), info.n_samples);
   for (const auto& s : info.spans) {
     EFM_CHECK_ARG(s.label < static_cast<int64_t>(label_names_.size()),
-                  "recording '{}': span label index {} but only {} label names", info.id, s.label,
-                  label_names_.size());
+                  "recording '{}': span label index {} but only {} label names", info.id, s.label, label_names_.size());
   }
   for (const auto& other : infos_) {
     EFM_CHECK_ARG(other.id != info.id, "recording id '{}' added twice", info.id);

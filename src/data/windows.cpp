@@ -13,9 +13,8 @@ namespace efm::data {
 int64_t seconds_to_samples(double seconds, double sfreq_hz, const std::string& what) {
   const double exact = seconds * sfreq_hz;
   const double rounded = std::round(exact);
-  EFM_CHECK_ARG(std::abs(exact - rounded) < 1e-6,
-                "{}: {} s at {} Hz is {} samples; expected a whole number of samples", what, seconds, sfreq_hz,
-                exact);
+  EFM_CHECK_ARG(std::abs(exact - rounded) < 1e-6, "{}: {} s at {} Hz is {} samples; expected a whole number of samples",
+                what, seconds, sfreq_hz, exact);
   return static_cast<int64_t>(rounded);
 }
 
@@ -72,10 +71,10 @@ WindowIndex WindowIndex::build(const WindowSource& source, const WindowOptions& 
   const auto& recs = source.recordings();
   for (size_t r = 0; r < recs.size(); ++r) {
     const RecordingInfo& info = recs[r];
-    const int64_t len = seconds_to_samples(options.window_s, info.sfreq_hz,
-                                           "recording '" + info.id + "': windows.window_s");
-    const int64_t stride = seconds_to_samples(options.stride_s, info.sfreq_hz,
-                                              "recording '" + info.id + "': windows.stride_s");
+    const int64_t len =
+        seconds_to_samples(options.window_s, info.sfreq_hz, "recording '" + info.id + "': windows.window_s");
+    const int64_t stride =
+        seconds_to_samples(options.stride_s, info.sfreq_hz, "recording '" + info.id + "': windows.stride_s");
     EFM_CHECK_ARG(len > 0 && stride > 0, "recording '{}': window of {} samples with stride {}; expected > 0", info.id,
                   len, stride);
     if (info.n_samples < len) {
@@ -113,8 +112,8 @@ WindowIndex WindowIndex::build(const WindowSource& source, const WindowOptions& 
       index.windows_.push_back(WindowRef{static_cast<int64_t>(r), start, v.label, g->second});
     }
   }
-  EFM_LOG_DEBUG("[data] {} windows in {} channel groups ({} candidates, {} rejected, {} label-filtered)",
-                index.size(), index.groups_.size(), index.stats_.candidates, index.stats_.dropped_rejected,
+  EFM_LOG_DEBUG("[data] {} windows in {} channel groups ({} candidates, {} rejected, {} label-filtered)", index.size(),
+                index.groups_.size(), index.stats_.candidates, index.stats_.dropped_rejected,
                 index.stats_.dropped_label);
   return index;
 }

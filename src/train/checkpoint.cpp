@@ -55,8 +55,7 @@ std::map<std::string, torch::Tensor> read_module_state(const fs::path& path) {
   } catch (const std::exception& e) {
     throw DataError(fmt::format("{}: not a model state file (pickled dict of tensors): {}", path.string(), e.what()));
   }
-  EFM_CHECK_DATA(value.isGenericDict(), "{}: expected a dict of tensors, found {}", path.string(),
-                 value.tagKind());
+  EFM_CHECK_DATA(value.isGenericDict(), "{}: expected a dict of tensors, found {}", path.string(), value.tagKind());
   std::map<std::string, torch::Tensor> out;
   for (const auto& item : value.toGenericDict()) {
     EFM_CHECK_DATA(item.key().isString() && item.value().isTensor(),
@@ -91,7 +90,8 @@ std::vector<std::string> load_module_state(torch::nn::Module& module, const fs::
     auto it = saved.find(name);
     if (it == saved.end()) continue;
     EFM_CHECK_DATA(it->second.sizes() == t.sizes(), "{}: tensor '{}' has shape {} in the file but {} in the model",
-                   path.string(), name, "[" + fmt::format("{}", fmt::join(it->second.sizes().vec(), ", ")) + "]", "[" + fmt::format("{}", fmt::join(t.sizes().vec(), ", ")) + "]");
+                   path.string(), name, "[" + fmt::format("{}", fmt::join(it->second.sizes().vec(), ", ")) + "]",
+                   "[" + fmt::format("{}", fmt::join(t.sizes().vec(), ", ")) + "]");
     t.copy_(it->second);
     loaded.push_back(name);
   }

@@ -94,8 +94,10 @@ DistEnv DistEnv::from_environment() {
   if (const char* a = env_or_null("MASTER_ADDR")) e.master_addr = a;
   e.master_port = env_int("MASTER_PORT", e.master_port);
   EFM_CHECK_CONFIG(e.world_size >= 1, "environment: WORLD_SIZE must be >= 1, got {}", e.world_size);
-  EFM_CHECK_CONFIG(e.rank < e.world_size, "environment: rank {} is outside [0, {}) (RANK/SLURM_PROCID vs WORLD_SIZE/"
-                   "SLURM_NTASKS)", e.rank, e.world_size);
+  EFM_CHECK_CONFIG(e.rank < e.world_size,
+                   "environment: rank {} is outside [0, {}) (RANK/SLURM_PROCID vs WORLD_SIZE/"
+                   "SLURM_NTASKS)",
+                   e.rank, e.world_size);
   EFM_CHECK_CONFIG(e.master_port >= 1 && e.master_port <= 65535, "environment: MASTER_PORT={} outside 1..65535",
                    e.master_port);
   return e;
@@ -103,8 +105,8 @@ DistEnv DistEnv::from_environment() {
 
 std::string DistEnv::describe() const {
   if (world_size == 1) return "single process";
-  return fmt::format("rank {}/{} (local {}/{}), rendezvous {}:{} ({})", rank, world_size, local_rank,
-                     local_world_size, master_addr, master_port, origin);
+  return fmt::format("rank {}/{} (local {}/{}), rendezvous {}:{} ({})", rank, world_size, local_rank, local_world_size,
+                     master_addr, master_port, origin);
 }
 
 bool distributed_available() {
@@ -145,8 +147,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chro
 #if EFM_HAVE_NCCL
       auto nccl_opts = c10d::ProcessGroupNCCL::Options::create();
       nccl_opts->timeout = timeout;
-      group->impl_->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(group->impl_->store, env.rank,
-                                                                     env.world_size, nccl_opts);
+      group->impl_->pg =
+          c10::make_intrusive<c10d::ProcessGroupNCCL>(group->impl_->store, env.rank, env.world_size, nccl_opts);
 #else
       throw ConfigError("multi-process training on CUDA needs a CUDA LibTorch with NCCL (this build has none)");
 #endif
@@ -165,17 +167,18 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chro
   } catch (const efm::Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw DataError(fmt::format("distributed: rank {}/{} could not join the process group at {}:{} ({}): {}",
-                                env.rank, env.world_size, env.master_addr, env.master_port, env.origin, e.what()));
+    throw DataError(fmt::format("distributed: rank {}/{} could not join the process group at {}:{} ({}): {}", env.rank,
+                                env.world_size, env.master_addr, env.master_port, env.origin, e.what()));
   }
   EFM_LOG_INFO("[dist] joined: {}", env.describe());
   return group;
 #else
   (void)timeout;
   (void)device;
-  throw ConfigError(fmt::format("distributed: WORLD_SIZE={} but this build has no c10d Gloo support (install "
-                                "libgloo-dev and reconfigure)",
-                                env.world_size));
+  throw ConfigError(
+      fmt::format("distributed: WORLD_SIZE={} but this build has no c10d Gloo support (install "
+                  "libgloo-dev and reconfigure)",
+                  env.world_size));
 #endif
 }
 

@@ -94,8 +94,9 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
 
   const int64_t spe = steps_per_epoch();
   total_steps_ = t.steps > 0 ? t.steps : t.epochs * spe;
-  const int64_t warmup =
-      t.warmup_steps > 0 ? t.warmup_steps : static_cast<int64_t>(std::llround(t.warmup_epochs * static_cast<double>(spe)));
+  const int64_t warmup = t.warmup_steps > 0
+                             ? t.warmup_steps
+                             : static_cast<int64_t>(std::llround(t.warmup_epochs * static_cast<double>(spe)));
   EFM_CHECK_CONFIG(warmup <= total_steps_, "train: warmup of {} steps exceeds the {} training steps", warmup,
                    total_steps_);
   schedule_ = CosineSchedule{t.lr, t.min_lr, warmup, total_steps_};
@@ -113,10 +114,9 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   EFM_LOG_INFO(
       "[train] {} trainable parameters in {} tensors ({} without weight decay, {} groups); global batch {} = {} x "
       "accumulation {} x {} process(es); {} steps ({} per epoch), warmup {}; bf16 {}; {}",
-      n_trainable, params_.size(), n_no_decay, groups_.size(), loader_->sampler().options().step_batch(),
-      t.batch_size, t.accumulation, dist_->world_size(), total_steps_, spe, warmup, bf16_ ? "on" : "off",
-      dist_->single() ? std::string("single process")
-                      : fmt::format("rank {}/{}", dist_->rank(), dist_->world_size()));
+      n_trainable, params_.size(), n_no_decay, groups_.size(), loader_->sampler().options().step_batch(), t.batch_size,
+      t.accumulation, dist_->world_size(), total_steps_, spe, warmup, bf16_ ? "on" : "off",
+      dist_->single() ? std::string("single process") : fmt::format("rank {}/{}", dist_->rank(), dist_->world_size()));
   if (loader_->sampler().dropped_per_epoch() > 0) {
     EFM_LOG_INFO("[train] {} windows per epoch do not fill a step batch and are dropped (train.tail: drop)",
                  loader_->sampler().dropped_per_epoch());
@@ -184,8 +184,7 @@ void Trainer::write_checkpoint(bool is_best) {
           atomic_write_file(tmp / "config.yaml", opt_.config_yaml);
         },
         is_best);
-    EFM_LOG_INFO("[ckpt] step {} -> {} ({:.1f} s){}", step_, dir.string(), seconds_since(t0),
-                 is_best ? " (best)" : "");
+    EFM_LOG_INFO("[ckpt] step {} -> {} ({:.1f} s){}", step_, dir.string(), seconds_since(t0), is_best ? " (best)" : "");
   }
   last_saved_step_ = step_;
   dist_->barrier();  // nobody moves on (or exits) before the checkpoint is complete
@@ -215,13 +214,13 @@ void Trainer::resume(const fs::path& checkpoint) {
   EFM_CHECK_CONFIG(world == dist_->world_size() && bs == opt_.train.batch_size && acc == opt_.train.accumulation,
                    "cannot resume {}: it was made with {} process(es) x batch_size {} x accumulation {}, this run "
                    "has {} x {} x {}; the data order would differ (use the same settings)",
-                   dir.string(), world, bs, acc, dist_->world_size(), opt_.train.batch_size,
-                   opt_.train.accumulation);
+                   dir.string(), world, bs, acc, dist_->world_size(), opt_.train.batch_size, opt_.train.accumulation);
   const int64_t saved_total = get_int("total_steps");
   if (saved_total != total_steps_) {
-    EFM_LOG_WARN("[train] the checkpoint was planned for {} steps, this run for {}: the learning-rate schedule "
-                 "changes from here on",
-                 saved_total, total_steps_);
+    EFM_LOG_WARN(
+        "[train] the checkpoint was planned for {} steps, this run for {}: the learning-rate schedule "
+        "changes from here on",
+        saved_total, total_steps_);
   }
   load_module_state(task_.model(), dir / "model.pt", /*strict=*/true);
   {
@@ -268,7 +267,8 @@ void Trainer::resume(const fs::path& checkpoint) {
         }
       }
       atomic_write_file(metrics, out);
-      if (dropped) EFM_LOG_INFO("[train] removed {} metrics rows after step {} from {}", dropped, step_, metrics.string());
+      if (dropped)
+        EFM_LOG_INFO("[train] removed {} metrics rows after step {} from {}", dropped, step_, metrics.string());
     }
   }
   EFM_LOG_INFO("[train] resumed from {} at step {} (epoch {}, batch {})", dir.string(), step_, get_int("epoch"),
@@ -309,8 +309,8 @@ bool Trainer::update_best(const std::map<std::string, double>& split_metrics) {
       if (kv.first.rfind(split + "/", 0) == 0) known += (known.empty() ? "" : ", ") + kv.first;
     }
     if (known.empty()) return false;  // this row is of the other split
-    throw ConfigError(fmt::format("train.keep_best.metric: '{}' is not among the metrics of this task ({})",
-                                  kb.metric, known));
+    throw ConfigError(
+        fmt::format("train.keep_best.metric: '{}' is not among the metrics of this task ({})", kb.metric, known));
   }
   const double v = split_metrics.at(kb.metric);
   if (!std::isfinite(v)) return false;
@@ -389,7 +389,8 @@ TrainResult Trainer::fit() {
         r = task_.train_step(batch, ctx);
       }
       EFM_CHECK_STATE(r.loss.defined() && r.loss.numel() == 1, "the task's train_step returned a loss of shape {}",
-                      r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]" : std::string("<undefined>"));
+                      r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]"
+                                       : std::string("<undefined>"));
       const double lv = r.loss.item<double>();
       if (!std::isfinite(lv)) {
         if (!nonfinite) {
@@ -425,10 +426,10 @@ TrainResult Trainer::fit() {
     dist_->average_gradients(params_);
     const double grad_norm = clip_grad_norm(params_, t.clip_grad);
     if (!std::isfinite(grad_norm)) {
-      throw DataError(fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
-                                  "checkpoint: {}",
-                                  grad_norm, s + 1, loss_sum / static_cast<double>(accumulation),
-                                  last_checkpoint_text()));
+      throw DataError(
+          fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
+                      "checkpoint: {}",
+                      grad_norm, s + 1, loss_sum / static_cast<double>(accumulation), last_checkpoint_text()));
     }
     task_.before_optimizer_step(ctx);
     optimizer_->step();
@@ -460,8 +461,7 @@ TrainResult Trainer::fit() {
       std::map<std::string, double> prefixed;
       for (const auto& [k, v] : row) prefixed["train/" + k] = v;
       is_best = update_best(prefixed) || is_best;
-      const std::string note =
-          fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
+      const std::string note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
       if (bar) bar->advance(acc.steps, note);
       if (!bar || !opt_.progress) {
         EFM_LOG_INFO("[train] step {}/{} {} |g| {:.3g} wait {:.0f}%", step_, total_steps_, note, row["grad_norm"],
@@ -502,10 +502,10 @@ TrainResult Trainer::fit() {
   result.last_metrics = last_metrics_;
   result.windows_per_s = static_cast<double>(session_windows * world) / std::max(seconds_since(session_start), 1e-9);
   result.loader = loader_->stats();
-  EFM_LOG_INFO("[train] done: {} steps, {:.1f} windows/s, training loop waited {:.2f} s for data ({} batches "
-               "assembled), last checkpoint {}",
-               step_, result.windows_per_s, result.loader.wait_s, result.loader.batches_produced,
-               last_checkpoint_text());
+  EFM_LOG_INFO(
+      "[train] done: {} steps, {:.1f} windows/s, training loop waited {:.2f} s for data ({} batches "
+      "assembled), last checkpoint {}",
+      step_, result.windows_per_s, result.loader.wait_s, result.loader.batches_produced, last_checkpoint_text());
   return result;
 }
 

@@ -45,16 +45,16 @@ struct TrainConfig {
   double weight_decay = 0.05;
   std::vector<double> betas{0.9, 0.999};
   double eps = 1e-8;
-  double clip_grad = 0;        ///< max global gradient norm; 0 = no clipping (the norm is still logged)
-  std::string bf16 = "auto";   ///< autocast to bfloat16: auto (CUDA only) | on | off
-  int64_t log_every = 10;      ///< steps between metrics.csv rows / log lines
-  int64_t eval_every = 0;      ///< steps between evaluations; 0 = only at the end (if the task evaluates)
+  double clip_grad = 0;             ///< max global gradient norm; 0 = no clipping (the norm is still logged)
+  std::string bf16 = "auto";        ///< autocast to bfloat16: auto (CUDA only) | on | off
+  int64_t log_every = 10;           ///< steps between metrics.csv rows / log lines
+  int64_t eval_every = 0;           ///< steps between evaluations; 0 = only at the end (if the task evaluates)
   int64_t checkpoint_every = 1000;  ///< steps between checkpoints (a checkpoint is also written at the end)
-  int64_t keep_last = 3;       ///< step checkpoints kept (the best is kept in addition); 0 = keep all
+  int64_t keep_last = 3;            ///< step checkpoints kept (the best is kept in addition); 0 = keep all
   KeepBestConfig keep_best;
-  int64_t num_workers = 2;     ///< loader threads (0 = load in the training thread)
-  int64_t prefetch = 4;        ///< batches prepared ahead
-  std::string tail = "drop";   ///< incomplete last batch of a channel group: drop | pad
+  int64_t num_workers = 2;    ///< loader threads (0 = load in the training thread)
+  int64_t prefetch = 4;       ///< batches prepared ahead
+  std::string tail = "drop";  ///< incomplete last batch of a channel group: drop | pad
   bool shuffle = true;
 
   template <class V>

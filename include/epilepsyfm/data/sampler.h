@@ -37,12 +37,12 @@ TailPolicy parse_tail_policy(const std::string& text, const std::string& what = 
 std::string to_string(TailPolicy tail);
 
 struct SamplerOptions {
-  int64_t batch_size = 32;    ///< windows per micro-batch on one rank
-  int64_t accumulation = 1;   ///< micro-batches per optimiser step
-  int64_t world_size = 1;     ///< number of data-parallel ranks
-  int64_t rank = 0;           ///< this rank, in [0, world_size)
+  int64_t batch_size = 32;   ///< windows per micro-batch on one rank
+  int64_t accumulation = 1;  ///< micro-batches per optimiser step
+  int64_t world_size = 1;    ///< number of data-parallel ranks
+  int64_t rank = 0;          ///< this rank, in [0, world_size)
   bool shuffle = true;
-  uint64_t seed = 0;          ///< run seed; the per-epoch stream is derive_seed(seed, "sampler", epoch)
+  uint64_t seed = 0;  ///< run seed; the per-epoch stream is derive_seed(seed, "sampler", epoch)
   TailPolicy tail = TailPolicy::drop;
 
   int64_t step_batch() const { return batch_size * accumulation * world_size; }
@@ -58,8 +58,8 @@ struct SamplerPosition {
 
 /// The windows of one micro-batch.
 struct BatchPlan {
-  std::vector<int64_t> windows;   ///< indices into WindowIndex::windows()
-  std::vector<uint8_t> padding;   ///< 1 for pad fillers (TailPolicy::pad), same length as `windows`
+  std::vector<int64_t> windows;  ///< indices into WindowIndex::windows()
+  std::vector<uint8_t> padding;  ///< 1 for pad fillers (TailPolicy::pad), same length as `windows`
   int64_t group = 0;
   SamplerPosition position;
 };

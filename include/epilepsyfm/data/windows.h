@@ -30,11 +30,11 @@
 namespace efm::data {
 
 struct WindowOptions {
-  double window_s = 4.0;             ///< window length in seconds
-  double stride_s = 4.0;             ///< distance between window starts in seconds
-  bool drop_rejected = true;         ///< drop windows overlapping a rejected span
-  std::vector<std::string> labels;   ///< keep only windows with one of these labels (empty = keep all)
-  bool require_label = false;        ///< drop unlabelled windows (implied when `labels` is not empty)
+  double window_s = 4.0;            ///< window length in seconds
+  double stride_s = 4.0;            ///< distance between window starts in seconds
+  bool drop_rejected = true;        ///< drop windows overlapping a rejected span
+  std::vector<std::string> labels;  ///< keep only windows with one of these labels (empty = keep all)
+  bool require_label = false;       ///< drop unlabelled windows (implied when `labels` is not empty)
 };
 
 /// One window.
@@ -55,10 +55,10 @@ struct ChannelGroup {
 
 /// Counts of what the index kept and dropped (for the log line and for tests).
 struct WindowIndexStats {
-  int64_t candidates = 0;           ///< windows cut before filtering
-  int64_t dropped_rejected = 0;     ///< dropped by the reject flag
-  int64_t dropped_label = 0;        ///< dropped by the label filter / require_label
-  int64_t short_recordings = 0;     ///< recordings shorter than one window (contribute nothing)
+  int64_t candidates = 0;        ///< windows cut before filtering
+  int64_t dropped_rejected = 0;  ///< dropped by the reject flag
+  int64_t dropped_label = 0;     ///< dropped by the label filter / require_label
+  int64_t short_recordings = 0;  ///< recordings shorter than one window (contribute nothing)
 };
 
 class WindowIndex {

@@ -32,20 +32,20 @@ namespace efm::train {
 
 /// Where in training a call happens.
 struct StepContext {
-  int64_t step = 0;          ///< 0-based index of the optimiser step being computed (= steps completed so far)
-  int64_t micro = 0;         ///< micro-batch within the step, [0, accumulation)
+  int64_t step = 0;   ///< 0-based index of the optimiser step being computed (= steps completed so far)
+  int64_t micro = 0;  ///< micro-batch within the step, [0, accumulation)
   int64_t accumulation = 1;
-  uint64_t seed = 0;         ///< derive_seed(run seed, "task", step) mixed with micro and rank: for masks etc.
-  double lr = 0;             ///< learning rate of this step (before per-group scales)
+  uint64_t seed = 0;  ///< derive_seed(run seed, "task", step) mixed with micro and rank: for masks etc.
+  double lr = 0;      ///< learning rate of this step (before per-group scales)
   torch::Device device = torch::kCPU;
   ProcessGroup* dist = nullptr;  ///< never null inside the Trainer (a world of 1 when single-process)
 };
 
 /// What one micro-batch produced.
 struct StepResult {
-  torch::Tensor loss;                      ///< scalar; the Trainer divides by accumulation and back-propagates
-  std::map<std::string, double> metrics;   ///< extra scalars, logged as train/<name> (averaged over steps, ranks)
-  int64_t windows = 0;                     ///< windows processed (for windows/s)
+  torch::Tensor loss;                     ///< scalar; the Trainer divides by accumulation and back-propagates
+  std::map<std::string, double> metrics;  ///< extra scalars, logged as train/<name> (averaged over steps, ranks)
+  int64_t windows = 0;                    ///< windows processed (for windows/s)
 };
 
 struct EvalContext {

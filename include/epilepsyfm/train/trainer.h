@@ -48,22 +48,22 @@ namespace efm::train {
 
 struct TrainerOptions {
   config::TrainConfig train;
-  uint64_t seed = 0;                  ///< run.seed
-  bool deterministic = false;         ///< run.deterministic (deterministic algorithms)
-  std::filesystem::path run_dir;      ///< existing run directory (prepared by the verb)
-  std::string config_yaml;            ///< resolved experiment config, stored in every checkpoint
+  uint64_t seed = 0;              ///< run.seed
+  bool deterministic = false;     ///< run.deterministic (deterministic algorithms)
+  std::filesystem::path run_dir;  ///< existing run directory (prepared by the verb)
+  std::string config_yaml;        ///< resolved experiment config, stored in every checkpoint
   torch::Device device = torch::kCPU;
   std::shared_ptr<ProcessGroup> dist;  ///< null = single process
-  bool progress = true;               ///< progress bar on rank 0
+  bool progress = true;                ///< progress bar on rank 0
 };
 
 struct TrainResult {
-  int64_t steps = 0;                              ///< optimiser steps completed (in total, incl. before resume)
+  int64_t steps = 0;  ///< optimiser steps completed (in total, incl. before resume)
   std::filesystem::path last_checkpoint;
   std::optional<std::filesystem::path> best_checkpoint;
-  std::map<std::string, double> last_metrics;     ///< "train/loss", "val/..." of the last row written
-  double windows_per_s = 0;                       ///< all ranks, this session
-  data::LoaderStats loader;                       ///< this rank's loader counters
+  std::map<std::string, double> last_metrics;  ///< "train/loss", "val/..." of the last row written
+  double windows_per_s = 0;                    ///< all ranks, this session
+  data::LoaderStats loader;                    ///< this rank's loader counters
 };
 
 class Trainer {

@@ -1,8 +1,8 @@
 #include "toy/toy_task.h"
 
 #include <chrono>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <random>
 #include <thread>
 
@@ -56,7 +56,7 @@ ToyNetImpl::ToyNetImpl(int64_t window_samples, int64_t hidden, int64_t vocab)
 
 torch::Tensor ToyNetImpl::forward(const torch::Tensor& x, const torch::Tensor& channel_ids) {
   auto h = encoder->forward(x) + channel_embed->forward(channel_ids);  // [B, C, H]
-  h = torch::gelu(norm->forward(h)).mean(1) + cls_token;              // [B, H]
+  h = torch::gelu(norm->forward(h)).mean(1) + cls_token;               // [B, H]
   return head->forward(h).squeeze(-1);                                 // [B]
 }
 

@@ -14,10 +14,10 @@
 namespace efm::test {
 
 struct ToySourceOptions {
-  int64_t recordings = 6;     ///< half with 3 channels (FP1 FP2 C3), half with 4 (+C4)
+  int64_t recordings = 6;  ///< half with 3 channels (FP1 FP2 C3), half with 4 (+C4)
   double sfreq_hz = 50;
   double duration_s = 40;
-  double span_s = 2;          ///< window-table span length; seizure spans in [10 s, 20 s) of every recording
+  double span_s = 2;  ///< window-table span length; seizure spans in [10 s, 20 s) of every recording
   uint64_t seed = 1;
 };
 /// Labels: 0 = background, 1 = seizure.
@@ -37,10 +37,10 @@ TORCH_MODULE(ToyNet);
 
 struct ToyTaskOptions {
   int64_t window_samples = 100;
-  int64_t nan_at_step = 0;   ///< 1-based step: write a NaN into the first window of its first micro-batch; 0 = never
-  int64_t sleep_ms = 0;      ///< sleep per micro-batch (lets tests kill a run mid-way)
+  int64_t nan_at_step = 0;     ///< 1-based step: write a NaN into the first window of its first micro-batch; 0 = never
+  int64_t sleep_ms = 0;        ///< sleep per micro-batch (lets tests kill a run mid-way)
   int64_t signal_at_step = 0;  ///< raise SIGTERM in this 1-based step (graceful-stop tests in one process)
-  bool evaluate = false;     ///< evaluate on a fixed set of windows (val/loss, val/acc)
+  bool evaluate = false;       ///< evaluate on a fixed set of windows (val/loss, val/acc)
   uint64_t init_seed = 7;
 };
 

@@ -154,7 +154,7 @@ TEST(Sampler, DeterministicPerSeedAndEpochAndNeverMixesGroups) {
     flat0.insert(flat0.end(), e0[i].windows.begin(), e0[i].windows.end());
     flat1.insert(flat1.end(), e1[i].windows.begin(), e1[i].windows.end());
   }
-  EXPECT_NE(flat0, flat1);  // another epoch, another order
+  EXPECT_NE(flat0, flat1);                                               // another epoch, another order
   EXPECT_EQ(std::set<int64_t>(flat0.begin(), flat0.end()).size(), 44u);  // no window twice within an epoch
   o.seed = 4;
   BatchSampler c(index, o);
@@ -288,9 +288,8 @@ TEST(Loader, OrderEqualsSamplerForAnyWorkerCount) {
         EXPECT_EQ(b->recordings[i], w.recording);
         EXPECT_EQ(b->start_samples[i], w.start_sample);
         // the ramp: channel c, sample start + j -> 1000 c + start + j + r/100
-        EXPECT_FLOAT_EQ(b->signal[i][c - 1][7].item<float>(),
-                        static_cast<float>(1000 * (c - 1) + w.start_sample + 7) +
-                            static_cast<float>(w.recording) / 100.0f);
+        EXPECT_FLOAT_EQ(b->signal[i][c - 1][7].item<float>(), static_cast<float>(1000 * (c - 1) + w.start_sample + 7) +
+                                                                  static_cast<float>(w.recording) / 100.0f);
       }
       EXPECT_EQ(b->channel_ids.sizes(), (std::vector<int64_t>{b->size(), c}));
       EXPECT_EQ(b->labels.size(0), b->size());
@@ -388,9 +387,10 @@ TEST(Loader, PrefetchHidesReadTime) {
   LoaderStats inline_stats, st;
   const double inline_total = run_slow_loop(src, index, 0, &inline_stats);
   const double total = run_slow_loop(src, index, 2, &st);
-  std::printf("[loader] 25 batches: 0 workers %.3f s; 2 workers %.3f s, waited %.3f s, %lld produced, "
-              "assembling took %.3f s\n",
-              inline_total, total, st.wait_s, static_cast<long long>(st.batches_produced), st.assemble_s);
+  std::printf(
+      "[loader] 25 batches: 0 workers %.3f s; 2 workers %.3f s, waited %.3f s, %lld produced, "
+      "assembling took %.3f s\n",
+      inline_total, total, st.wait_s, static_cast<long long>(st.batches_produced), st.assemble_s);
   // reads total ~0.2 s; with prefetching the loop should wait well under half of that
   EXPECT_LT(st.wait_s, 0.1);
   EXPECT_LT(total, inline_total);

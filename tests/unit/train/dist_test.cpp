@@ -53,9 +53,9 @@ class EnvGuard {
 };
 
 void clear_dist_env(EnvGuard& g) {
-  for (const char* k : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
-                        "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE", "SLURM_NODELIST",
-                        "SLURM_JOB_NODELIST"}) {
+  for (const char* k :
+       {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID",
+        "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE", "SLURM_NODELIST", "SLURM_JOB_NODELIST"}) {
     g.set(k, nullptr);
   }
 }

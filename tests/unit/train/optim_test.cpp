@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "config/detail/yaml_io.h"
@@ -69,12 +69,11 @@ TEST(ParamGroups, ToyModelGroupsAndLrScales) {
   EXPECT_EQ(groups[1].weight_decay, 0.05);
   EXPECT_THAT(groups[1].names, ElementsAre("encoder.weight", "head.weight"));
   // a layer-wise scale splits groups further; the extra exclusion moves head.weight to no-decay
-  groups = make_param_groups(
-      task.model(), 0.05, [](const std::string& n) { return n.rfind("head", 0) == 0 ? 1.0 : 0.5; },
-      {"head.weight"});
+  groups = make_param_groups(task.model(), 0.05,
+                             [](const std::string& n) { return n.rfind("head", 0) == 0 ? 1.0 : 0.5; }, {"head.weight"});
   ASSERT_EQ(groups.size(), 3u);
-  EXPECT_THAT(groups[0].names, ElementsAre("cls_token", "encoder.bias", "channel_embed.weight", "norm.weight",
-                                           "norm.bias"));
+  EXPECT_THAT(groups[0].names,
+              ElementsAre("cls_token", "encoder.bias", "channel_embed.weight", "norm.weight", "norm.bias"));
   EXPECT_EQ(groups[0].lr_scale, 0.5);
   EXPECT_THAT(groups[1].names, ElementsAre("encoder.weight"));
   EXPECT_EQ(groups[1].weight_decay, 0.05);
@@ -104,9 +103,9 @@ TEST(ParamGroups, NamePatternsAndFrozen) {
 TEST(Schedule, WarmupThenCosine) {
   CosineSchedule s{1e-3, 1e-5, 5, 15};
   EXPECT_DOUBLE_EQ(s.at(0), 0.0);
-  EXPECT_DOUBLE_EQ(s.at(2), 5e-4);   // linspace(0, 1e-3, 5)[2]
+  EXPECT_DOUBLE_EQ(s.at(2), 5e-4);  // linspace(0, 1e-3, 5)[2]
   EXPECT_DOUBLE_EQ(s.at(4), 1e-3);
-  EXPECT_DOUBLE_EQ(s.at(5), 1e-3);   // cos(0)
+  EXPECT_DOUBLE_EQ(s.at(5), 1e-3);                           // cos(0)
   EXPECT_NEAR(s.at(10), 1e-5 + 0.5 * (1e-3 - 1e-5), 1e-15);  // half way: cos(pi/2) = 0
   EXPECT_NEAR(s.at(14), 1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + std::cos(M_PI * 0.9)), 1e-15);
   EXPECT_DOUBLE_EQ(s.at(15), 1e-5);
@@ -185,7 +184,9 @@ TEST(Checkpoints, KeepLastAndBestAndLatest) {
   m.save(50, write, true);
   EXPECT_THAT(m.steps(), ElementsAre(40, 50));
   // a failing writer leaves no trace
-  EXPECT_THROW(m.save(60, [](const std::filesystem::path&) { throw DataError("disk full"); }, false), DataError);
+  EXPECT_THROW(m.save(
+                   60, [](const std::filesystem::path&) { throw DataError("disk full"); }, false),
+               DataError);
   EXPECT_THAT(m.steps(), ElementsAre(40, 50));
   EXPECT_EQ(m.latest()->filename(), "step_000050");
   size_t entries = 0;
@@ -212,8 +213,9 @@ TEST(Checkpoints, ModelStateRoundTripAndMismatch) {
               ThrowsMessage<DataError>(HasSubstr("tensor 'encoder.weight' has shape [16, 100] in the file but [16, "
                                                  "50] in the model")));
   torch::nn::Linear other(3, 3);
-  EXPECT_THAT([&] { load_module_state(*other, tmp / "model.pt"); },
-              ThrowsMessage<DataError>(HasSubstr("state does not match the model: 2 missing (bias, weight), 8 unexpected")));
+  EXPECT_THAT(
+      [&] { load_module_state(*other, tmp / "model.pt"); },
+      ThrowsMessage<DataError>(HasSubstr("state does not match the model: 2 missing (bias, weight), 8 unexpected")));
 }
 
 }  // namespace

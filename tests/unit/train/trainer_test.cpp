@@ -109,7 +109,7 @@ TEST(Trainer, InterruptAndResumeIsExact) {
   const auto final_c = params_of(c.model());
   for (const auto& [name, t] : final_a) EXPECT_TRUE(torch::equal(t, final_c.at(name))) << name;
   EXPECT_EQ(loss_rows(b_dir / "metrics.csv"), loss_rows(a_dir / "metrics.csv"));
-  EXPECT_EQ(loss_rows(a_dir / "metrics.csv").size(), 5u);  // steps 2, 4, 6, 8, 10
+  EXPECT_EQ(loss_rows(a_dir / "metrics.csv").size(), 5u);                                // steps 2, 4, 6, 8, 10
   EXPECT_EQ(CheckpointManager(b_dir.path(), 2).steps(), (std::vector<int64_t>{8, 10}));  // keep_last 2
 }
 
