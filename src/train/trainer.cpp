@@ -65,6 +65,7 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   t.validate("train");
   EFM_CHECK_ARG(!opt_.run_dir.empty(), "Trainer: run_dir is empty");
   if (!dist_->is_main()) log::set_rank(dist_->rank());
+  if (opt_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
 
   data::SamplerOptions so;
   so.batch_size = t.batch_size;
@@ -225,7 +226,7 @@ void Trainer::resume(const fs::path& checkpoint) {
   load_module_state(task_.model(), dir / "model.pt", /*strict=*/true);
   {
     torch::serialize::InputArchive a;
-    a.load_from((dir / "optimizer.pt").string());
+    a.load_from((dir / "optimizer.pt").string(), opt_.device);  // moments live where the parameters do
     optimizer_->load(a);
   }
   {
@@ -353,6 +354,7 @@ TrainResult Trainer::fit() {
   }
   if (step_ >= total_steps_) EFM_LOG_INFO("[train] nothing to do: step {} of {}", step_, total_steps_);
 
+  std::string note;  // progress-bar text, refreshed at every metrics row
   Accum acc;
   acc.wait_at_start = loader_->stats().wait_s;
   const auto session_start = Clock::now();
@@ -461,15 +463,15 @@ TrainResult Trainer::fit() {
       std::map<std::string, double> prefixed;
       for (const auto& [k, v] : row) prefixed["train/" + k] = v;
       is_best = update_best(prefixed) || is_best;
-      const std::string note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
-      if (bar) bar->advance(acc.steps, note);
-      if (!bar || !opt_.progress) {
+      note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
+      if (!bar) {
         EFM_LOG_INFO("[train] step {}/{} {} |g| {:.3g} wait {:.0f}%", step_, total_steps_, note, row["grad_norm"],
                      100.0 * row["loader_wait_frac"]);
       }
       acc = Accum{};
       acc.wait_at_start = loader_->stats().wait_s;
     }
+    if (bar) bar->advance(1, note);
     if (task_.has_evaluation() && ((t.eval_every > 0 && step_ % t.eval_every == 0) || last)) {
       const auto val = run_evaluation();
       write_rows("val", val);
