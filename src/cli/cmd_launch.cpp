@@ -155,6 +155,19 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, in
   return pid;
 }
 
+int int_option(const ArgParser& args, const std::string& name, const std::string& text) {
+  size_t used = 0;
+  int v = 0;
+  try {
+    v = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  EFM_CHECK_CONFIG(used == text.size() && !text.empty(), "launch: --{} expects an integer, got '{}'", name, text);
+  (void)args;
+  return v;
+}
+
 int decode_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -168,30 +181,31 @@ int run_launch(int argc, char** argv) {
                  "Run N data-parallel processes of a verb on this machine (one per device; CPU: Gloo over "
                  "loopback). Each gets RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; "
                  "output lines are prefixed with the rank. See docs/distributed.md for multi-machine runs.");
-  args.option("nproc", "N", "number of processes", "2");
+  args.option("nproc", "N", "number of processes (one per device)");
   args.option("master-addr", "ADDR", "rendezvous address", "127.0.0.1");
   args.option("master-port", "P", "rendezvous port (default: $MASTER_PORT, else a free port)");
   args.option("program", "PATH", "executable to run instead of this epilepsyfm binary (tools built on the library)");
-  args.option("grace", "SECONDS", "after a rank fails, time the others get to exit before SIGKILL", "10");
+  args.option("grace", "SECONDS", "after a rank fails, whole seconds the others get to exit before SIGKILL", "10");
   args.flag("no-prefix", "do not prefix output lines with [rank r]");
   args.allow_rest("the verb and its arguments, run in every process");
   add_log_option(args);
   if (!args.parse(argc, argv)) return 0;
   init_logging(args);
 
-  const int nproc = std::stoi(args.get("nproc"));
+  EFM_CHECK_CONFIG(args.has("nproc"), "launch: --nproc N is required (number of processes, one per device)");
+  const int nproc = int_option(args, "nproc", args.get("nproc"));
   EFM_CHECK_CONFIG(nproc >= 1 && nproc <= 1024, "launch: --nproc must be in 1..1024, got {}", nproc);
   EFM_CHECK_CONFIG(!args.rest().empty(), "launch: nothing to run; usage: epilepsyfm launch --nproc N -- <verb> ...");
   int port = 0;
   if (args.has("master-port")) {
-    port = std::stoi(args.get("master-port"));
+    port = int_option(args, "master-port", args.get("master-port"));
   } else if (const char* p = std::getenv("MASTER_PORT"); p && *p) {
-    port = std::stoi(p);
+    port = int_option(args, "master-port ($MASTER_PORT)", p);
   } else {
     port = free_port();
   }
   EFM_CHECK_CONFIG(port >= 1 && port <= 65535, "launch: --master-port must be in 1..65535, got {}", port);
-  const double grace_s = std::stod(args.get("grace"));
+  const double grace_s = int_option(args, "grace", args.get("grace"));
   std::string program = args.has("program") ? args.get("program") : std::string();
   if (program.empty()) program = std::filesystem::read_symlink("/proc/self/exe").string();
   EFM_CHECK_CONFIG(::access(program.c_str(), X_OK) == 0, "launch: --program {} is not an executable file", program);

@@ -205,6 +205,12 @@ TEST(TrainE2E, LaunchReturnsFirstFailureAndPrefixesOutput) {
   const auto usage = run_cli({"launch", "--nproc", "2"});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_THAT(usage.output, HasSubstr("launch: nothing to run"));
+  const auto no_n = run_cli({"launch", "--", "version"});
+  EXPECT_EQ(no_n.exit_code, 2);
+  EXPECT_THAT(no_n.output, HasSubstr("launch: --nproc N is required"));
+  const auto bad_n = run_cli({"launch", "--nproc", "two", "--", "version"});
+  EXPECT_EQ(bad_n.exit_code, 2);
+  EXPECT_THAT(bad_n.output, HasSubstr("launch: --nproc expects an integer, got 'two'"));
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 /// position is saved with every checkpoint and the schedule is a function of the step, so `resume` followed by
 /// `fit` continues with exactly the same batches, random numbers and learning rates; on CPU with
 /// run.deterministic and the same thread count the final parameters equal those of an uninterrupted run bit for
-/// bit (tests/integration/train_test.cpp checks this).
+/// bit (tests/unit/train/trainer_test.cpp and tests/integration/train_e2e_test.cpp check this).
 ///
 /// Stops: SIGINT/SIGTERM -> finish the current step, write a checkpoint, throw efm::Interrupted(sig) (all ranks
 /// agree on the step through an all-reduce). A non-finite loss or gradient norm -> DataError:

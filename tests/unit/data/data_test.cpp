@@ -405,9 +405,10 @@ TEST(Loader, PrefetchRunsAheadWithinBound) {
   LoaderStats inline_stats, st;
   const double inline_total = run_slow_loop(src, index, 0, &inline_stats);
   const double total = run_slow_loop(src, index, 2, &st);
-  std::printf("[loader] 25 batches: 0 workers %.3f s; 2 workers %.3f s, waited %.3f s, %lld produced, "
-              "assembling took %.3f s\n",
-              inline_total, total, st.wait_s, static_cast<long long>(st.batches_produced), st.assemble_s);
+  std::printf(
+      "[loader] 25 batches: 0 workers %.3f s; 2 workers %.3f s, waited %.3f s, %lld produced, "
+      "assembling took %.3f s\n",
+      inline_total, total, st.wait_s, static_cast<long long>(st.batches_produced), st.assemble_s);
   EXPECT_GE(st.batches_produced, 25);
 }
 
