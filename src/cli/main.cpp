@@ -20,6 +20,7 @@ struct Verb {
 
 constexpr Verb kVerbs[] = {
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
+    {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
 };
 
 void print_usage(std::FILE* to) {
