@@ -39,8 +39,8 @@ int run_simulate(int argc, char** argv) {
   }
   EFM_CHECK_CONFIG(!exp.run.out.empty(), "simulate: no output directory; give --out DIR (or run.out in the config)");
 
-  const auto dir = prepare_run_dir(exp.run.out, args.flag_set("overwrite") ? RunDirMode::overwrite
-                                                                           : RunDirMode::create_new);
+  const auto dir =
+      prepare_run_dir(exp.run.out, args.flag_set("overwrite") ? RunDirMode::overwrite : RunDirMode::create_new);
   log::add_file_sink(dir / "log.txt");
   const auto& s = exp.simulate;
   const int64_t n_rec = s.n_subjects * s.recordings_per_subject;
@@ -49,8 +49,8 @@ int run_simulate(int argc, char** argv) {
   ProgressBar bar(ProgressOptions("simulate", n_rec).unit("recordings"));
   const auto report = data::sim::simulate_cohort(exp, dir, int(exp.run.threads), [&] { bar.advance(); });
   bar.finish();
-  EFM_LOG_INFO("[simulate] {} recordings ({:.2f} h of EEG), {} seizures, {} clipped samples in {:.1f} s", report.n_recordings,
-               report.hours, report.n_seizures, report.clipped_samples, report.wall_s);
+  EFM_LOG_INFO("[simulate] {} recordings ({:.2f} h of EEG), {} seizures, {} clipped samples in {:.1f} s",
+               report.n_recordings, report.hours, report.n_seizures, report.clipped_samples, report.wall_s);
   log::remove_file_sinks();
   return 0;
 }

@@ -186,9 +186,10 @@ EdfWriter::EdfWriter(fs::path path, EdfWriterOptions options, std::vector<EdfSig
     handle_ = -1;
     std::error_code ec;
     fs::remove(temp_path_, ec);
-    throw ArgumentError(fmt::format("{}: EDFlib refused the header settings (start date {:04d}-{:02d}-{:02d}, "
-                                    "record duration {} s)",
-                                    where, options_.start_year, options_.start_month, options_.start_day, rec));
+    throw ArgumentError(
+        fmt::format("{}: EDFlib refused the header settings (start date {:04d}-{:02d}-{:02d}, "
+                    "record duration {} s)",
+                    where, options_.start_year, options_.start_month, options_.start_day, rec));
   }
 }
 
@@ -246,8 +247,8 @@ void EdfWriter::write_record(const std::vector<const double*>& per_signal) {
   for (size_t i = 0; i < signals_.size(); ++i) {
     const int err = edfwrite_digital_samples(handle_, digital[i].data());
     if (err != 0) {
-      throw DataError(fmt::format("{}: writing data record {} failed: {}", path_.string(), records_,
-                                  edflib_write_error(err)));
+      throw DataError(
+          fmt::format("{}: writing data record {} failed: {}", path_.string(), records_, edflib_write_error(err)));
     }
   }
   ++records_;
@@ -257,8 +258,8 @@ void EdfWriter::add_annotation(const EdfAnnotation& a) {
   EFM_CHECK_STATE(handle_ >= 0, "{}: add_annotation after close", path_.string());
   EFM_CHECK_ARG(std::isfinite(a.onset_s) && a.onset_s >= 0, "{}: annotation '{}' onset {} s must be >= 0",
                 path_.string(), a.text, a.onset_s);
-  EFM_CHECK_ARG(std::isfinite(a.duration_s), "{}: annotation '{}' duration {} s must be finite", path_.string(),
-                a.text, a.duration_s);
+  EFM_CHECK_ARG(std::isfinite(a.duration_s), "{}: annotation '{}' duration {} s must be finite", path_.string(), a.text,
+                a.duration_s);
   EFM_CHECK_ARG(a.text.size() <= kMaxAnnotationBytes,
                 "{}: annotation text '{}' has {} bytes; EDFlib writes at most {} (it would be cut)", path_.string(),
                 a.text, a.text.size(), kMaxAnnotationBytes);
@@ -276,9 +277,10 @@ void EdfWriter::close() {
   if (int64_t(annotations_.size()) > capacity) {
     const auto n = annotations_.size();
     abandon();
-    throw DataError(fmt::format("{}: {} annotations do not fit into {} data records x {} annotation signal(s); "
-                                "raise annotation_signals",
-                                where, n, records_, options_.annotation_signals));
+    throw DataError(
+        fmt::format("{}: {} annotations do not fit into {} data records x {} annotation signal(s); "
+                    "raise annotation_signals",
+                    where, n, records_, options_.annotation_signals));
   }
   std::stable_sort(annotations_.begin(), annotations_.end(),
                    [](const EdfAnnotation& x, const EdfAnnotation& y) { return x.onset_s < y.onset_s; });

@@ -37,8 +37,8 @@ struct SimulateModelConfig {
 
 /// One seizure type: its share of the cohort's subjects and its duration range.
 struct SeizureTypeConfig {
-  double weight = 1.0;                ///< relative probability that a subject has this seizure type
-  std::vector<double> duration_s{};   ///< [min, max] seconds of ictal activity (annotated onset to offset)
+  double weight = 1.0;               ///< relative probability that a subject has this seizure type
+  std::vector<double> duration_s{};  ///< [min, max] seconds of ictal activity (annotated onset to offset)
   template <class V>
   void visit(V& v) {
     v("weight", weight, non_negative());
@@ -61,15 +61,15 @@ struct SeizureTypesConfig {
 };
 
 struct SimulateSeizureConfig {
-  double rate_per_h = 6.0;             ///< cohort mean seizure rate before any medication change
-  int64_t min_per_recording = 0;       ///< force at least this many seizures into every recording
-  SeizureTypesConfig types;            ///< type mix and durations
-  double multifocal_fraction = 0.2;    ///< share of focal subjects with two onset regions
+  double rate_per_h = 6.0;                       ///< cohort mean seizure rate before any medication change
+  int64_t min_per_recording = 0;                 ///< force at least this many seizures into every recording
+  SeizureTypesConfig types;                      ///< type mix and durations
+  double multifocal_fraction = 0.2;              ///< share of focal subjects with two onset regions
   std::vector<double> spread_delay_s{2.0, 8.0};  ///< [min, max] delay of recruitment of each neighbouring region
-  double secondary_spread_prob = 0.3;  ///< probability that a second-order neighbour is recruited (2 x delay)
-  std::vector<double> postictal_s{20.0, 60.0};  ///< [min, max] post-ictal slowing after focal/generalised seizures
-  double min_interval_s = 30.0;        ///< quiet time between the end of a post-ictal phase and the next onset
-  double edge_margin_s = 10.0;         ///< no seizure onset closer than this to the start or end of a recording
+  double secondary_spread_prob = 0.3;            ///< probability that a second-order neighbour is recruited (2 x delay)
+  std::vector<double> postictal_s{20.0, 60.0};   ///< [min, max] post-ictal slowing after focal/generalised seizures
+  double min_interval_s = 30.0;                ///< quiet time between the end of a post-ictal phase and the next onset
+  double edge_margin_s = 10.0;                 ///< no seizure onset closer than this to the start or end of a recording
   double interictal_spike_rate_per_min = 2.0;  ///< cohort mean rate of interictal epileptiform discharges
   template <class V>
   void visit(V& v) {
@@ -92,13 +92,13 @@ struct SimulateArtifactConfig {
   double background_noise_uv = 5.0;  ///< 1/f (pink) noise per channel, RMS
   double alpha_uv = 15.0;            ///< posterior alpha rhythm, RMS at O1/O2 (eyes closed, waxing and waning)
   std::vector<double> alpha_freq_hz{8.5, 11.5};  ///< [min, max] of the per-subject alpha peak frequency
-  double blink_rate_per_min = 10.0;  ///< eye blinks (frontal channels)
-  double blink_uv = 120.0;           ///< typical blink peak at FP1/FP2
-  double muscle_rate_per_min = 1.0;  ///< muscle (EMG) bursts on temporal channels
-  double muscle_uv = 20.0;           ///< typical RMS of a muscle burst at the nearest temporal channel
-  double line_noise_uv = 2.0;        ///< mains interference amplitude at a 5 kOhm electrode
-  double amplitude_scale_sd = 0.2;   ///< per-subject log-normal amplitude scale (skull/scalp variation)
-  double impedance_sd = 0.4;         ///< per-channel log-normal electrode impedance spread (median 5 kOhm)
+  double blink_rate_per_min = 10.0;              ///< eye blinks (frontal channels)
+  double blink_uv = 120.0;                       ///< typical blink peak at FP1/FP2
+  double muscle_rate_per_min = 1.0;              ///< muscle (EMG) bursts on temporal channels
+  double muscle_uv = 20.0;                       ///< typical RMS of a muscle burst at the nearest temporal channel
+  double line_noise_uv = 2.0;                    ///< mains interference amplitude at a 5 kOhm electrode
+  double amplitude_scale_sd = 0.2;               ///< per-subject log-normal amplitude scale (skull/scalp variation)
+  double impedance_sd = 0.4;                     ///< per-channel log-normal electrode impedance spread (median 5 kOhm)
   template <class V>
   void visit(V& v) {
     v("background_noise_uv", background_noise_uv, non_negative());
@@ -117,13 +117,13 @@ struct SimulateArtifactConfig {
 
 /// Synthetic patient-level labels for the `asm_efficacy` and `rftc_outcome` heads.
 struct SimulateCohortConfig {
-  double follow_up_days = 60.0;         ///< recordings are spread evenly over this period
-  double medication_change_day = 30.0;  ///< anti-seizure medication change; rates change after it
-  double responder_fraction = 0.5;      ///< share of responders at average excitability
-  double responder_rate_factor = 0.25;  ///< seizure and spike rate multiplier after the change, responders
+  double follow_up_days = 60.0;           ///< recordings are spread evenly over this period
+  double medication_change_day = 30.0;    ///< anti-seizure medication change; rates change after it
+  double responder_fraction = 0.5;        ///< share of responders at average excitability
+  double responder_rate_factor = 0.25;    ///< seizure and spike rate multiplier after the change, responders
   double nonresponder_rate_factor = 1.0;  ///< the same for non-responders
-  double rftc_on_target_prob = 0.7;     ///< probability that the thermocoagulated region is the (first) onset region
-  double rftc_label_noise = 0.0;        ///< probability of flipping the derived RFTC outcome
+  double rftc_on_target_prob = 0.7;       ///< probability that the thermocoagulated region is the (first) onset region
+  double rftc_label_noise = 0.0;          ///< probability of flipping the derived RFTC outcome
   template <class V>
   void visit(V& v) {
     v("follow_up_days", follow_up_days, positive());
@@ -141,9 +141,9 @@ struct SimulateConfig {
   int64_t recordings_per_subject = 2;
   double recording_duration_s = 600.0;  ///< whole seconds (EDF data records are 1 s)
   int64_t sfreq_hz = 256;
-  double line_freq_hz = 50.0;           ///< 50 (Europe) or 60 (Americas); must be below sfreq_hz / 2
-  std::string file_format = "edf";      ///< edf (16-bit EDF+) or bdf (24-bit BDF+)
-  double physical_max_uv = 3200.0;      ///< EDF physical range is [-physical_max_uv, physical_max_uv]
+  double line_freq_hz = 50.0;       ///< 50 (Europe) or 60 (Americas); must be below sfreq_hz / 2
+  std::string file_format = "edf";  ///< edf (16-bit EDF+) or bdf (24-bit BDF+)
+  double physical_max_uv = 3200.0;  ///< EDF physical range is [-physical_max_uv, physical_max_uv]
   SimulateModelConfig model;
   SimulateSeizureConfig seizures;
   SimulateArtifactConfig artifacts;

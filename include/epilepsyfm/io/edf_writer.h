@@ -62,7 +62,7 @@ struct EdfWriterOptions {
   /// Start date and time written into the header (EDFlib accepts years 1985-2084).
   int start_year = 2000, start_month = 1, start_day = 1;
   int start_hour = 0, start_minute = 0, start_second = 0;
-  std::string patient_name = "X";   ///< anonymous by default (at most 40 characters)
+  std::string patient_name = "X";  ///< anonymous by default (at most 40 characters)
   /// Free texts of the EDF+ recording field (spaces in `equipment` are stored as '_', per EDF+); together at most
   /// 39 characters, the room EDFlib leaves in the 80-character field.
   std::string recording_additional;

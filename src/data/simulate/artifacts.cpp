@@ -14,9 +14,9 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 // Weights in electrode_names() order: FP1 FP2 F7 F3 FZ F4 F8 T7 C3 CZ C4 T8 P7 P3 PZ P4 P8 O1 O2.
-const std::vector<double> kAlpha = {0.1, 0.1, 0.1, 0.15, 0.15, 0.15, 0.1, 0.25, 0.3, 0.3,
-                                    0.3, 0.25, 0.5, 0.7, 0.8, 0.7, 0.5, 1.0, 1.0};
-const std::vector<double> kBlink = {1.0, 1.0, 0.45, 0.4, 0.45, 0.4, 0.45, 0.08, 0.1, 0.1,
+const std::vector<double> kAlpha = {0.1, 0.1,  0.1, 0.15, 0.15, 0.15, 0.1, 0.25, 0.3, 0.3,
+                                    0.3, 0.25, 0.5, 0.7,  0.8,  0.7,  0.5, 1.0,  1.0};
+const std::vector<double> kBlink = {1.0, 1.0,  0.45, 0.4,  0.45, 0.4,  0.45, 0.08, 0.1, 0.1,
                                     0.1, 0.08, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02};
 const std::vector<double> kMuscleLeft = {0.3, 0, 0.8, 0, 0, 0, 0, 1.0, 0.3, 0, 0, 0, 0.7, 0, 0, 0, 0, 0.2, 0};
 const std::vector<double> kMuscleRight = {0, 0.3, 0, 0, 0, 0, 0.8, 0, 0, 0, 0.3, 1.0, 0, 0, 0, 0, 0.7, 0, 0.2};
@@ -55,8 +55,9 @@ ArtifactGenerator::ArtifactGenerator(const ArtifactOptions& options, const Recor
       line_phase_(plan.line_phase),
       rng_(seed) {
   EFM_CHECK_ARG(opt_.sfreq_hz > 0, "sfreq_hz ({}) must be > 0", opt_.sfreq_hz);
-  EFM_CHECK_ARG(plan.impedance_kohm.size() == size_t(kNumElectrodes) && plan.line_phase.size() == size_t(kNumElectrodes),
-                "recording plan needs {} impedances and line phases", kNumElectrodes);
+  EFM_CHECK_ARG(
+      plan.impedance_kohm.size() == size_t(kNumElectrodes) && plan.line_phase.size() == size_t(kNumElectrodes),
+      "recording plan needs {} impedances and line phases", kNumElectrodes);
   for (double z : plan.impedance_kohm) line_amp_.push_back(opt_.line_noise_uv * z / 5.0);
   rows_.resize(kNumElectrodes);
   row_sum_.assign(kNumElectrodes, 0.0);

@@ -33,7 +33,7 @@ const config::SeizureTypeConfig& type_config(const config::SimulateSeizureConfig
 
 // Shares of the input noise common to all regions (common drive synchronising generalised discharges).
 constexpr double kSharedGeneralised = 0.9;
-constexpr double kSharedAbsence = 0.95;
+constexpr double kSharedAbsence = 0.98;
 constexpr double kSpikeExcursion_s = 0.35;
 // Timing of the paths relative to the annotations. The model's discharges lag its parameters: measured with this
 // simulator (1-s line length > 3x baseline on >= 2 channels, 3 seeds x 2 seizures per type), a discharge outlasts
@@ -61,8 +61,7 @@ std::vector<SeizureEvent> place_seizures(const config::SimulateConfig& cfg, cons
     e.type = subj.seizure_type;
     e.onset_s = std::round(onset * 1000.0) / 1000.0;  // millisecond grid (exact in EDF+ annotations and CSV)
     e.duration_s = std::round(rng.uniform(tc.duration_s[0], tc.duration_s[1]) * 1000.0) / 1000.0;
-    e.postictal_s = subj.seizure_type == SeizureType::absence ? 0.0
-                                                               : rng.uniform(sc.postictal_s[0], sc.postictal_s[1]);
+    e.postictal_s = subj.seizure_type == SeizureType::absence ? 0.0 : rng.uniform(sc.postictal_s[0], sc.postictal_s[1]);
     return e;
   };
   auto fits = [&](const SeizureEvent& e) { return e.end_s() + sc.edge_margin_s <= duration_s; };
@@ -87,9 +86,9 @@ std::vector<SeizureEvent> place_seizures(const config::SimulateConfig& cfg, cons
   for (int64_t i = 0; i < n; ++i) {
     SeizureEvent e = draw(0);
     const double room = slot - (e.end_s() + sc.min_interval_s + kLead_s);  // onset 0 here: end_s() is the span
-    e.onset_s = std::round((sc.edge_margin_s + kLead_s + double(i) * slot + rng.uniform() * std::max(0.0, room)) *
-                           1000.0) /
-                1000.0;
+    e.onset_s =
+        std::round((sc.edge_margin_s + kLead_s + double(i) * slot + rng.uniform() * std::max(0.0, room)) * 1000.0) /
+        1000.0;
     out.push_back(e);
   }
   return out;
@@ -156,8 +155,8 @@ Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
     p.index = s;
     p.id = "sub-" + two_digits(s + 1, n_sub);
     const double u = rng.uniform() * w_sum;
-    p.seizure_type = u < w_focal ? SeizureType::focal
-                                 : (u < w_focal + w_gen ? SeizureType::generalised : SeizureType::absence);
+    p.seizure_type =
+        u < w_focal ? SeizureType::focal : (u < w_focal + w_gen ? SeizureType::generalised : SeizureType::absence);
     if (p.seizure_type == SeizureType::focal) {
       const int first = int(rng.below(kNumRegions));
       p.onset_regions.push_back(first);
@@ -225,8 +224,7 @@ Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
           if (!clear) continue;
           SpikeEvent sp;
           sp.t_s = t;
-          sp.region = p.onset_regions.empty() ? -1
-                                              : p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
+          sp.region = p.onset_regions.empty() ? -1 : p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
           rec.spikes.push_back(sp);
         }
       }

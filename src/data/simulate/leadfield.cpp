@@ -20,17 +20,17 @@ struct ElectrodeDef {
 
 // BESA idealised 10-20 positions (theta from the vertex, negative = left; phi azimuth). Region per ARCHITECTURE.md §4.
 constexpr ElectrodeDef kElectrodes[kNumElectrodes] = {
-    {"FP1", -92, -72, LF}, {"FP2", 92, 72, RF},  {"F7", -92, -36, LF}, {"F3", -60, -51, LF}, {"FZ", 46, 90, CE},
-    {"F4", 60, 51, RF},    {"F8", 92, 36, RF},   {"T7", -92, 0, LT},   {"C3", -46, 0, CE},   {"CZ", 0, 0, CE},
-    {"C4", 46, 0, CE},     {"T8", 92, 0, RT},    {"P7", -92, 36, LT},  {"P3", -60, 51, LP},  {"PZ", 46, -90, OC},
-    {"P4", 60, -51, RP},   {"P8", 92, -36, RT},  {"O1", -92, 72, OC},  {"O2", 92, -72, OC},
+    {"FP1", -92, -72, LF}, {"FP2", 92, 72, RF}, {"F7", -92, -36, LF}, {"F3", -60, -51, LF}, {"FZ", 46, 90, CE},
+    {"F4", 60, 51, RF},    {"F8", 92, 36, RF},  {"T7", -92, 0, LT},   {"C3", -46, 0, CE},   {"CZ", 0, 0, CE},
+    {"C4", 46, 0, CE},     {"T8", 92, 0, RT},   {"P7", -92, 36, LT},  {"P3", -60, 51, LP},  {"PZ", 46, -90, OC},
+    {"P4", 60, -51, RP},   {"P8", 92, -36, RT}, {"O1", -92, 72, OC},  {"O2", 92, -72, OC},
 };
 
 }  // namespace
 
 const std::vector<std::string>& region_names() {
-  static const std::vector<std::string> names{"left_frontal",  "right_frontal", "left_temporal",  "right_temporal",
-                                              "central",       "left_parietal", "right_parietal", "occipital"};
+  static const std::vector<std::string> names{"left_frontal", "right_frontal", "left_temporal",  "right_temporal",
+                                              "central",      "left_parietal", "right_parietal", "occipital"};
   return names;
 }
 

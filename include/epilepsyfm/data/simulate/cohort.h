@@ -12,13 +12,13 @@
 ///   involved region (simulate.h).
 /// - focal, recruited regions (neighbours of the onset region, each with probability 1, second-order neighbours
 ///   with `secondary_spread_prob`): join the rhythmic phase `spread_delay` (x2 for second-order) after it starts in
-///   the onset region (2 s ramp) with the weaker propagated ~11 Hz rhythm, and end with the onset region. A region whose recruitment would come later than
-///   3 s before the offset is not recruited.
+///   the onset region (2 s ramp) with the weaker propagated ~11 Hz rhythm, and end with the onset region. A region
+///   whose recruitment would come later than 3 s before the offset is not recruited.
 /// - generalised: every region (onset jitter <= 0.3 s) ramps in 1 s to the quasi-sinusoidal rhythm, evolves to
 ///   rhythmic spikes at the offset, then post-ictal like focal seizures; 90% of the input noise is shared
 ///   (common drive) so the regions synchronise.
 /// - absence: every region ramps in 0.3 s to the ~3 Hz spike-and-wave regime, holds it, and returns to background
-///   in 0.3 s; 95% shared input; no post-ictal phase.
+///   in 0.3 s; 98% shared input; no post-ictal phase.
 /// - interictal spikes: a 0.35 s excursion of the onset region (focal subjects; one of the onset regions) or of
 ///   all regions with shared input (generalised/absence subjects) to the spike regime.
 ///
@@ -51,9 +51,9 @@ struct SeizureEvent {
   double onset_s = 0;     ///< electrographic onset (annotated), seconds from the recording start
   double duration_s = 0;  ///< annotated duration (onset to end of ictal activity)
   double postictal_s = 0;
-  int onset_region = -1;              ///< focal only; -1 for generalised/absence
-  std::vector<int> recruited;         ///< focal: regions recruited by spread (in order of recruitment)
-  std::vector<double> recruited_at_s; ///< focal: absolute time each recruited region joins
+  int onset_region = -1;               ///< focal only; -1 for generalised/absence
+  std::vector<int> recruited;          ///< focal: regions recruited by spread (in order of recruitment)
+  std::vector<double> recruited_at_s;  ///< focal: absolute time each recruited region joins
   double offset_s() const { return onset_s + duration_s; }
   /// End of the post-ictal phase: the offset for absences; at least 1 s after the offset otherwise (the ramp into
   /// the post-ictal state).
@@ -98,8 +98,8 @@ struct SubjectProfile {
 };
 
 struct RecordingPlan {
-  int subject = 0;  ///< index into Cohort::subjects
-  int index = 0;    ///< recording number within the subject (0-based)
+  int subject = 0;            ///< index into Cohort::subjects
+  int index = 0;              ///< recording number within the subject (0-based)
   std::string relative_path;  ///< "sub-01/sub-01_rec-01.edf" (or .bdf)
   double day = 0;
   bool after_medication_change = false;

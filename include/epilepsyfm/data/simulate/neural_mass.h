@@ -76,15 +76,15 @@ inline constexpr WendlingGains kPostictal{3.0, 30.0, 5.0};
 }  // namespace regimes
 
 struct NeuralMassOptions {
-  double rate_hz = 1024.0;  ///< integration rate
+  double rate_hz = 1024.0;                ///< integration rate
   double a = 100.0, b = 50.0, g = 500.0;  ///< PSP rates, 1/s (Wendling 2002)
   double ad = 100.0 / 3.0;                ///< coupling delay-kernel rate, 1/s (a/3, Wendling 2000)
   double C = 135.0;
   double c1 = 1.0, c2 = 0.8, c3 = 0.25, c4 = 0.25, c5 = 0.3, c6 = 0.1, c7 = 0.8;  ///< C_i = c_i x C
-  double e0 = 2.5, v0 = 6.0, r = 0.56;                                           ///< sigmoid
-  double input_mean = 90.0;              ///< pulses/s
-  double input_std = 30.0;               ///< pulses/s at the reference rate
-  double input_reference_hz = 512.0;     ///< rate at which input_std is defined
+  double e0 = 2.5, v0 = 6.0, r = 0.56;                                            ///< sigmoid
+  double input_mean = 90.0;                                                       ///< pulses/s
+  double input_std = 30.0;                                                        ///< pulses/s at the reference rate
+  double input_reference_hz = 512.0;  ///< rate at which input_std is defined
 };
 
 /// A knot of a piecewise-linear time course; values are held constant before the first and after the last knot.
