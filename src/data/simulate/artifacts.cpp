@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/random.h"
 #include "epilepsyfm/data/simulate/leadfield.h"
 
 namespace efm::data::sim {
@@ -53,7 +54,9 @@ ArtifactGenerator::ArtifactGenerator(const ArtifactOptions& options, const Recor
       muscle_(plan.muscle),
       suppression_(alpha_suppression(plan)),
       line_phase_(plan.line_phase),
-      rng_(seed) {
+      rng_pink_(derive_seed(seed, "pink")),
+      rng_alpha_(derive_seed(seed, "alpha")) {
+  for (int c = 0; c < kNumElectrodes; ++c) rng_muscle_.emplace_back(derive_seed(seed, "muscle", uint64_t(c)));
   EFM_CHECK_ARG(opt_.sfreq_hz > 0, "sfreq_hz ({}) must be > 0", opt_.sfreq_hz);
   EFM_CHECK_ARG(
       plan.impedance_kohm.size() == size_t(kNumElectrodes) && plan.line_phase.size() == size_t(kNumElectrodes),
@@ -63,7 +66,7 @@ ArtifactGenerator::ArtifactGenerator(const ArtifactOptions& options, const Recor
   row_sum_.assign(kNumElectrodes, 0.0);
   for (int c = 0; c < kNumElectrodes; ++c) {
     for (auto& v : rows_[c]) {
-      v = rng_.uniform(-1.0, 1.0);
+      v = rng_pink_.uniform(-1.0, 1.0);
       row_sum_[c] += v;
     }
   }
@@ -113,11 +116,11 @@ void ArtifactGenerator::add(int64_t n, std::vector<std::vector<double>>& out) {
       }
       for (int ch = 0; ch < kNumElectrodes; ++ch) {
         if (row < kRows) {
-          const double v = rng_.uniform(-1.0, 1.0);
+          const double v = rng_pink_.uniform(-1.0, 1.0);
           row_sum_[ch] += v - rows_[ch][row];
           rows_[ch][row] = v;
         }
-        out[ch][i] += scale * (row_sum_[ch] + rng_.uniform(-1.0, 1.0));
+        out[ch][i] += scale * (row_sum_[ch] + rng_pink_.uniform(-1.0, 1.0));
       }
     }
   }
@@ -130,8 +133,8 @@ void ArtifactGenerator::add(int64_t n, std::vector<std::vector<double>>& out) {
     scratch_.resize(size_t(n));
     for (int64_t i = 0; i < n; ++i) {
       const double t = t0 + double(i) * dt;
-      alpha_env_ = a_env * alpha_env_ + s_env * rng_.normal();
-      alpha_df_ = a_f * alpha_df_ + s_f * rng_.normal();
+      alpha_env_ = a_env * alpha_env_ + s_env * rng_alpha_.normal();
+      alpha_df_ = a_f * alpha_df_ + s_f * rng_alpha_.normal();
       alpha_phase_ = std::fmod(alpha_phase_ + 2 * kPi * (opt_.alpha_freq_hz + alpha_df_) * dt, 2 * kPi);
       double keep = 1.0;
       for (const auto& [a, b] : suppression_) keep = std::min(keep, 1.0 - interval_weight(t, a, b));
@@ -174,7 +177,7 @@ void ArtifactGenerator::add(int64_t n, std::vector<std::vector<double>>& out) {
       for (int64_t i = i0; i < i1; ++i) {
         const double tau = t0 + double(i) * dt - e.t_s;
         const double env = std::min({1.0, tau / taper, (e.duration_s - tau) / taper});
-        const double x = rng_.normal();
+        const double x = rng_muscle_[size_t(ch)].normal();
         const double y = hp_b_[0] * x + hp_b_[1] * st[0] + hp_b_[2] * st[1] - hp_a_[1] * st[2] - hp_a_[2] * st[3];
         st[1] = st[0];
         st[0] = x;

@@ -53,7 +53,7 @@ TEST(Cohort, SeizureSchedulesRespectTypesMarginsAndIntervals) {
     for (const auto& e : rec.seizures) {
       ++n;
       EXPECT_EQ(e.type, subj.seizure_type);
-      const auto& range = e.type == SeizureType::focal ? sc.types.focal.duration_s
+      const auto& range = e.type == SeizureType::focal         ? sc.types.focal.duration_s
                           : e.type == SeizureType::generalised ? sc.types.generalised.duration_s
                                                                : sc.types.absence.duration_s;
       EXPECT_GE(e.duration_s, range[0] - 1e-3);

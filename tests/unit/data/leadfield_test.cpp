@@ -16,16 +16,16 @@ namespace {
 TEST(Leadfield, ElectrodesAndRegionsFollowTheArchitectureTable) {
   EXPECT_EQ(electrode_names(), (std::vector<std::string>{"FP1", "FP2", "F7", "F3", "FZ", "F4", "F8", "T7", "C3", "CZ",
                                                          "C4", "T8", "P7", "P3", "PZ", "P4", "P8", "O1", "O2"}));
-  EXPECT_EQ(region_names(), (std::vector<std::string>{"left_frontal", "right_frontal", "left_temporal",
-                                                      "right_temporal", "central", "left_parietal", "right_parietal",
-                                                      "occipital"}));
+  EXPECT_EQ(region_names(),
+            (std::vector<std::string>{"left_frontal", "right_frontal", "left_temporal", "right_temporal", "central",
+                                      "left_parietal", "right_parietal", "occipital"}));
   // ARCHITECTURE.md §4: FP1 F3 F7 left frontal; FP2 F4 F8 right frontal; T7 P7 left temporal; T8 P8 right
   // temporal; FZ CZ C3 C4 central; P3 left parietal; P4 right parietal; O1 O2 PZ occipital.
-  const std::vector<std::string> expected{"left_frontal",  "right_frontal", "left_frontal",   "left_frontal",
-                                          "central",       "right_frontal", "right_frontal",  "left_temporal",
-                                          "central",       "central",       "central",        "right_temporal",
-                                          "left_temporal", "left_parietal", "occipital",      "right_parietal",
-                                          "right_temporal", "occipital",    "occipital"};
+  const std::vector<std::string> expected{"left_frontal",   "right_frontal", "left_frontal",  "left_frontal",
+                                          "central",        "right_frontal", "right_frontal", "left_temporal",
+                                          "central",        "central",       "central",       "right_temporal",
+                                          "left_temporal",  "left_parietal", "occipital",     "right_parietal",
+                                          "right_temporal", "occipital",     "occipital"};
   for (int e = 0; e < kNumElectrodes; ++e) {
     EXPECT_EQ(region_names()[electrode_regions()[e]], expected[e]) << electrode_names()[e];
   }
@@ -39,8 +39,14 @@ TEST(Leadfield, PositionsAreOnTheUnitSphereAndMirrorSymmetric) {
   const auto& names = electrode_names();
   auto idx = [&](const std::string& n) { return int(std::find(names.begin(), names.end(), n) - names.begin()); };
   for (const auto& p : pos) EXPECT_NEAR(std::hypot(p[0], p[1], p[2]), 1.0, 1e-12);
-  for (auto [l, r] : std::vector<std::pair<std::string, std::string>>{
-           {"FP1", "FP2"}, {"F7", "F8"}, {"F3", "F4"}, {"T7", "T8"}, {"C3", "C4"}, {"P7", "P8"}, {"P3", "P4"}, {"O1", "O2"}}) {
+  for (auto [l, r] : std::vector<std::pair<std::string, std::string>>{{"FP1", "FP2"},
+                                                                      {"F7", "F8"},
+                                                                      {"F3", "F4"},
+                                                                      {"T7", "T8"},
+                                                                      {"C3", "C4"},
+                                                                      {"P7", "P8"},
+                                                                      {"P3", "P4"},
+                                                                      {"O1", "O2"}}) {
     const auto& a = pos[idx(l)];
     const auto& b = pos[idx(r)];
     EXPECT_NEAR(a[0], -b[0], 1e-12) << l;  // x towards T8

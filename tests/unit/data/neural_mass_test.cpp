@@ -36,7 +36,7 @@ struct RegimeStats {
 };
 
 RegimeStats stats(const std::vector<double>& x) {
-  const size_t skip = 2 * 256;  // transient
+  const size_t skip = 2 * 256;              // transient
   const auto f = freq_grid(1.0, 30, 0.25);  // from 1 Hz: the pipeline high-passes at 0.5 Hz anyway
   const auto p = welch(x, skip, x.size(), 256, f);
   return {stddev(x, skip, x.size()), peak_frequency(p, f)};
@@ -85,7 +85,7 @@ TEST(NeuralMass, DecimationFilterIsFlatInBandAndStopsAliases) {
   };
   EXPECT_NEAR(gain(0), 1.0, 1e-12);
   for (double f = 0; f <= 70; f += 1) EXPECT_NEAR(gain(f), 1.0, 0.01) << f << " Hz";  // pass band, < 0.1 dB
-  for (double f = 128; f <= 512; f += 1) EXPECT_LT(gain(f), 2e-4) << f << " Hz";    // aliases: < -74 dB
+  for (double f = 128; f <= 512; f += 1) EXPECT_LT(gain(f), 2e-4) << f << " Hz";      // aliases: < -74 dB
 }
 
 TEST(NeuralMass, ActivityTypesOfWendling2002) {
@@ -134,7 +134,8 @@ TEST(NeuralMass, StreamingInChunksEqualsOneCall) {
   sch.gains = {{GainKnot{0, regimes::kBackground}, GainKnot{1.0, regimes::kQuasiSinusoidal}},
                {GainKnot{0, regimes::kBackground}}};
   const Eigen::MatrixXd K = Eigen::MatrixXd::Constant(2, 2, 1.0);
-  NeuralMassNetwork one(NeuralMassOptions{}, K, sch, 4, 9), chunks(NeuralMassNetwork(NeuralMassOptions{}, K, sch, 4, 9));
+  NeuralMassNetwork one(NeuralMassOptions{}, K, sch, 4, 9),
+      chunks(NeuralMassNetwork(NeuralMassOptions{}, K, sch, 4, 9));
   std::vector<std::vector<double>> a, b;
   one.next(1000, a);
   for (int n : {1, 7, 256, 300, 436}) chunks.next(n, b);

@@ -124,12 +124,16 @@ std::pair<double, double> detected_discharge(const Simulated& s) {
   if (!on(m)) return {INFINITY, -INFINITY};
   size_t lo = m, hi = m;
   for (size_t i = m; i-- > 0;) {
-    if (on(i)) lo = i;
-    else if (lo - i > 2) break;
+    if (on(i))
+      lo = i;
+    else if (lo - i > 2)
+      break;
   }
   for (size_t i = m; i < t.size(); ++i) {
-    if (on(i)) hi = i;
-    else if (i - hi > 2) break;
+    if (on(i))
+      hi = i;
+    else if (i - hi > 2)
+      break;
   }
   return {t[lo] - 0.5, t[hi] + 0.5};
 }

@@ -114,8 +114,8 @@ std::vector<EdfSignalSpec> two_signals(int64_t spr, double range = 3200) {
 }
 
 // Writes `records` records of a ramp (FP1) and a sine (FP2) and returns the values written.
-std::vector<std::vector<double>> write_test_file(const fs::path& path, EdfWriterOptions opt, int64_t spr,
-                                                 int records, double range = 3200) {
+std::vector<std::vector<double>> write_test_file(const fs::path& path, EdfWriterOptions opt, int64_t spr, int records,
+                                                 double range = 3200) {
   EdfWriter w(path, opt, two_signals(spr, range));
   std::vector<std::vector<double>> all(2);
   std::vector<double> a(static_cast<size_t>(spr)), b(static_cast<size_t>(spr));
@@ -186,8 +186,13 @@ TEST(EdfWriter, AnnotationsAreSortedTimestampedAnnotationLists) {
   const std::string& a = e.annotation_bytes;
   EXPECT_EQ(a.rfind(std::string("+0\x14\x14\0", 5), 0), 0u);
   // EDFlib prints 4 decimals when the onset or duration is not a whole second.
-  const auto blink = a.find("+3.2500\x14" "blink\x14");
-  const auto seizure = a.find("+12.5000\x15" "40\x14" "seizure_focal\x14");
+  const auto blink = a.find(
+      "+3.2500\x14"
+      "blink\x14");
+  const auto seizure = a.find(
+      "+12.5000\x15"
+      "40\x14"
+      "seizure_focal\x14");
   ASSERT_NE(blink, std::string::npos);
   ASSERT_NE(seizure, std::string::npos);
   EXPECT_LT(blink, seizure);
@@ -281,13 +286,24 @@ TEST(EdfWriter, RefusesWhatEdflibWouldSilentlyTruncateOrDrop) {
   EXPECT_THAT([&] { EdfWriter(dir / "a.edf", long_text, two_signals(4)); },
               ThrowsMessage<ArgumentError>(HasSubstr("exceed the 39 characters")));
   EdfWriter w(dir / "a.edf", {}, two_signals(4));
-  EXPECT_THAT([&] { w.add_annotation({1, 1, std::string(41, 'a')}); },
-              ThrowsMessage<ArgumentError>(HasSubstr("has 41 bytes; EDFlib writes at most 40")));
-  EXPECT_THAT([&] { w.add_annotation({-1, 1, "x"}); }, ThrowsMessage<ArgumentError>(HasSubstr("onset -1 s must be >= 0")));
+  EXPECT_THAT(
+      [&] {
+        w.add_annotation({1, 1, std::string(41, 'a')});
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("has 41 bytes; EDFlib writes at most 40")));
+  EXPECT_THAT(
+      [&] {
+        w.add_annotation({-1, 1, "x"});
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("onset -1 s must be >= 0")));
   const std::vector<double> ok(4, 0.0), bad{0, std::numeric_limits<double>::quiet_NaN(), 0, 0};
-  EXPECT_THAT([&] { w.write_record({ok.data()}); }, ThrowsMessage<ArgumentError>(HasSubstr("got 1 signals; the file has 2")));
-  EXPECT_THAT([&] { w.write_record({ok.data(), bad.data()}); },
-              ThrowsMessage<DataError>(HasSubstr("signal 'FP2' record 0 sample 1 is nan")));
+  EXPECT_THAT([&] { w.write_record({ok.data()}); },
+              ThrowsMessage<ArgumentError>(HasSubstr("got 1 signals; the file has 2")));
+  EXPECT_THAT(
+      [&] {
+        w.write_record({ok.data(), bad.data()});
+      },
+      ThrowsMessage<DataError>(HasSubstr("signal 'FP2' record 0 sample 1 is nan")));
 }
 
 TEST(EdfWriter, EmptyFileAndAnnotationOverflowAreErrors) {

@@ -52,7 +52,10 @@ class ArtifactGenerator {
   std::vector<MuscleEvent> muscle_;
   std::vector<std::pair<double, double>> suppression_;
   std::vector<double> line_amp_, line_phase_;
-  Rng rng_;
+  // One random stream per component (and per channel for muscle) so that the output does not depend on how the
+  // recording is cut into blocks.
+  Rng rng_pink_, rng_alpha_;
+  std::vector<Rng> rng_muscle_;
   int64_t pos_ = 0;
   // Pink noise (Voss-McCartney) per channel.
   static constexpr int kRows = 12;
