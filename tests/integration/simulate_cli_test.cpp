@@ -25,8 +25,8 @@ TEST(SimulateCli, WritesAReproducibleCohort) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("[simulate] 2 recordings"));
   for (const char* f : {"seizures.csv", "seizures_detail.csv", "recordings.csv", "subjects.csv",
-                        "labels_asm_response.csv", "labels_rftc_outcome.csv", "simulate.yaml", "README.txt",
-                        "log.txt", "sub-01/sub-01_rec-01.edf", "sub-02/sub-02_rec-01.edf"}) {
+                        "labels_asm_response.csv", "labels_rftc_outcome.csv", "simulate.yaml", "README.txt", "log.txt",
+                        "sub-01/sub-01_rec-01.edf", "sub-02/sub-02_rec-01.edf"}) {
     EXPECT_TRUE(fs::exists(a / f)) << f;
   }
   const auto seizures = read_csv(a / "seizures.csv");
@@ -41,8 +41,8 @@ TEST(SimulateCli, WritesAReproducibleCohort) {
   for (const char* f : {"sub-01/sub-01_rec-01.edf", "sub-02/sub-02_rec-01.edf", "recordings.csv", "seizures.csv"}) {
     EXPECT_EQ(sha256_file(a / f), sha256_file(b / f)) << f;
   }
-  r = test::run_cli({"simulate", "--config", config("test.yaml"), "--out", b.string(), "--overwrite", "--set",
-                     "run.seed=2"});
+  r = test::run_cli(
+      {"simulate", "--config", config("test.yaml"), "--out", b.string(), "--overwrite", "--set", "run.seed=2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(sha256_file(a / "sub-01/sub-01_rec-01.edf"), sha256_file(b / "sub-01/sub-01_rec-01.edf"));
 }

@@ -148,15 +148,35 @@ Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
   const int n_sub = int(cfg.n_subjects);
   const int n_rec = int(cfg.recordings_per_subject);
   const double w_focal = sc.types.focal.weight, w_gen = sc.types.generalised.weight, w_abs = sc.types.absence.weight;
-  const double w_sum = w_focal + w_gen + w_abs;
+  // Seizure types are allotted in proportion to the weights (largest remainder), then shuffled over the subjects,
+  // so that small cohorts still contain every type with a non-negligible weight.
+  std::vector<SeizureType> types;
+  {
+    const double w[3] = {w_focal, w_gen, w_abs};
+    const double w_sum = w[0] + w[1] + w[2];
+    int count[3], assigned = 0;
+    double rem[3];
+    for (int t = 0; t < 3; ++t) {
+      const double exact = double(n_sub) * w[t] / w_sum;
+      count[t] = int(std::floor(exact));
+      rem[t] = exact - count[t];
+      assigned += count[t];
+    }
+    for (; assigned < n_sub; ++assigned) {
+      const auto t = std::max_element(rem, rem + 3) - rem;
+      ++count[t];
+      rem[t] = -1;  // each type gets at most one of the left-over subjects
+    }
+    for (int t = 0; t < 3; ++t) types.insert(types.end(), size_t(count[t]), SeizureType(t));
+    Rng shuffle(derive_seed(seed, "simulate/types"));
+    for (size_t i = types.size(); i > 1; --i) std::swap(types[i - 1], types[size_t(shuffle.below(int64_t(i)))]);
+  }
   for (int s = 0; s < n_sub; ++s) {
     Rng rng(derive_seed(seed, "simulate/subject", uint64_t(s)));
     SubjectProfile p;
     p.index = s;
     p.id = "sub-" + two_digits(s + 1, n_sub);
-    const double u = rng.uniform() * w_sum;
-    p.seizure_type =
-        u < w_focal ? SeizureType::focal : (u < w_focal + w_gen ? SeizureType::generalised : SeizureType::absence);
+    p.seizure_type = types[size_t(s)];
     if (p.seizure_type == SeizureType::focal) {
       const int first = int(rng.below(kNumRegions));
       p.onset_regions.push_back(first);

@@ -33,16 +33,21 @@ TEST(SimulateConfig, DefaultsRoundTripAndShippedFilesLoad) {
 }
 
 TEST(SimulateConfig, ValidationNamesTheKeyAndTheRule) {
-  EXPECT_THAT([] { from_text("simulate: {seizures: {postictal_s: [30, 10]}}"); },
-              ThrowsMessage<ConfigError>(HasSubstr("simulate.seizures.postictal_s: min (30) must not exceed max (10)")));
+  EXPECT_THAT(
+      [] { from_text("simulate: {seizures: {postictal_s: [30, 10]}}"); },
+      ThrowsMessage<ConfigError>(HasSubstr("simulate.seizures.postictal_s: min (30) must not exceed max (10)")));
   EXPECT_THAT([] { from_text("simulate: {seizures: {spread_delay_s: [1]}}"); },
               ThrowsMessage<ConfigError>(HasSubstr("simulate.seizures.spread_delay_s: expected [min, max]")));
-  EXPECT_THAT([] { from_text("simulate: {recording_duration_s: 60.5}"); },
-              ThrowsMessage<ConfigError>(HasSubstr("simulate.recording_duration_s: must be a whole number of seconds")));
+  EXPECT_THAT(
+      [] { from_text("simulate: {recording_duration_s: 60.5}"); },
+      ThrowsMessage<ConfigError>(HasSubstr("simulate.recording_duration_s: must be a whole number of seconds")));
   EXPECT_THAT([] { from_text("simulate: {file_format: gdf}"); },
               ThrowsMessage<ConfigError>(HasSubstr("simulate.file_format: allowed values are 'edf', 'bdf'")));
   EXPECT_THAT(
-      [] { from_text("simulate: {seizures: {types: {focal: {weight: 0}, generalised: {weight: 0}, absence: {weight: 0}}}}"); },
+      [] {
+        from_text(
+            "simulate: {seizures: {types: {focal: {weight: 0}, generalised: {weight: 0}, absence: {weight: 0}}}}");
+      },
       ThrowsMessage<ConfigError>(HasSubstr("at least one of focal.weight, generalised.weight, absence.weight")));
   EXPECT_THAT([] { from_text("simulate: {recording_duration_s: 60, seizures: {min_per_recording: 1}}"); },
               ThrowsMessage<ConfigError>(HasSubstr("simulate.seizures.min_per_recording: 1 forced seizure(s) spanning "

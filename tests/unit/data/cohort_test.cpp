@@ -101,16 +101,32 @@ config::SimulateConfig many_subjects() {
   return c;
 }
 
-TEST(Cohort, TypeMixFollowsTheWeights) {
-  auto c = many_subjects();
-  const auto cohort = plan_cohort(c, 11);
-  std::map<SeizureType, int> count;
-  for (const auto& s : cohort.subjects) ++count[s.seizure_type];
-  // Binomial(300, p): 4 standard deviations.
-  auto near = [](int k, double p) { return std::fabs(k - 300 * p) <= 4 * std::sqrt(300 * p * (1 - p)); };
-  EXPECT_TRUE(near(count[SeizureType::focal], 0.6)) << count[SeizureType::focal];
-  EXPECT_TRUE(near(count[SeizureType::generalised], 0.2)) << count[SeizureType::generalised];
-  EXPECT_TRUE(near(count[SeizureType::absence], 0.2)) << count[SeizureType::absence];
+TEST(Cohort, TypeMixFollowsTheWeightsExactly) {
+  auto count = [](const config::SimulateConfig& c, uint64_t seed) {
+    std::map<SeizureType, int> n;
+    for (const auto& s : plan_cohort(c, seed).subjects) ++n[s.seizure_type];
+    return n;
+  };
+  auto c = many_subjects();  // 300 subjects, weights 0.6 / 0.2 / 0.2
+  auto n = count(c, 11);
+  EXPECT_EQ(n[SeizureType::focal], 180);
+  EXPECT_EQ(n[SeizureType::generalised], 60);
+  EXPECT_EQ(n[SeizureType::absence], 60);
+  // Largest remainder: 6 subjects with weights 0.5 / 0.25 / 0.25 -> 3 / 1.5 / 1.5 -> 3 + one of the halves.
+  c.n_subjects = 6;
+  c.seizures.types.focal.weight = 0.5;
+  c.seizures.types.generalised.weight = 0.25;
+  c.seizures.types.absence.weight = 0.25;
+  n = count(c, 11);
+  EXPECT_EQ(n[SeizureType::focal], 3);
+  EXPECT_EQ(n[SeizureType::generalised] + n[SeizureType::absence], 3);
+  EXPECT_GE(n[SeizureType::generalised], 1);
+  EXPECT_GE(n[SeizureType::absence], 1);
+  // The order is shuffled by the seed.
+  std::vector<SeizureType> a, b;
+  for (const auto& s : plan_cohort(many_subjects(), 1).subjects) a.push_back(s.seizure_type);
+  for (const auto& s : plan_cohort(many_subjects(), 2).subjects) b.push_back(s.seizure_type);
+  EXPECT_NE(a, b);
 }
 
 TEST(Cohort, RftcOutcomeFollowsTheDocumentedRule) {

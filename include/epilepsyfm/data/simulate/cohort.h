@@ -4,23 +4,31 @@
 /// the neural-mass parameter paths that realise the seizures. Everything random is drawn here, from the run seed,
 /// so a recording is a deterministic function of its plan.
 ///
-/// Seizure parameter paths (per region, times relative to the region's onset; regimes in neural_mass.h):
-/// - focal, onset region: background -> low-voltage fast activity (1.5 s ramp, which crosses the spiking regime
-///   and fires a few sentinel spikes) held for max(3, min(10, 0.2 D)) s -> quasi-sinusoidal ~10 Hz rhythm (2 s
-///   ramp) -> evolving linearly to ~4 Hz rhythmic spikes at the offset D -> post-ictal (1 s ramp), held for 40% of
-///   the post-ictal time, then back to background over the rest; post-ictal delta activity is added in every
-///   involved region (simulate.h).
-/// - focal, recruited regions (neighbours of the onset region, each with probability 1, second-order neighbours
-///   with `secondary_spread_prob`): join the rhythmic phase `spread_delay` (x2 for second-order) after it starts in
-///   the onset region (2 s ramp) with the weaker propagated ~11 Hz rhythm, and end with the onset region. A region
-///   whose recruitment would come later than 3 s before the offset is not recruited.
-/// - generalised: every region (onset jitter <= 0.3 s) ramps in 1 s to the quasi-sinusoidal rhythm, evolves to
-///   rhythmic spikes at the offset, then post-ictal like focal seizures; 90% of the input noise is shared
-///   (common drive) so the regions synchronise.
-/// - absence: every region ramps in 0.3 s to the ~3 Hz spike-and-wave regime, holds it, and returns to background
-///   in 0.3 s; 98% shared input; no post-ictal phase.
-/// - interictal spikes: a 0.35 s excursion of the onset region (focal subjects; one of the onset regions) or of
-///   all regions with shared input (generalised/absence subjects) to the spike regime.
+/// Seizure parameter paths (per region; T0 = annotated onset, T1 = annotated offset, D = T1 - T0, P = post-ictal
+/// duration; regimes in neural_mass.h). The model's discharges lag its parameters (a limit cycle needs ~1 s to build
+/// up and outlasts the ramp out of its regime by 1.4-2.1 s, measured), so the ramps are placed such that the
+/// annotations match the visible discharge (checked by tests/unit/data/physiology_test.cpp to within 1.5 s):
+/// - focal, onset region: background -> low-voltage fast activity over [T0 - 1.5, T0] (the ramp crosses the
+///   spiking regime and fires sentinel spikes around T0), held for L = clamp(0.15 D, 2, 6) s -> quasi-sinusoidal
+///   ~10 Hz rhythm (2-s ramp) -> evolving linearly to ~4 Hz rhythmic spikes at T1 - 2.4 -> post-ictal regime at
+///   T1 - 1.4 (the discharge stops at ~T1), held for 40% of P, then back to background by T1 + P; decaying
+///   post-ictal delta activity is added in every involved region (simulate.h).
+/// - focal, recruited regions (all neighbours of the onset region, second-order neighbours with probability
+///   `secondary_spread_prob`): join at T0 + L + a delay drawn from `spread_delay_s` (twice that for second-order
+///   neighbours) with the weaker ~11 Hz propagated rhythm (2-s ramp), and end with the onset region. A region whose
+///   recruitment would come later than T1 - 4 s is not recruited.
+/// - generalised: every region ramps to the quasi-sinusoidal rhythm over [T0 - 1.5, T0 - 0.5] (+ a fixed onset
+///   spread of up to 0.3 s across regions), evolves to rhythmic spikes and ends like focal seizures; 90% of the
+///   input noise is shared (common drive), which synchronises the regions.
+/// - absence: every region ramps to the ~3 Hz spike-and-wave regime over [T0 - 1.15, T0 - 0.85] and back to
+///   background over [T1 - 2.25, T1 - 1.95]; 98% shared input; no post-ictal phase.
+/// - interictal spikes: a 0.35-s excursion to the spike regime of one onset region (focal subjects) or of all
+///   regions with shared input (generalised and absence subjects: generalised discharges); they keep >= 5 s away
+///   from seizures and >= 1 s from each other.
+///
+/// Seizure types are allotted to subjects in proportion to the weights (largest remainder), in a seeded random
+/// order, so that small cohorts contain every type with a non-negligible weight (6 subjects, weights 0.5/0.25/0.25
+/// -> 3/2/1).
 ///
 /// Labels (synthetic, derived from the simulated parameters):
 /// - excitability z ~ N(0, 1) per subject scales the seizure and interictal spike rates by exp(0.5 z);
