@@ -109,6 +109,26 @@ TEST(Simulate, TablesDescribeTheCohort) {
   }
 }
 
+TEST(Simulate, BdfFilesWhenAsked) {
+  test::TempDir dir;
+  auto exp = small_experiment(2);
+  exp.simulate.n_subjects = 1;
+  exp.simulate.recordings_per_subject = 1;
+  exp.simulate.file_format = "bdf";
+  simulate_cohort(exp, dir.path(), 1);
+  const auto path = dir / "sub-01" / "sub-01_rec-01.bdf";
+  ASSERT_TRUE(fs::exists(path));
+  const std::string bytes = read_file(path);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\xff"
+                                            "BIOSEMI"));
+  // Header (20 signals x 256 + 256) + 40 records x (19 x 256 x 3 bytes + annotation signal).
+  const size_t header = 256 * 21;
+  ASSERT_GT(bytes.size(), header);
+  EXPECT_EQ((bytes.size() - header) % 40, 0u);
+  EXPECT_GT((bytes.size() - header) / 40, size_t(19 * 256 * 3));
+  EXPECT_THAT(read_file(dir / "seizures.csv"), HasSubstr("sub-01/sub-01_rec-01.bdf,"));
+}
+
 TEST(Simulate, SynthesizerBlocksMatchTheWholeRecording) {
   const auto exp = small_experiment(3);
   const auto cohort = plan_cohort(exp.simulate, 3);

@@ -8,11 +8,15 @@
 ///   auto report = efm::data::sim::simulate_cohort(exp, "sim_out", /*threads=*/2);
 ///
 /// Signal chain of one recording (per output sample, microvolts):
-///   EEG_c(t) = gain_c x [ sum_r L(c, r) x k x s x hp(v_r)(t) + artefacts_c(t) ]
-/// with v_r the output of region r's population (mV), hp a zero-phase high-pass (triple moving average of 2 x
-/// round(0.5 fs) + 1 samples subtracted, -3 dB near 0.5 Hz: AC-coupled amplifier; it also removes the DC offset
-/// that each activity regime of the model has), k = model.source_gain_uv_per_mv, s the subject's amplitude scale,
-/// L the lead field and gain_c the electrode's gain.
+///   EEG_c(t) = gain_c x [ sum_r L(c, r) x k x s x (hp(v_r)(t) + d_r(t)) + artefacts_c(t) ]
+/// with v_r the output of region r's population (mV), hp a zero-phase high-pass (a triple moving average of
+/// 2 x round(0.5 fs) + 1 samples subtracted, -3 dB near 0.5 Hz: the AC-coupled amplifier; it also removes the DC
+/// offset that each activity regime of the model has), d_r the post-ictal delta activity of involved regions
+/// (phenomenological: white noise through a 1.5-Hz resonator, 0.5 mV RMS at the offset, decaying with time constant
+/// P/2 — the model itself does not slow down in its quiet regimes, see neural_mass.h), k =
+/// model.source_gain_uv_per_mv, s the subject's amplitude scale, L the lead field and gain_c the electrode's gain.
+/// Every random stream is derived from run.seed and the subject/recording/component, so the output does not depend
+/// on the thread count or on how a recording is cut into blocks.
 ///
 /// Output directory layout (paths relative to it):
 ///   sub-XX/sub-XX_rec-YY.edf   EDF+ (19 channels FP1..O2 in uV, 1-s records, annotations = seizure labels)
