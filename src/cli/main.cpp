@@ -19,6 +19,8 @@ struct Verb {
 };
 
 constexpr Verb kVerbs[] = {
+    {"simulate", efm::cli::run_simulate,
+     "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
     {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
 };

@@ -3,4 +3,5 @@
 namespace efm::cli {
 int run_version(int argc, char** argv);
 int run_launch(int argc, char** argv);
+int run_simulate(int argc, char** argv);
 }  // namespace efm::cli
