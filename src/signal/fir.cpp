@@ -56,15 +56,16 @@ struct ZeroPhaseFir::Impl {
     int c0 = 0;     // first channel
     int count = 0;  // channels in this pack (<= 2 * lanes): lanes of the real part first, then of the imaginary part
     int lanes = 4;
-    AlignedFloats buf_re, buf_im;    // extended input, N samples
-    AlignedFloats work_re, work_im;  // FFT block
+    AlignedFloats ring_re, ring_im;  // extended input: ring buffer of N samples (lane-interleaved)
+    AlignedFloats work_re, work_im;  // FFT block (N samples)
   };
   // The stream position; identical for every pack.
   struct State {
     int64_t n_in = 0;        // input samples received
     bool pad_built = false;  // left reflection in place (needs D + 1 samples or finish())
-    int64_t buf_len = 0;     // extended samples in the buffer (buffer index 0 = ext index next_out - D)
+    int64_t buf_len = 0;     // extended samples buffered; buffer offset 0 = ext index next_out - D
     int64_t next_out = 0;    // next output sample
+    int ring_start = 0;      // ring position of buffer offset 0
   };
 
   int channels = 0;
@@ -81,34 +82,50 @@ struct ZeroPhaseFir::Impl {
   ThreadPool* pool = nullptr;
 
   detail::FftConvView view() const { return {n, log2n, twr.data(), twi.data(), hr.data(), hi.data()}; }
+  size_t ring_index(const State& s, int64_t offset) const {
+    return static_cast<size_t>((s.ring_start + offset) & (n - 1));
+  }
 
   // --- per-pack operations -------------------------------------------------------------------------------------
 
-  // Copies input samples t_from .. t_from + count - 1 of the pack's channels into the buffer at `pos`.
-  void load(Pack& p, const float* data, int64_t stride, int64_t t_from, int64_t count, int64_t pos) const {
-    const int w = p.lanes;
-    const int n_re = std::min(p.count, w);
-    const int n_im = std::max(0, p.count - w);
+  // Copies input samples t_from .. t_from + count - 1 of the pack's channels into buffer offsets pos ...
+  template <int W>
+  void load_lanes(Pack& p, const State& s, const float* data, int64_t stride, int64_t t_from, int64_t count,
+                  int64_t pos) const {
+    const int n_re = std::min(p.count, W);
+    const int n_im = std::max(0, p.count - W);
     for (int64_t i = 0; i < count; ++i) {
       const float* src = data + (t_from + i) * stride + p.c0;
-      float* re = p.buf_re.data() + (pos + i) * w;
-      float* im = p.buf_im.data() + (pos + i) * w;
-      for (int l = 0; l < n_re; ++l) re[l] = src[l];
-      for (int l = n_re; l < w; ++l) re[l] = 0.0f;
-      for (int l = 0; l < n_im; ++l) im[l] = src[w + l];
-      for (int l = n_im; l < w; ++l) im[l] = 0.0f;
+      const size_t at = ring_index(s, pos + i) * W;
+      float* re = p.ring_re.data() + at;
+      float* im = p.ring_im.data() + at;
+      if (n_re == W && n_im == W) {  // constant-size copies compile to vector moves
+        std::memcpy(re, src, W * sizeof(float));
+        std::memcpy(im, src + W, W * sizeof(float));
+        continue;
+      }
+      for (int l = 0; l < W; ++l) re[l] = l < n_re ? src[l] : 0.0f;
+      for (int l = 0; l < W; ++l) im[l] = l < n_im ? src[W + l] : 0.0f;
+    }
+  }
+  void load(Pack& p, const State& s, const float* data, int64_t stride, int64_t t_from, int64_t count,
+            int64_t pos) const {
+    if (p.lanes == 8) {
+      load_lanes<8>(p, s, data, stride, t_from, count, pos);
+    } else {
+      load_lanes<4>(p, s, data, stride, t_from, count, pos);
     }
   }
 
   // Left pad: ext[-k] = 2 x[0] - x[k] for 1 <= k <= min(D, n_available - 1), else 0 (raw x[j] at offset D + j).
-  void build_left_pad(Pack& p, int64_t n_available) const {
+  void build_left_pad(Pack& p, const State& s, int64_t n_available) const {
     const int w = p.lanes;
-    for (float* b : {p.buf_re.data(), p.buf_im.data()}) {
-      const float* x0 = b + delay * w;
+    for (float* b : {p.ring_re.data(), p.ring_im.data()}) {
+      const float* x0 = b + ring_index(s, delay) * w;
       for (int64_t k = 1; k <= delay; ++k) {
-        float* dst = b + (delay - k) * w;
+        float* dst = b + ring_index(s, delay - k) * w;
         if (k <= n_available - 1) {
-          const float* xk = b + (delay + k) * w;
+          const float* xk = b + ring_index(s, delay + k) * w;
           for (int l = 0; l < w; ++l) dst[l] = 2.0f * x0[l] - xk[l];
         } else {
           for (int l = 0; l < w; ++l) dst[l] = 0.0f;
@@ -117,47 +134,55 @@ struct ZeroPhaseFir::Impl {
     }
   }
 
-  // Filters the buffer's N samples and writes outputs next_out .. next_out + emit - 1 to `out` (column `out_col`).
-  void process_block(Pack& p, float* out, int64_t out_col, int64_t emit) const {
-    const int w = p.lanes;
-    const size_t floats = static_cast<size_t>(n) * static_cast<size_t>(w);
-    std::memcpy(p.work_re.data(), p.buf_re.data(), floats * sizeof(float));
-    std::memcpy(p.work_im.data(), p.buf_im.data(), floats * sizeof(float));
-    detail::fft_convolve_block(view(), w, p.work_re.data(), p.work_im.data());
-    const int n_re = std::min(p.count, w);
-    const int n_im = std::max(0, p.count - w);
+  // Filters the N buffered samples (the ring keeps them: the next block reuses the last 2D) and writes outputs
+  // next_out .. next_out + emit - 1 to `out` (column `out_col`).
+  template <int W>
+  void emit_lanes(const Pack& p, float* out, int64_t out_col, int64_t emit) const {
+    const int n_re = std::min(p.count, W);
+    const int n_im = std::max(0, p.count - W);
     for (int64_t i = 0; i < emit; ++i) {
-      const float* re = p.work_re.data() + (2 * delay + i) * w;
-      const float* im = p.work_im.data() + (2 * delay + i) * w;
+      const float* re = p.work_re.data() + (2 * delay + i) * W;
+      const float* im = p.work_im.data() + (2 * delay + i) * W;
       float* dst = out + (out_col + i) * channels + p.c0;
+      if (n_re == W && n_im == W) {
+        std::memcpy(dst, re, W * sizeof(float));
+        std::memcpy(dst + W, im, W * sizeof(float));
+        continue;
+      }
       for (int l = 0; l < n_re; ++l) dst[l] = re[l];
-      for (int l = 0; l < n_im; ++l) dst[w + l] = im[l];
+      for (int l = 0; l < n_im; ++l) dst[W + l] = im[l];
+    }
+  }
+  void process_block(Pack& p, const State& s, float* out, int64_t out_col, int64_t emit) const {
+    detail::fft_convolve_block(view(), p.lanes, p.ring_re.data(), p.ring_im.data(), s.ring_start, p.work_re.data(),
+                               p.work_im.data());
+    if (p.lanes == 8) {
+      emit_lanes<8>(p, out, out_col, emit);
+    } else {
+      emit_lanes<4>(p, out, out_col, emit);
     }
   }
 
-  // Keeps buffer samples [B, N) at the front.
-  void shift(Pack& p) const {
-    const size_t keep = static_cast<size_t>(2 * delay) * static_cast<size_t>(p.lanes);
-    const size_t from = static_cast<size_t>(block_out) * static_cast<size_t>(p.lanes);
-    std::memmove(p.buf_re.data(), p.buf_re.data() + from, keep * sizeof(float));
-    std::memmove(p.buf_im.data(), p.buf_im.data() + from, keep * sizeof(float));
+  // Advances past a processed block: its first B samples are no longer needed.
+  void advance(State& s) const {
+    s.ring_start = static_cast<int>((s.ring_start + block_out) & (n - 1));
+    s.buf_len = std::max<int64_t>(s.buf_len - block_out, 0);
   }
 
-  // Appends extended samples (already in lane layout when `lane_src` is given, else input columns), processing full
-  // blocks. Returns the advanced state; outputs go to `out` starting at column (next_out - out_base).
+  // Appends `count` extended samples through `loader(pack, state, done, take, at_offset)`, filtering every full block.
+  // Outputs go to `out` starting at column (next_out - out_base).
   template <class Loader>
   void append(Pack& p, State& s, int64_t count, const Loader& loader, float* out, int64_t out_base) const {
     int64_t done = 0;
     while (done < count) {
       const int64_t take = std::min<int64_t>(count - done, n - s.buf_len);
-      loader(p, done, take, s.buf_len);
+      loader(p, s, done, take, s.buf_len);
       s.buf_len += take;
       done += take;
       if (s.buf_len == n) {
-        process_block(p, out, s.next_out - out_base, block_out);
+        process_block(p, s, out, s.next_out - out_base, block_out);
         s.next_out += block_out;
-        shift(p);
-        s.buf_len = 2 * delay;
+        advance(s);
       }
     }
   }
@@ -167,16 +192,16 @@ struct ZeroPhaseFir::Impl {
     int64_t pos = 0;
     if (!s.pad_built) {
       const int64_t take = std::min(n_new, delay + 1 - s.n_in);
-      load(p, data, stride, 0, take, delay + s.n_in);
+      load(p, s, data, stride, 0, take, delay + s.n_in);
       s.n_in += take;
       pos = take;
       if (s.n_in < delay + 1) return s;
-      build_left_pad(p, s.n_in);
+      build_left_pad(p, s, s.n_in);
       s.pad_built = true;
       s.buf_len = delay + s.n_in;
     }
-    auto loader = [&](Pack& pk, int64_t done, int64_t take, int64_t at) {
-      load(pk, data, stride, pos + done, take, at);
+    auto loader = [&](Pack& pk, const State& st, int64_t done, int64_t take, int64_t at) {
+      load(pk, st, data, stride, pos + done, take, at);
     };
     append(p, s, n_new - pos, loader, out, out_base);
     s.n_in += n_new - pos;
@@ -188,7 +213,7 @@ struct ZeroPhaseFir::Impl {
     const int64_t out_base = s.next_out;
     if (total == 0) return s;
     if (!s.pad_built) {
-      build_left_pad(p, total);
+      build_left_pad(p, s, total);
       s.pad_built = true;
       s.buf_len = delay + total;
     }
@@ -198,37 +223,38 @@ struct ZeroPhaseFir::Impl {
     AlignedFloats pad_im(static_cast<size_t>(std::max<int64_t>(delay, 1) * w));
     const int64_t last = total - 1 - s.next_out + delay;
     for (int part = 0; part < 2; ++part) {
-      const float* b = part == 0 ? p.buf_re.data() : p.buf_im.data();
+      const float* b = part == 0 ? p.ring_re.data() : p.ring_im.data();
       float* dst_all = part == 0 ? pad_re.data() : pad_im.data();
+      const float* xl = b + ring_index(s, last) * w;
       for (int64_t k = 1; k <= delay; ++k) {
         float* dst = dst_all + (k - 1) * w;
         if (k <= total - 1) {
-          const float* xl = b + last * w;
-          const float* xk = b + (last - k) * w;
+          const float* xk = b + ring_index(s, last - k) * w;
           for (int l = 0; l < w; ++l) dst[l] = 2.0f * xl[l] - xk[l];
         } else {
           for (int l = 0; l < w; ++l) dst[l] = 0.0f;
         }
       }
     }
-    auto loader = [&](Pack& pk, int64_t done, int64_t take, int64_t at) {
-      std::memcpy(pk.buf_re.data() + at * w, pad_re.data() + done * w, static_cast<size_t>(take * w) * sizeof(float));
-      std::memcpy(pk.buf_im.data() + at * w, pad_im.data() + done * w, static_cast<size_t>(take * w) * sizeof(float));
+    auto loader = [&](Pack& pk, const State& st, int64_t done, int64_t take, int64_t at) {
+      for (int64_t i = 0; i < take; ++i) {
+        const size_t to = ring_index(st, at + i) * w;
+        const size_t from = static_cast<size_t>((done + i) * w);
+        std::copy(pad_re.data() + from, pad_re.data() + from + w, pk.ring_re.data() + to);
+        std::copy(pad_im.data() + from, pad_im.data() + from + w, pk.ring_im.data() + to);
+      }
     };
     append(p, s, delay, loader, out, out_base);
     // Remaining outputs (fewer than one block): zero the unused end of the buffer and filter once more.
     while (s.next_out < total) {
-      const size_t from = static_cast<size_t>(s.buf_len) * static_cast<size_t>(w);
-      const size_t to = static_cast<size_t>(n) * static_cast<size_t>(w);
-      std::fill(p.buf_re.data() + from, p.buf_re.data() + to, 0.0f);
-      std::fill(p.buf_im.data() + from, p.buf_im.data() + to, 0.0f);
-      const int64_t emit = std::min(block_out, total - s.next_out);
-      process_block(p, out, s.next_out - out_base, emit);
-      s.next_out += emit;
-      if (s.next_out < total) {
-        shift(p);
-        s.buf_len = std::max<int64_t>(s.buf_len - block_out, 0);
+      for (int64_t o = s.buf_len; o < n; ++o) {
+        std::fill_n(p.ring_re.data() + ring_index(s, o) * w, w, 0.0f);
+        std::fill_n(p.ring_im.data() + ring_index(s, o) * w, w, 0.0f);
       }
+      const int64_t emit = std::min(block_out, total - s.next_out);
+      process_block(p, s, out, s.next_out - out_base, emit);
+      s.next_out += emit;
+      advance(s);
     }
     return s;
   }
@@ -305,8 +331,8 @@ ZeroPhaseFir::ZeroPhaseFir(const std::vector<double>& kernel, int n_channels, co
     p.c0 = c0;
     p.count = std::min(remaining, 2 * p.lanes);
     const size_t floats = static_cast<size_t>(m.n) * static_cast<size_t>(p.lanes);
-    p.buf_re = AlignedFloats(floats);
-    p.buf_im = AlignedFloats(floats);
+    p.ring_re = AlignedFloats(floats);
+    p.ring_im = AlignedFloats(floats);
     p.work_re = AlignedFloats(floats);
     p.work_im = AlignedFloats(floats);
     c0 += p.count;

@@ -5,6 +5,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
+#include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/signal/filter_design.h"
 #include "epilepsyfm/signal/fir.h"
 #include "epilepsyfm/signal/rate.h"
@@ -123,28 +124,49 @@ StatsAccumulator::StatsAccumulator(int n_channels)
       m2_(static_cast<size_t>(n_channels), 0.0),
       max_abs_(static_cast<size_t>(n_channels), 0.0) {}
 
-void StatsAccumulator::add(const Eigen::Ref<const Eigen::MatrixXf>& chunk) {
+void StatsAccumulator::add(const Eigen::Ref<const Eigen::MatrixXf>& chunk, ThreadPool* pool) {
   const Eigen::Index nc = chunk.rows(), nt = chunk.cols();
   EFM_CHECK_ARG(static_cast<size_t>(nc) == mean_.size(), "StatsAccumulator: chunk has {} channels, expected {}", nc,
                 mean_.size());
   if (nt == 0) return;
-  // Two passes over the chunk in double (mean, then squared deviations), merged with Chan et al.'s formula.
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(nc);
-  Eigen::VectorXf max_abs = Eigen::VectorXf::Zero(nc);
-  for (Eigen::Index t = 0; t < nt; ++t) {
-    sum += chunk.col(t).cast<double>();
-    max_abs = max_abs.cwiseMax(chunk.col(t).cwiseAbs());
+  // Per chunk and channel: sums of d = x - K and d^2 in double with the shift K = the chunk's first sample (the
+  // shifted-data algorithm: no cancellation as long as K is within a few standard deviations of the mean, which
+  // holds within a chunk of EEG), then Chan et al.'s pairwise merge into the running mean and M2.
+  const size_t c_count = static_cast<size_t>(nc);
+  const float* data = chunk.data();
+  const size_t stride = static_cast<size_t>(chunk.outerStride());
+  std::vector<double> sum(c_count, 0.0), sum2(c_count, 0.0);
+  std::vector<float> max_abs(c_count, 0.0f);
+  auto accumulate = [&](size_t c_begin, size_t c_end) {
+    const float* shift = data;
+    for (Eigen::Index t = 0; t < nt; ++t) {
+      const float* col = data + static_cast<size_t>(t) * stride;
+      for (size_t c = c_begin; c < c_end; ++c) {
+        const double d = static_cast<double>(col[c]) - static_cast<double>(shift[c]);
+        sum[c] += d;
+        sum2[c] += d * d;
+        max_abs[c] = std::max(max_abs[c], std::abs(col[c]));
+      }
+    }
+  };
+  if (pool != nullptr && c_count >= 16 && nt >= 256) {
+    const int64_t parts = std::min<int64_t>(pool->size() + 1, static_cast<int64_t>(c_count / 8));
+    pool->parallel_for(parts, [&](int64_t i) {
+      accumulate(c_count * static_cast<size_t>(i) / static_cast<size_t>(parts),
+                 c_count * static_cast<size_t>(i + 1) / static_cast<size_t>(parts));
+    });
+  } else {
+    accumulate(0, c_count);
   }
-  const Eigen::VectorXd mean_b = sum / static_cast<double>(nt);
-  Eigen::VectorXd m2_b = Eigen::VectorXd::Zero(nc);
-  for (Eigen::Index t = 0; t < nt; ++t) m2_b += (chunk.col(t).cast<double>() - mean_b).cwiseAbs2();
   const double na = static_cast<double>(count_), nb = static_cast<double>(nt), n = na + nb;
-  for (Eigen::Index c = 0; c < nc; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    const double delta = mean_b(c) - mean_[i];
+  for (size_t i = 0; i < c_count; ++i) {
+    const double mean_d = sum[i] / nb;
+    const double mean_b = static_cast<double>(data[i]) + mean_d;
+    const double m2_b = std::max(0.0, sum2[i] - sum[i] * mean_d);
+    const double delta = mean_b - mean_[i];
     mean_[i] += delta * nb / n;
-    m2_[i] += m2_b(c) + delta * delta * na * nb / n;
-    max_abs_[i] = std::max(max_abs_[i], static_cast<double>(max_abs(c)));
+    m2_[i] += m2_b + delta * delta * na * nb / n;
+    max_abs_[i] = std::max(max_abs_[i], static_cast<double>(max_abs[i]));
   }
   count_ += nt;
 }
@@ -171,6 +193,7 @@ struct Preprocessor::Impl {
   int64_t fir_length = 1;
   std::string description;
   StatsAccumulator stats;
+  ThreadPool* pool = nullptr;
   int64_t n_in = 0;
   bool finished = false;
 
@@ -187,6 +210,7 @@ Preprocessor::Preprocessor(const PreprocessOptions& options, double in_sfreq_hz,
   m.options = options;
   m.in_sfreq = in_sfreq_hz;
   m.channels = n_channels;
+  m.pool = pool;
   const double nyq = in_sfreq_hz / 2.0;
   std::vector<std::string> parts, notes;
 
@@ -267,7 +291,9 @@ Eigen::MatrixXf Preprocessor::push(const Eigen::Ref<const Eigen::MatrixXf>& chun
   EFM_CHECK_ARG(!m.finished, "Preprocessor::push called after finish()");
   EFM_CHECK_ARG(chunk.rows() == m.channels, "Preprocessor::push: chunk has {} channels, expected {}", chunk.rows(),
                 m.channels);
-  if (!chunk.allFinite()) {
+  // NaN/Inf check: a non-finite value makes the sum non-finite (a finite sum can only overflow for |x| ~ 1e38,
+  // then the scan below finds nothing and processing continues).
+  if (!std::isfinite(chunk.sum())) {
     for (Eigen::Index t = 0; t < chunk.cols(); ++t) {
       for (Eigen::Index c = 0; c < chunk.rows(); ++c) {
         EFM_CHECK_DATA(std::isfinite(chunk(c, t)), "Preprocessor: channel {} has a non-finite value ({}) at sample {}",
@@ -283,7 +309,7 @@ Eigen::MatrixXf Preprocessor::push(const Eigen::Ref<const Eigen::MatrixXf>& chun
   } else {
     out = m.resampler->push(chunk);
   }
-  m.stats.add(out);
+  m.stats.add(out, m.pool);
   return out;
 }
 
@@ -297,7 +323,7 @@ Eigen::MatrixXf Preprocessor::finish() {
   Eigen::MatrixXf out(m.channels, a.cols() + b.cols());
   out.leftCols(a.cols()) = a;
   out.rightCols(b.cols()) = b;
-  m.stats.add(out);
+  m.stats.add(out, m.pool);
   return out;
 }
 

@@ -45,13 +45,11 @@ struct PolyphaseResampler::Impl {
 
   void append_columns(const float* data, int64_t stride, int64_t count) {
     const size_t c = static_cast<size_t>(channels);
-    const size_t old = buf.size();
-    buf.resize(old + static_cast<size_t>(count) * c);
-    float* dst = buf.data() + old;
+    buf.reserve(buf.size() + static_cast<size_t>(count) * c);
     if (stride == channels) {
-      std::copy(data, data + static_cast<size_t>(count) * c, dst);
+      buf.insert(buf.end(), data, data + static_cast<size_t>(count) * c);
     } else {
-      for (int64_t t = 0; t < count; ++t) std::copy(data + t * stride, data + t * stride + channels, dst + t * c);
+      for (int64_t t = 0; t < count; ++t) buf.insert(buf.end(), data + t * stride, data + t * stride + channels);
     }
   }
 

@@ -118,8 +118,9 @@ struct PreprocessConfig {
 /// The profile's options with the config's overrides applied, validated (ConfigError naming "preprocess.<field>").
 PreprocessOptions resolve_preprocess(const PreprocessConfig& config);
 
-/// Per-channel statistics of the preprocessed output (microvolts), accumulated in double precision per chunk
-/// (two-pass within a chunk, Chan et al. pairwise merge across chunks), so long recordings lose no precision.
+/// Per-channel statistics of the preprocessed output (microvolts), accumulated in double precision: per chunk,
+/// sums of (x - K) and (x - K)^2 with K the chunk's first sample (shifted-data algorithm), merged across chunks with
+/// Chan et al.'s pairwise formula, so neither a large DC offset nor a long recording loses precision.
 struct ChannelStats {
   std::vector<double> mean_uv;
   std::vector<double> std_uv;  ///< population standard deviation (ddof = 0, as numpy's default)
@@ -131,7 +132,8 @@ struct ChannelStats {
 class StatsAccumulator {
  public:
   explicit StatsAccumulator(int n_channels);
-  void add(const Eigen::Ref<const Eigen::MatrixXf>& chunk);
+  /// Adds a chunk [channels, samples]; channels are split over `pool` when given.
+  void add(const Eigen::Ref<const Eigen::MatrixXf>& chunk, ThreadPool* pool = nullptr);
   ChannelStats stats() const;
 
  private:

@@ -25,7 +25,7 @@ RationalRate edf_sampling_rate(int64_t samples_per_record, std::string_view reco
 
 /// The best rational approximation of `hz` with numerator and denominator <= `max_term` (continued fractions;
 /// exact for values such as 173.61 = 17361/100 or 256).
-RationalRate rational_rate(double hz, int64_t max_term = 1000000);
+RationalRate rational_rate(double hz, int64_t max_term = 1000000000);
 
 /// The polyphase ratio out/in = up/down (reduced).
 struct ResampleRatio {

@@ -43,9 +43,12 @@ struct FftConvView {
 /// Twiddle tables for LaneFft of size n (power of two).
 void make_twiddles(int n, float* twr, float* twi);
 
-/// Circular convolution of `lanes` complex signals (re/im: n * lanes floats, lane-interleaved, 32-byte aligned)
-/// with the kernel of `view`, in place. lanes must be 4, or 8 when cpu_has_avx2_fma().
-void fft_convolve_block(const FftConvView& view, int lanes, float* re, float* im);
+/// Circular convolution of `lanes` complex signals with the kernel of `view`: the n input points are read from the
+/// ring buffer ring_re/ring_im (capacity n points, point k at ring position (start + k) mod n; left unchanged), the
+/// n output points written to out_re/out_im. All buffers n * lanes floats, lane-interleaved, 32-byte aligned.
+/// lanes must be 4, or 8 when cpu_has_avx2_fma(); n >= 16.
+void fft_convolve_block(const FftConvView& view, int lanes, const float* ring_re, const float* ring_im, int start,
+                        float* out_re, float* out_im);
 
 /// Polyphase resampling outputs j0 .. j0 + count - 1 (see resample.cpp): output j is
 ///   sum_m taps[p * taps_per_phase + m] * x(t0 - m),  t0 = (j * down + half_len) / up,  p = (j * down + half_len) % up

@@ -120,6 +120,54 @@ EFM_LANE_INLINE void lane_inverse_pair(int n, int h, const float* twr, const flo
   }
 }
 
+// The first forward pass (h = n/2), out of place: reads the n input points from a ring buffer of capacity n starting
+// at `start` (element k at ring position (start + k) mod n), writes the transformed points to dst. The ring keeps
+// its contents, so overlap-save needs no copying of the overlap.
+template <int W>
+EFM_LANE_INLINE void lane_forward_first_from_ring(int n, const float* twr, const float* twi, const float* src_re,
+                                                  const float* src_im, int start, float* __restrict re,
+                                                  float* __restrict im) {
+  typedef typename LaneType<W>::type V;
+  const int h = n / 2, q = n / 4, mask = n - 1;
+  const V* sr = reinterpret_cast<const V*>(src_re);
+  const V* si = reinterpret_cast<const V*>(src_im);
+  V* r0 = reinterpret_cast<V*>(re);
+  V* i0 = reinterpret_cast<V*>(im);
+  for (int j = 0; j < q; ++j) {
+    const float w1r = twr[q + j], w1i = twi[q + j];
+    const float w2r = twr[h + j], w2i = twi[h + j];
+    const float w3r = w1r * w2r - w1i * w2i;
+    const float w3i = w1r * w2i + w1i * w2r;
+    const int k0 = (start + j) & mask, k1 = (start + j + q) & mask;
+    const int k2 = (start + j + h) & mask, k3 = (start + j + h + q) & mask;
+    const V x0r = sr[k0], x0i = si[k0], x1r = sr[k1], x1i = si[k1];
+    const V x2r = sr[k2], x2i = si[k2], x3r = sr[k3], x3i = si[k3];
+    const V t0r = x0r + x2r, t0i = x0i + x2i, t1r = x1r + x3r, t1i = x1i + x3i;
+    const V ur = x0r - x2r, ui = x0i - x2i, vr = x1r - x3r, vi = x1i - x3i;
+    r0[j] = t0r + t1r;
+    i0[j] = t0i + t1i;
+    const V dr = t0r - t1r, di = t0i - t1i;
+    r0[j + q] = dr * w1r - di * w1i;
+    i0[j + q] = dr * w1i + di * w1r;
+    const V pr = ur + vi, pi = ui - vr;
+    const V qr = ur - vi, qi = ui + vr;
+    r0[j + h] = pr * w2r - pi * w2i;
+    i0[j + h] = pr * w2i + pi * w2r;
+    r0[j + h + q] = qr * w3r - qi * w3i;
+    i0[j + h + q] = qr * w3i + qi * w3r;
+  }
+}
+
+// Forward transform of the ring contents into dst (n >= 4).
+template <int W>
+EFM_LANE_INLINE void lane_fft_forward_from_ring(int n, const float* twr, const float* twi, const float* src_re,
+                                                const float* src_im, int start, float* re, float* im) {
+  lane_forward_first_from_ring<W>(n, twr, twi, src_re, src_im, start, re, im);
+  int h = n / 8;
+  for (; h >= 2; h >>= 2) lane_forward_pair<W>(n, h, twr, twi, re, im);
+  if (h == 1) lane_radix2_unit<W>(n, re, im);
+}
+
 template <int W>
 EFM_LANE_INLINE void lane_fft_forward(int n, int log2n, const float* twr, const float* twi, float* re, float* im) {
   (void)log2n;
