@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/signal/rate.h"
 
 namespace efm {
 class ThreadPool;
@@ -143,8 +144,14 @@ class StatsAccumulator {
 
 class Preprocessor {
  public:
-  /// Throws ConfigError for invalid options and ArgumentError for a non-positive rate or channel count.
+  /// Throws ConfigError for invalid options and ArgumentError for a non-positive rate or channel count. With a
+  /// `pool`, the channels are processed in parallel (groups of >= 16 channels, one task per group and chunk); the
+  /// output does not depend on the pool.
   Preprocessor(const PreprocessOptions& options, double in_sfreq_hz, int n_channels, ThreadPool* pool = nullptr);
+  /// Same with the exact input rate (e.g. edf_sampling_rate(samples_per_record, duration_text)): the resampling
+  /// ratio is then exact whenever it reduces to terms <= options.max_resample_factor.
+  Preprocessor(const PreprocessOptions& options, const RationalRate& in_rate, int n_channels,
+               ThreadPool* pool = nullptr);
   ~Preprocessor();
   Preprocessor(Preprocessor&&) noexcept;
   Preprocessor& operator=(Preprocessor&&) noexcept;
@@ -166,13 +173,18 @@ class Preprocessor {
   /// 1057 taps) + notch 50 Hz (1057 taps) = 2113-tap zero-phase FIR at 160 Hz; resample 160 -> 200 Hz (5/4 exact,
   /// Kaiser 5.0, 101 taps)".
   std::string describe() const;
-  int64_t fir_length() const;       ///< combined kernel length (1 = no filter)
-  int64_t resample_up() const;      ///< reduced up factor
-  int64_t resample_down() const;    ///< reduced down factor
-  bool resample_exact() const;      ///< false when the ratio had to be approximated
-  int64_t latency_samples() const;  ///< input samples needed before the first output can appear
+  int64_t fir_length() const;     ///< combined kernel length (1 = no filter)
+  int64_t resample_up() const;    ///< reduced up factor
+  int64_t resample_down() const;  ///< reduced down factor
+  bool resample_exact() const;    ///< false when the ratio had to be approximated
+  /// Look-ahead in input samples: output time t depends on inputs up to t + latency_samples() (FIR half-length plus
+  /// the resampler's half-length). The first outputs appear once a full FFT block has arrived.
+  int64_t latency_samples() const;
 
  private:
+  void init(const PreprocessOptions& options, double in_sfreq_hz, const ResampleRatio& ratio, int n_channels,
+            ThreadPool* pool);
+  Eigen::MatrixXf gather(std::vector<Eigen::MatrixXf>& parts) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

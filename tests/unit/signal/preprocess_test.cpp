@@ -126,6 +126,18 @@ TEST(Preprocessor, DescribesTheResolvedPipeline) {
   EXPECT_THAT(none.describe(), HasSubstr("no filter; no resampling"));
 }
 
+TEST(Preprocessor, ExactEdfRate) {
+  // mne misc sample_ecog.edf: 238 samples per 0.23814 s = 1700000/1701 Hz.
+  const Preprocessor exact(resolve_profile("epilepsyfm"), edf_sampling_rate(238, "0.23814"), 2);
+  EXPECT_EQ(exact.resample_up(), 1701);
+  EXPECT_EQ(exact.resample_down(), 8500);
+  EXPECT_TRUE(exact.resample_exact());
+  // Bonn EDF header: 4097 samples in 23.59887 s. The exact ratio is too large; the approximation's drift is stated.
+  const Preprocessor bonn(resolve_profile("epilepsyfm"), edf_sampling_rate(4097, "23.59887"), 1);
+  EXPECT_FALSE(bonn.resample_exact());
+  EXPECT_THAT(bonn.describe(), HasSubstr("approximate"));
+}
+
 TEST(Preprocessor, OutputLengthAndChunkInvariance) {
   std::mt19937 rng(4);
   std::normal_distribution<float> dist(0.0f, 30.0f);
@@ -142,6 +154,33 @@ TEST(Preprocessor, OutputLengthAndChunkInvariance) {
     Preprocessor pp(resolve_profile("epilepsyfm"), sfreq, 6, &pool);
     EXPECT_EQ(run(pp, x, 997), whole);
   }
+  // Chunks of 1 and 7 samples (160 Hz): identical output.
+  Preprocessor whole_pp(resolve_profile("epilepsyfm"), 160.0, 6);
+  const Eigen::MatrixXf whole = run(whole_pp, x, x.cols());
+  for (int64_t chunk : {1, 7}) {
+    Preprocessor pp(resolve_profile("epilepsyfm"), 160.0, 6);
+    EXPECT_EQ(run(pp, x, chunk), whole) << chunk;
+  }
+}
+
+TEST(Preprocessor, ChannelGroupsOnAPoolGiveTheSameOutput) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> dist(0.0f, 30.0f);
+  Eigen::MatrixXf x(40, 3000);  // 40 channels, 2 threads: groups of 16 and 24 channels
+  for (int64_t t = 0; t < x.cols(); ++t) {
+    for (int c = 0; c < 40; ++c) x(c, t) = dist(rng) + static_cast<float>(c);
+  }
+  Preprocessor serial(resolve_profile("epilepsyfm"), 256.0, 40);
+  const Eigen::MatrixXf a = run(serial, x, 1000);
+  ThreadPool pool(1);
+  Preprocessor parallel(resolve_profile("epilepsyfm"), 256.0, 40, &pool);
+  const Eigen::MatrixXf b = run(parallel, x, 1000);
+  ASSERT_EQ(a.cols(), b.cols());
+  // Same per-channel arithmetic (channels keep their FFT lane width here); allow FMA-contraction differences.
+  EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-6f * a.cwiseAbs().maxCoeff());
+  const ChannelStats sa = serial.stats(), sb = parallel.stats();
+  ASSERT_EQ(sb.mean_uv.size(), 40u);
+  for (size_t c = 0; c < 40; ++c) EXPECT_NEAR(sa.std_uv[c], sb.std_uv[c], 1e-6 * sa.std_uv[c]);
 }
 
 TEST(Preprocessor, SineAmplitudeAndLineNoise) {
