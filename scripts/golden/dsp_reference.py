@@ -19,7 +19,6 @@ Kinds:
 Inputs are generated from fixed seeds (numpy.random.default_rng), so the output is deterministic.
 """
 import argparse
-import math
 import os
 import sys
 from fractions import Fraction
@@ -94,15 +93,20 @@ def main():
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     w = Writer(args.out)
-    real_case = w.case
 
-    def case(name, kind, *a, **k):
-        if kind in kinds:
-            real_case(name, kind, *a, **k)
+    if "kernel" in kinds:
+        write_kernels(w)
+    if kinds & {"filter", "notch"}:
+        write_filters(w, kinds)
+    if "resample" in kinds:
+        write_resample(w)
+    if "pipeline" in kinds:
+        write_pipeline(w)
+    w.close()
+    print(f"wrote {len(w.lines)} cases to {args.out}")
 
-    w.case = case
 
-    # --- kernels: design only ------------------------------------------------------------------------------------
+def write_kernels(w):
     kernel_specs = [
         (160.0, 0.5, 70.0), (250.0, 0.5, 70.0), (256.0, 0.5, 70.0), (173.61, 0.5, 70.0), (1000.0, 0.5, 70.0),
         (256.0, 0.1, 75.0), (250.0, 0.3, 75.0), (100.0, 0.5, None), (512.0, None, 40.0), (200.0, 30.0, 10.0),
@@ -123,25 +127,33 @@ def main():
                                      method="fir", phase="zero", fir_design="firwin")
         w.case(f"kernel_notch{i}", "kernel", ref=h, sfreq=fmt(sf), notch="/".join(fmt(f) for f in freqs))
 
-    # --- filter_data / notch_filter ------------------------------------------------------------------------------
+
+
+def write_filters(w, kinds):
     rates = [160.0, 250.0, 256.0, 173.61]
     for sf in rates:
         for kind, seed in (("random", 1), ("sine", 2)):
             n = int(round(20 * sf))
             x = signal(kind, 2 if kind == "random" else 4, n, sf, seed)
             tag = str(sf).replace(".", "p")
-            y = mne.filter.filter_data(x, sf, 0.5, 70.0)
-            w.case(f"filter_{kind}_{tag}", "filter", x, y, sfreq=fmt(sf), l=fmt(0.5), h=fmt(70.0))
-            freqs = harmonics(50.0, sf)
-            y = mne.filter.notch_filter(x, sf, freqs)
-            w.case(f"notch_{kind}_{tag}", "notch", x, y, sfreq=fmt(sf), notch="/".join(fmt(f) for f in freqs))
+            if "filter" in kinds:
+                y = mne.filter.filter_data(x, sf, 0.5, 70.0)
+                w.case(f"filter_{kind}_{tag}", "filter", x, y, sfreq=fmt(sf), l=fmt(0.5), h=fmt(70.0))
+            if "notch" in kinds:
+                freqs = harmonics(50.0, sf)
+                y = mne.filter.notch_filter(x, sf, freqs)
+                w.case(f"notch_{kind}_{tag}", "notch", x, y, sfreq=fmt(sf), notch="/".join(fmt(f) for f in freqs))
     # Signals shorter than the kernel (MNE pads min(len(h), n) - 1 samples): n < L and n < (L - 1) / 2.
     for n in (700, 300):
+        if "filter" not in kinds:
+            break
         x = signal("random", 2, n, 160.0, 3 + n)
         y = mne.filter.filter_data(x, 160.0, 0.5, 70.0)
         w.case(f"filter_short{n}", "filter", x, y, sfreq=fmt(160.0), l=fmt(0.5), h=fmt(70.0))
 
-    # --- resample_poly --------------------------------------------------------------------------------------------
+
+
+def write_resample(w):
     for sf in (100.0, 160.0, 173.61, 250.0, 256.0, 500.0, 512.0, 1000.0, 1700000.0 / 1701.0):
         frac = Fraction(200.0 / sf).limit_denominator(100000) if sf != 173.61 else Fraction(20000, 17361)
         if sf == 1700000.0 / 1701.0:
@@ -153,7 +165,10 @@ def main():
         tag = ("%.3f" % sf).replace(".", "p")
         w.case(f"resample_{tag}", "resample", x, y, sfreq=fmt(sf), up=up, down=down)
 
-    # --- pipeline (epilepsyfm profile, MNE/SciPy calls one after the other) --------------------------------------
+
+
+def write_pipeline(w):
+    """The epilepsyfm profile done with MNE/SciPy calls one after the other."""
     for sf, up, down in ((160.0, 5, 4), (256.0, 25, 32), (250.0, 4, 5)):
         n = int(round(30 * sf))
         x = signal("random", 3, n, sf, 21)
@@ -161,9 +176,6 @@ def main():
         y = mne.filter.notch_filter(y, sf, harmonics(50.0, sf))
         z = scipy.signal.resample_poly(y, up, down, axis=-1)
         w.case(f"pipeline_{int(sf)}", "pipeline", x, z, sfreq=fmt(sf), up=up, down=down)
-
-    w.close()
-    print(f"wrote {len(w.lines)} cases to {args.out}")
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ TEST(FilterDesign, FirwinAndWindowsFollowScipy) {
   const auto w = fir_window("hamming", 5);
   EXPECT_NEAR(w[0], 0.08, 1e-15);
   EXPECT_NEAR(w[2], 1.0, 1e-15);
-  const auto k = fir_window("kaiser", 5, 5.0);
-  EXPECT_NEAR(k[2], 1.0, 1e-15);
-  EXPECT_NEAR(k[0], 1.0 / 27.239871823604442, 1e-14);  // 1 / I0(5)
+  const auto kw = fir_window("kaiser", 5, 5.0);
+  EXPECT_NEAR(kw[2], 1.0, 1e-15);
+  EXPECT_NEAR(kw[0], 1.0 / 27.239871823604442, 1e-14);  // 1 / I0(5)
   const auto lp = firwin_lowpass(101, 0.2, "kaiser", 5.0);
   EXPECT_NEAR(std::accumulate(lp.begin(), lp.end(), 0.0), 1.0, 1e-14);  // unit DC gain (scale=True)
   for (size_t i = 0; i < 50; ++i) EXPECT_EQ(lp[i], lp[100 - i]);
@@ -68,6 +68,17 @@ TEST(FilterDesign, FirwinAndWindowsFollowScipy) {
               ThrowsMessage<ArgumentError>(HasSubstr("allowed values are 'hamming', 'hann', 'blackman', 'boxcar', "
                                                      "'kaiser', but got 'triangle'")));
   EXPECT_THAT(convolve({1, 2}, {1, 1, 1}), ElementsAre(1, 3, 3, 2));
+  // Long kernels take the FFT path: same result as the direct sum to round-off.
+  const auto a = design_fir_filter(1000.0, 0.1, 75.0), b = design_notch_filter(1000.0, {50.0});
+  const auto fast = convolve(a, b);
+  ASSERT_EQ(fast.size(), a.size() + b.size() - 1);
+  for (size_t k : {size_t{0}, size_t{100}, fast.size() / 2, fast.size() - 1}) {
+    double direct = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (k >= i && k - i < b.size()) direct += a[i] * b[k - i];
+    }
+    EXPECT_NEAR(fast[k], direct, 1e-15) << k;
+  }
 }
 
 TEST(FilterDesign, MneErrors) {
