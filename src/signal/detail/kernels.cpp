@@ -11,7 +11,9 @@ namespace efm::signal::detail {
 
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(__i386__)
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // EFM_SIGNAL_NO_AVX2=1 forces the SSE2 baseline (to test it on AVX2 machines).
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("EFM_SIGNAL_NO_AVX2") == nullptr;
   return has;
 #else
   return false;

@@ -7,7 +7,7 @@
 
 namespace efm::signal::detail {
 
-/// True when the CPU supports AVX2 and FMA (checked once).
+/// True when the CPU supports AVX2 and FMA (checked once) and EFM_SIGNAL_NO_AVX2 is not set.
 bool cpu_has_avx2_fma();
 /// Lane width of the FFT convolution on this CPU: 8 with AVX2+FMA, else 4.
 int preferred_lanes();
