@@ -61,27 +61,47 @@ void ThreadPool::worker_loop() {
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t)>& body) {
   if (n <= 0) return;
-  std::atomic<int64_t> next{0};
-  std::mutex err_mu;
-  std::exception_ptr first_error;
-  auto drain = [&] {
-    for (int64_t i = next++; i < n; i = next++) {
+  // Shared state, so a helper job that only starts after the loop has finished (its pool thread was busy, e.g. a
+  // pool worker calling parallel_for on its own pool) finds no work and touches nothing of the caller's. The caller
+  // waits only for helpers that actually started, never for queued ones: no deadlock when nested.
+  struct State {
+    std::atomic<int64_t> next{0};
+    int64_t n = 0;
+    const std::function<void(int64_t)>* body = nullptr;
+    std::mutex mu;
+    std::condition_variable cv;
+    int active = 0;
+    std::exception_ptr first_error;
+  };
+  auto st = std::make_shared<State>();
+  st->n = n;
+  st->body = &body;
+  auto drain = [st] {
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      ++st->active;
+    }
+    for (int64_t i = st->next++; i < st->n; i = st->next++) {
       try {
-        body(i);
+        (*st->body)(i);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(err_mu);
-        if (!first_error) first_error = std::current_exception();
-        next = n;  // stop handing out work
+        std::lock_guard<std::mutex> lock(st->mu);
+        if (!st->first_error) st->first_error = std::current_exception();
+        st->next = st->n;  // stop handing out work
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      --st->active;
+    }
+    st->cv.notify_all();
   };
   const int helpers = static_cast<int>(std::min<int64_t>(size(), n - 1));
-  std::vector<std::future<void>> futures;
-  futures.reserve(helpers);
-  for (int i = 0; i < helpers; ++i) futures.push_back(submit(drain));
+  for (int i = 0; i < helpers; ++i) enqueue(drain);
   drain();
-  for (auto& f : futures) f.get();
-  if (first_error) std::rethrow_exception(first_error);
+  std::unique_lock<std::mutex> lock(st->mu);
+  st->cv.wait(lock, [&] { return st->active == 0 && st->next >= st->n; });
+  if (st->first_error) std::rethrow_exception(st->first_error);
 }
 
 }  // namespace efm

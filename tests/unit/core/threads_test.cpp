@@ -53,3 +53,19 @@ TEST(Random, DerivedSeedsAreDeterministicAndDistinct) {
 }
 
 }  // namespace efm
+
+namespace efm {
+
+// A pool worker that calls parallel_for on its own pool must not deadlock, even when every worker does so at once.
+TEST(Threads, NestedParallelForOnTheSamePoolCompletes) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  std::vector<std::future<void>> outer;
+  for (int k = 0; k < 4; ++k) {
+    outer.push_back(pool.submit([&] { pool.parallel_for(100, [&](int64_t i) { total += i; }); }));
+  }
+  for (auto& f : outer) f.get();
+  EXPECT_EQ(total.load(), 4 * 4950);
+}
+
+}  // namespace efm
