@@ -38,8 +38,7 @@ void BackboneOptions::validate() const {
                 ffn_dim);
   EFM_CHECK_ARG(embed_dim % heads == 0, "model: embed_dim ({}) must be divisible by heads ({})", embed_dim, heads);
   EFM_CHECK_ARG(sfreq_hz > 0 && patch_samples > 0 && static_cast<double>(patch_samples) == sfreq_hz,
-                "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz,
-                patch_samples);
+                "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz, patch_samples);
   EFM_CHECK_ARG(max_patches >= 1, "model: max_patches ({}) must be >= 1", max_patches);
   EFM_CHECK_ARG(pooling == "mean" || pooling == "cls", "model.pooling: allowed values are 'cls', 'mean', but got '{}'",
                 pooling);
@@ -63,8 +62,11 @@ PatchEmbeddingOptions BackboneOptions::patch_embedding_options() const {
   p.patch_samples(patch_samples);
   p.temporal().out_chans(out_chans);
   p.use_spectral(use_spectral && (use_fft || use_wavelet));
-  p.spectral().use_fft(use_fft).use_wavelet(use_wavelet).wavelet_levels(wavelet_levels).wavelet_pool_bins(
-      wavelet_pool_bins);
+  p.spectral()
+      .use_fft(use_fft)
+      .use_wavelet(use_wavelet)
+      .wavelet_levels(wavelet_levels)
+      .wavelet_pool_bins(wavelet_pool_bins);
   p.positions().max_patches(max_patches);
   p.positions()
       .spatial()
@@ -79,8 +81,8 @@ PatchEmbeddingOptions BackboneOptions::patch_embedding_options() const {
 BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options)) {
   options_.validate();
   patch_embed = register_module("patch_embed", PatchEmbedding(options_.patch_embedding_options()));
-  blocks = register_module("blocks", make_transformer_blocks(options_.block_options(), options_.depth,
-                                                             options_.drop_path));
+  blocks =
+      register_module("blocks", make_transformer_blocks(options_.block_options(), options_.depth, options_.drop_path));
   auto ln = torch::nn::LayerNormOptions({options_.embed_dim}).eps(1e-6);
   norm = register_module("norm", torch::nn::LayerNorm(ln));
   if (options_.pooling == "mean") fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
@@ -88,6 +90,9 @@ BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options
 
 TokenGeometry BackboneImpl::check(const EegInput& input) const {
   const TokenGeometry g = check_input(input, options_.patch_samples);
+  const auto model_dtype = patch_embed->temporal->parameters().front().scalar_type();
+  EFM_CHECK_DATA(input.signal.scalar_type() == model_dtype, "signal has dtype {} but the model's parameters are {}",
+                 dtype_str(input.signal.scalar_type()), dtype_str(model_dtype));
   EFM_CHECK_DATA(g.patches <= options_.max_patches,
                  "signal has shape {}: {} patches per channel but the model's time embedding covers max_patches = "
                  "{}",
@@ -99,8 +104,8 @@ torch::Tensor BackboneImpl::embed(const EegInput& input, const TokenGeometry& ge
                                   const torch::Tensor& mask_token) {
   auto x = patch_embed(input, geometry, mask, mask_token);
   if (options_.dropout > 0.0) {
-    x = torch::nn::functional::dropout(x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout).training(
-                                              is_training()));
+    x = torch::nn::functional::dropout(
+        x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout).training(is_training()));
   }
   return x;
 }
@@ -125,8 +130,8 @@ BackboneOutput BackboneImpl::forward(const EegInput& input) {
 void BackboneImpl::check_spec(const SignalSpec& spec) const {
   spec.validate();
   EFM_CHECK_CONFIG(spec.sfreq_hz == options_.sfreq_hz,
-                   "the data is sampled at {} Hz but the model expects {} Hz; resample in preprocessing",
-                   spec.sfreq_hz, options_.sfreq_hz);
+                   "the data is sampled at {} Hz but the model expects {} Hz; resample in preprocessing", spec.sfreq_hz,
+                   options_.sfreq_hz);
   EFM_CHECK_CONFIG(spec.patch_samples == options_.patch_samples,
                    "the data uses {}-sample patches but the model uses {}-sample patches", spec.patch_samples,
                    options_.patch_samples);

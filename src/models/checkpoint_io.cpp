@@ -42,8 +42,7 @@ StateDictFile read_state_dict(const std::filesystem::path& path) {
   } catch (const std::exception& e) {
     throw DataError(fmt::format("{}: not a pickled state dict ({})", path.string(), e.what()));
   }
-  EFM_CHECK_DATA(value.isGenericDict(), "{}: expected a dict of tensors, found {}", path.string(),
-                 value.tagKind());
+  EFM_CHECK_DATA(value.isGenericDict(), "{}: expected a dict of tensors, found {}", path.string(), value.tagKind());
   StateDictFile out;
   for (const auto& entry : value.toGenericDict()) {
     EFM_CHECK_DATA(entry.key().isString(), "{}: a key is not a string ({})", path.string(), entry.key().tagKind());
@@ -97,8 +96,7 @@ void load_state_dict(torch::nn::Module& module, const std::map<std::string, torc
     EFM_CHECK_DATA(src.sizes() == target.sizes(), "{}: '{}' has shape {} in the file but {} in the model", origin,
                    options.prefix + name, shape_str(src), shape_str(target));
     EFM_CHECK_DATA(src.scalar_type() == target.scalar_type(), "{}: '{}' has dtype {} in the file but {} in the model",
-                   origin, options.prefix + name, c10::toString(src.scalar_type()),
-                   c10::toString(target.scalar_type()));
+                   origin, options.prefix + name, dtype_str(src.scalar_type()), dtype_str(target.scalar_type()));
     target.copy_(src);
     used.insert(name);
   }
@@ -114,8 +112,7 @@ void load_state_dict(torch::nn::Module& module, const std::map<std::string, torc
   }
 }
 
-std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path,
-                            const LoadOptions& options) {
+std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path, const LoadOptions& options) {
   StateDictFile file = read_state_dict(path);
   load_state_dict(module, file.tensors, path.string(), options);
   return file.config_yaml;

@@ -15,8 +15,7 @@ MaskStrategy parse_mask_strategy(const std::string& name) {
   if (name == "random") return MaskStrategy::random;
   if (name == "channel_set") return MaskStrategy::channel_set;
   if (name == "region") return MaskStrategy::region;
-  throw ArgumentError("masking.strategy: allowed values are 'random', 'channel_set', 'region', but got '" + name +
-                      "'");
+  throw ArgumentError("masking.strategy: allowed values are 'random', 'channel_set', 'region', but got '" + name + "'");
 }
 
 std::string mask_strategy_name(MaskStrategy strategy) {
@@ -144,13 +143,12 @@ MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patc
     EFM_CHECK_DATA(region_ids.defined(), "masking: the region strategy needs region_ids ([C] or [B, C] int64)");
     EFM_CHECK_DATA((region_ids.dim() == 1 && region_ids.size(0) == channels) ||
                        (region_ids.dim() == 2 && region_ids.size(0) == batch && region_ids.size(1) == channels),
-                   "masking: region_ids has shape {} but the batch has {} windows of {} channels", shape_str(region_ids),
-                   batch, channels);
+                   "masking: region_ids has shape {} but the batch has {} windows of {} channels",
+                   shape_str(region_ids), batch, channels);
     regions = expand_ids(region_ids.to(torch::kCPU, torch::kLong), batch).contiguous();
   }
   const int64_t min_span = std::min(options_.min_span_patches(), patches);
-  const int64_t max_span =
-      options_.max_span_patches() == 0 ? patches : std::min(options_.max_span_patches(), patches);
+  const int64_t max_span = options_.max_span_patches() == 0 ? patches : std::min(options_.max_span_patches(), patches);
 
   MaskResult result;
   result.mask = torch::zeros({batch, n}, torch::kBool);

@@ -42,8 +42,7 @@ torch::Tensor apply_mask_token(const torch::Tensor& features, const torch::Tenso
   EFM_CHECK_DATA(mask.dim() == 2 && mask.size(0) == features.size(0) && mask.size(1) == features.size(1),
                  "mask has shape {} but the input has {} windows of {} tokens; expected [{}, {}]", shape_str(mask),
                  features.size(0), features.size(1), features.size(0), features.size(1));
-  EFM_CHECK_DATA(mask.scalar_type() == torch::kBool, "mask has dtype {}; expected bool",
-                 c10::toString(mask.scalar_type()));
+  EFM_CHECK_DATA(mask.scalar_type() == torch::kBool, "mask has dtype {}; expected bool", dtype_str(mask.scalar_type()));
   EFM_CHECK_DATA(token.defined() && token.numel() == features.size(2),
                  "mask_token has shape {}; expected [{}] (one embedding)", shape_str(token), features.size(2));
   return torch::where(mask.to(features.device()).unsqueeze(-1), token.reshape({1, 1, -1}), features);

@@ -40,14 +40,14 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
                                            const torch::Tensor& mask) {
   const TokenGeometry g = backbone->check(input);
   EFM_CHECK_DATA(codes.dim() == 2 && codes.size(0) == g.batch && codes.size(1) == g.tokens(),
-                 "codes have shape {} but the input has {} windows of {} tokens; expected [{}, {}]",
-                 shape_str(codes), g.batch, g.tokens(), g.batch, g.tokens());
+                 "codes have shape {} but the input has {} windows of {} tokens; expected [{}, {}]", shape_str(codes),
+                 g.batch, g.tokens(), g.batch, g.tokens());
   EFM_CHECK_DATA(codes.scalar_type() == torch::kLong, "codes have dtype {}; expected int64",
-                 c10::toString(codes.scalar_type()));
-  EFM_CHECK_DATA(mask.dim() == 2 && mask.size(0) == g.batch && mask.size(1) == g.tokens() &&
-                     mask.scalar_type() == torch::kBool,
-                 "mask has shape {} ({}); expected [{}, {}] bool", shape_str(mask), c10::toString(mask.scalar_type()),
-                 g.batch, g.tokens());
+                 dtype_str(codes.scalar_type()));
+  EFM_CHECK_DATA(
+      mask.dim() == 2 && mask.size(0) == g.batch && mask.size(1) == g.tokens() && mask.scalar_type() == torch::kBool,
+      "mask has shape {} ({}); expected [{}, {}] bool", shape_str(mask), dtype_str(mask.scalar_type()), g.batch,
+      g.tokens());
   {
     const int64_t lo = codes.min().item<int64_t>();
     const int64_t hi = codes.max().item<int64_t>();
@@ -63,8 +63,8 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   EegInput both;
   both.signal = cat_twice(input.signal);
   both.channel_ids = input.channel_ids.dim() == 1 ? input.channel_ids : cat_twice(input.channel_ids);
-  both.region_ids = (!input.region_ids.defined() || input.region_ids.dim() == 1) ? input.region_ids
-                                                                                 : cat_twice(input.region_ids);
+  both.region_ids =
+      (!input.region_ids.defined() || input.region_ids.dim() == 1) ? input.region_ids : cat_twice(input.region_ids);
   both.coords = (!input.coords.defined() || input.coords.dim() == 2) ? input.coords : cat_twice(input.coords);
   auto x = features(both, both_mask).slice(/*dim=*/1, 1);  // [2B, N, d]
   auto logits = lm_head(x.index({both_mask}));             // [B*N, K]: first the M tokens, then the ~M tokens

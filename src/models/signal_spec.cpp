@@ -17,6 +17,22 @@ std::string shape_str(const torch::Tensor& t) {
   return t.defined() ? shape_str(t.sizes()) : std::string("undefined");
 }
 
+std::string dtype_str(c10::ScalarType type) {
+  switch (type) {
+    case torch::kFloat32: return "float32";
+    case torch::kFloat64: return "float64";
+    case torch::kFloat16: return "float16";
+    case torch::kBFloat16: return "bfloat16";
+    case torch::kInt64: return "int64";
+    case torch::kInt32: return "int32";
+    case torch::kInt16: return "int16";
+    case torch::kInt8: return "int8";
+    case torch::kUInt8: return "uint8";
+    case torch::kBool: return "bool";
+    default: return c10::toString(type);
+  }
+}
+
 void SignalSpec::validate() const {
   EFM_CHECK_ARG(!channel_names.empty(), "SignalSpec: channel_names is empty; a window needs at least one channel");
   std::set<std::string> seen;
@@ -64,8 +80,8 @@ void check_per_channel(const torch::Tensor& t, std::string_view name, const torc
                  shape_str(signal), b);
   EFM_CHECK_DATA(trailing == 0 || t.size(-1) == 3, "{} has shape {}; the last dimension must be 3 (x, y, z)", name,
                  shape_str(t));
-  EFM_CHECK_DATA(t.scalar_type() == dtype, "{} has dtype {}; expected {}", name, c10::toString(t.scalar_type()),
-                 c10::toString(dtype));
+  EFM_CHECK_DATA(t.scalar_type() == dtype, "{} has dtype {}; expected {}", name, dtype_str(t.scalar_type()),
+                 dtype_str(dtype));
 }
 
 }  // namespace
@@ -74,18 +90,18 @@ TokenGeometry check_input(const EegInput& input, int64_t patch_samples) {
   const torch::Tensor& x = input.signal;
   EFM_CHECK_DATA(x.defined(), "signal is undefined; expected [batch, channels, samples] float32");
   EFM_CHECK_DATA(x.dim() == 3, "signal has shape {}; expected [batch, channels, samples]", shape_str(x));
-  EFM_CHECK_DATA(x.scalar_type() == torch::kFloat32, "signal has dtype {}; expected float32",
-                 c10::toString(x.scalar_type()));
+  EFM_CHECK_DATA(x.is_floating_point(), "signal has dtype {}; expected float32 (or the model's floating type)",
+                 dtype_str(x.scalar_type()));
   EFM_CHECK_DATA(x.size(0) > 0 && x.size(1) > 0, "signal has shape {}; batch and channels must be non-empty",
                  shape_str(x));
   EFM_CHECK_DATA(x.size(2) > 0 && x.size(2) % patch_samples == 0,
                  "signal has shape {}: the samples dimension ({}) must be a positive multiple of patch_samples ({})",
                  shape_str(x), x.size(2), patch_samples);
-  EFM_CHECK_DATA(input.channel_ids.defined(), "channel_ids is undefined; expected [{}] or [{}, {}] int64",
-                 x.size(1), x.size(0), x.size(1));
+  EFM_CHECK_DATA(input.channel_ids.defined(), "channel_ids is undefined; expected [{}] or [{}, {}] int64", x.size(1),
+                 x.size(0), x.size(1));
   check_per_channel(input.channel_ids, "channel_ids", x, torch::kInt64, 0);
   if (input.region_ids.defined()) check_per_channel(input.region_ids, "region_ids", x, torch::kInt64, 0);
-  if (input.coords.defined()) check_per_channel(input.coords, "coords", x, torch::kFloat32, 1);
+  if (input.coords.defined()) check_per_channel(input.coords, "coords", x, x.scalar_type(), 1);
   return TokenGeometry{x.size(0), x.size(1), x.size(2) / patch_samples};
 }
 

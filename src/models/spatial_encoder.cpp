@@ -67,10 +67,9 @@ torch::Tensor SpatialEncoderImpl::forward(const EegInput& input, int64_t batch) 
 
 TokenPositionsImpl::TokenPositionsImpl(TokenPositionsOptions options) : options_(std::move(options)) {
   const int64_t d = options_.embed_dim();
-  EFM_CHECK_ARG(options_.spatial().embed_dim() == d,
-                "TokenPositions: spatial.embed_dim ({}) must equal embed_dim ({})", options_.spatial().embed_dim(), d);
-  EFM_CHECK_ARG(options_.max_patches() >= 1, "TokenPositions: max_patches ({}) must be >= 1",
-                options_.max_patches());
+  EFM_CHECK_ARG(options_.spatial().embed_dim() == d, "TokenPositions: spatial.embed_dim ({}) must equal embed_dim ({})",
+                options_.spatial().embed_dim(), d);
+  EFM_CHECK_ARG(options_.max_patches() >= 1, "TokenPositions: max_patches ({}) must be >= 1", options_.max_patches());
   spatial = register_module("spatial", SpatialEncoder(options_.spatial()));
   time_embed = register_parameter("time_embed", torch::empty({1, options_.max_patches(), d}));
   cls_token = register_parameter("cls_token", torch::empty({1, 1, d}));
@@ -81,17 +80,16 @@ TokenPositionsImpl::TokenPositionsImpl(TokenPositionsOptions options) : options_
 torch::Tensor TokenPositionsImpl::forward(const torch::Tensor& features, const EegInput& input,
                                           const TokenGeometry& g) {
   const int64_t d = options_.embed_dim();
-  EFM_CHECK_DATA(features.dim() == 3 && features.size(0) == g.batch && features.size(1) == g.tokens() &&
-                     features.size(2) == d,
-                 "TokenPositions: features have shape {}; expected [{}, {}, {}]", shape_str(features), g.batch,
-                 g.tokens(), d);
+  EFM_CHECK_DATA(
+      features.dim() == 3 && features.size(0) == g.batch && features.size(1) == g.tokens() && features.size(2) == d,
+      "TokenPositions: features have shape {}; expected [{}, {}, {}]", shape_str(features), g.batch, g.tokens(), d);
   EFM_CHECK_DATA(g.patches <= options_.max_patches(),
                  "signal has {} patches per channel ({} s) but the time embedding covers max_patches = {}; use "
                  "shorter windows or a model with a larger max_patches",
                  g.patches, g.patches, options_.max_patches());
-  auto space = spatial(input, g.batch);                                          // [B, C, d]
-  auto time = time_embed.slice(/*dim=*/1, 0, g.patches);                          // [1, T, d]
-  auto pos = space.unsqueeze(2) + time.unsqueeze(1);                             // [B, C, T, d]
+  auto space = spatial(input, g.batch);                   // [B, C, d]
+  auto time = time_embed.slice(/*dim=*/1, 0, g.patches);  // [1, T, d]
+  auto pos = space.unsqueeze(2) + time.unsqueeze(1);      // [B, C, T, d]
   auto x = (features.reshape({g.batch, g.channels, g.patches, d}) + pos).reshape({g.batch, g.tokens(), d});
   return torch::cat({cls_token.expand({g.batch, 1, d}), x}, /*dim=*/1);
 }

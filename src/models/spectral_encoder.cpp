@@ -10,9 +10,9 @@ namespace F = torch::nn::functional;
 
 const std::array<double, 8>& daubechies4() {
   // scipy.signal.daub(4), SciPy 1.10 (= PyWavelets db4 rec_lo).
-  static const std::array<double, 8> h{0.23037781330889648,  0.7148465705529157,  0.6308807679298589,
-                                       -0.027983769416859747, -0.187034811719093,  0.030841381835560656,
-                                       0.032883011666885176, -0.010597401785069021};
+  static const std::array<double, 8> h{0.23037781330889648,   0.7148465705529157,   0.6308807679298589,
+                                       -0.027983769416859747, -0.187034811719093,   0.030841381835560656,
+                                       0.032883011666885176,  -0.010597401785069021};
   return h;
 }
 
@@ -77,8 +77,8 @@ SpectralEncoderImpl::SpectralEncoderImpl(SpectralEncoderOptions options) : optio
     EFM_CHECK_ARG(options_.patch_samples() >> (options_.wavelet_levels() - 1) >= 4,
                   "SpectralEncoder: wavelet_levels ({}) too deep for {}-sample patches", options_.wavelet_levels(),
                   options_.patch_samples());
-    wavelet_proj_ = register_module("wavelet_proj",
-                                    torch::nn::Linear(wavelet->n_bands() * options_.wavelet_pool_bins(), d));
+    wavelet_proj_ =
+        register_module("wavelet_proj", torch::nn::Linear(wavelet->n_bands() * options_.wavelet_pool_bins(), d));
     detail::init_linear(wavelet_proj_);
   }
   if (options_.use_fft()) {

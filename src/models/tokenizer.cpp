@@ -46,8 +46,7 @@ TokenizerDecoderImpl::TokenizerDecoderImpl(const BackboneOptions& enc, int64_t d
   phase_head = register_module("phase_head", TanhMlp(d, d, enc.patch_samples));
 }
 
-std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torch::Tensor& codes,
-                                                                      const EegInput& input,
+std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torch::Tensor& codes, const EegInput& input,
                                                                       const TokenGeometry& geometry) {
   auto x = positions(input_proj(codes), input, geometry);
   for (const auto& blk : *blocks) x = blk->as<BlockImpl>()->forward(x);
@@ -62,8 +61,8 @@ NeuralTokenizerImpl::NeuralTokenizerImpl(TokenizerOptions options) : options_(st
   encoder = register_module("encoder", Backbone(options_.encoder));
   encode_task_layer = register_module("encode_task_layer", TanhMlp(d, d, options_.vq.code_dim()));
   quantizer = register_module("quantizer", NormEMAVectorQuantizer(options_.vq));
-  decoder = register_module("decoder", TokenizerDecoder(options_.encoder, options_.decoder_depth,
-                                                        options_.vq.code_dim()));
+  decoder =
+      register_module("decoder", TokenizerDecoder(options_.encoder, options_.decoder_depth, options_.vq.code_dim()));
 }
 
 VqOutput NeuralTokenizerImpl::quantize(const EegInput& input, const TokenGeometry& geometry) {

@@ -24,8 +24,8 @@ AttentionImpl::AttentionImpl(const BlockOptions& o)
       scale_(0.0),
       attn_dropout_(o.attn_dropout()),
       dropout_(o.dropout()) {
-  EFM_CHECK_ARG(o.heads() > 0 && o.dim() % o.heads() == 0, "embed_dim ({}) must be divisible by n_heads ({})",
-                o.dim(), o.heads());
+  EFM_CHECK_ARG(o.heads() > 0 && o.dim() % o.heads() == 0, "embed_dim ({}) must be divisible by n_heads ({})", o.dim(),
+                o.heads());
   scale_ = 1.0 / std::sqrt(static_cast<double>(head_dim_));
   qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim(), 3 * o.dim()).bias(false)));
   if (o.qkv_bias()) {
@@ -33,8 +33,10 @@ AttentionImpl::AttentionImpl(const BlockOptions& o)
     v_bias = register_parameter("v_bias", torch::zeros({o.dim()}));
   }
   if (o.qk_norm()) {
-    q_norm = register_module("q_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim_}).eps(o.norm_eps())));
-    k_norm = register_module("k_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim_}).eps(o.norm_eps())));
+    q_norm =
+        register_module("q_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim_}).eps(o.norm_eps())));
+    k_norm =
+        register_module("k_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim_}).eps(o.norm_eps())));
   }
   proj = register_module("proj", torch::nn::Linear(o.dim(), o.dim()));
 }
@@ -109,8 +111,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
 
 torch::nn::ModuleList make_transformer_blocks(const BlockOptions& options, int64_t depth, double drop_path_rate) {
   EFM_CHECK_ARG(depth >= 1, "depth ({}) must be >= 1", depth);
-  EFM_CHECK_ARG(drop_path_rate >= 0.0 && drop_path_rate < 1.0, "drop_path_rate ({}) must be in [0, 1)",
-                drop_path_rate);
+  EFM_CHECK_ARG(drop_path_rate >= 0.0 && drop_path_rate < 1.0, "drop_path_rate ({}) must be in [0, 1)", drop_path_rate);
   torch::nn::ModuleList blocks;
   for (int64_t i = 0; i < depth; ++i) {
     // timm/LaBraM stochastic depth decay rule: linspace(0, rate, depth).

@@ -61,12 +61,12 @@ KmeansSeeding parse_kmeans_seeding(const std::string& name) {
   throw ArgumentError("vq.kmeans_seeding: allowed values are 'kmeans++', 'random', but got '" + name + "'");
 }
 
-std::pair<torch::Tensor, torch::Tensor> kmeans_cosine(const torch::Tensor& samples, int64_t n_clusters,
-                                                      int64_t iters, KmeansSeeding seeding) {
+std::pair<torch::Tensor, torch::Tensor> kmeans_cosine(const torch::Tensor& samples, int64_t n_clusters, int64_t iters,
+                                                      KmeansSeeding seeding) {
   EFM_CHECK_ARG(samples.dim() == 2 && samples.size(0) > 0, "kmeans: samples have shape {}; expected [M > 0, D]",
                 shape_str(samples));
-  EFM_CHECK_ARG(n_clusters >= 1 && iters >= 0, "kmeans: n_clusters ({}) must be >= 1 and iters ({}) >= 0",
-                n_clusters, iters);
+  EFM_CHECK_ARG(n_clusters >= 1 && iters >= 0, "kmeans: n_clusters ({}) must be >= 1 and iters ({}) >= 0", n_clusters,
+                iters);
   torch::NoGradGuard no_grad;
   const int64_t m = samples.size(0);
   auto means = (seeding == KmeansSeeding::kmeans_plus_plus && m >= n_clusters) ? plus_plus_seeds(samples, n_clusters)
@@ -95,8 +95,7 @@ NormEMAVectorQuantizerImpl::NormEMAVectorQuantizerImpl(VectorQuantizerOptions op
   const int64_t k = options_.n_codes();
   const int64_t d = options_.code_dim();
   EFM_CHECK_ARG(k >= 1 && d >= 1, "vq: n_codes ({}) and code_dim ({}) must be >= 1", k, d);
-  EFM_CHECK_ARG(options_.decay() >= 0.0 && options_.decay() < 1.0, "vq.decay ({}) must be in [0, 1)",
-                options_.decay());
+  EFM_CHECK_ARG(options_.decay() >= 0.0 && options_.decay() < 1.0, "vq.decay ({}) must be in [0, 1)", options_.decay());
   EFM_CHECK_ARG(options_.eps() > 0.0, "vq.eps ({}) must be > 0", options_.eps());
   EFM_CHECK_ARG(options_.beta() >= 0.0, "vq.beta ({}) must be >= 0", options_.beta());
   EFM_CHECK_ARG(options_.kmeans_iters() >= 0, "vq.kmeans_iters ({}) must be >= 0", options_.kmeans_iters());
@@ -188,7 +187,7 @@ VqOutput NormEMAVectorQuantizerImpl::forward(const torch::Tensor& z_in) {
   EFM_CHECK_DATA(z_in.dim() >= 1 && z_in.size(-1) == d, "vq: input has shape {}; the last dimension must be {}",
                  shape_str(z_in), d);
   EFM_CHECK_DATA(z_in.is_floating_point(), "vq: input has dtype {}; expected a floating type",
-                 c10::toString(z_in.scalar_type()));
+                 dtype_str(z_in.scalar_type()));
   VqOutput out;
   out.z = l2n(z_in);
   auto flat = out.z.reshape({-1, d});

@@ -30,30 +30,30 @@ namespace efm::models {
 struct BackboneOptions {
   std::string size = "base";  ///< the preset this was made from (informational)
   // Geometry
-  double sfreq_hz = 200.0;           ///< sampling rate the model expects
-  int64_t patch_samples = 200;       ///< P: 1-s patches at 200 Hz
-  int64_t max_patches = 256;         ///< rows of the time embedding (>= 128: 90 s forecasting histories)
+  double sfreq_hz = 200.0;      ///< sampling rate the model expects
+  int64_t patch_samples = 200;  ///< P: 1-s patches at 200 Hz
+  int64_t max_patches = 256;    ///< rows of the time embedding (>= 128: 90 s forecasting histories)
   // Transformer
-  int64_t embed_dim = 200;           ///< d
+  int64_t embed_dim = 200;  ///< d
   int64_t depth = 12;
   int64_t heads = 10;
   int64_t ffn_dim = 800;
-  bool qkv_bias = false;             ///< LaBraM pre-training: false (its tokenizer: true)
+  bool qkv_bias = false;  ///< LaBraM pre-training: false (its tokenizer: true)
   bool qk_norm = true;
-  double layer_scale_init = 0.1;     ///< 0 disables layer scale
-  double drop_path = 0.0;            ///< stochastic depth rate of the last block (linear from 0)
-  double dropout = 0.0;              ///< after attention/MLP projections and on the embedded tokens
+  double layer_scale_init = 0.1;  ///< 0 disables layer scale
+  double drop_path = 0.0;         ///< stochastic depth rate of the last block (linear from 0)
+  double dropout = 0.0;           ///< after attention/MLP projections and on the embedded tokens
   double attn_dropout = 0.0;
   // Patch embedding
-  int64_t out_chans = 8;             ///< TemporalConv channels: 25*out_chans temporal features
-  bool use_spectral = true;          ///< wavelet-packet + |rFFT| spectral encoder
+  int64_t out_chans = 8;     ///< TemporalConv channels: 25*out_chans temporal features
+  bool use_spectral = true;  ///< wavelet-packet + |rFFT| spectral encoder
   int64_t wavelet_levels = 4;
   int64_t wavelet_pool_bins = 4;
   bool use_fft = true;
   bool use_wavelet = true;
   // Spatial encoder
-  int64_t n_electrodes = 256;        ///< electrode table rows (>= electrode vocabulary size)
-  int64_t n_regions = 8;             ///< region table size
+  int64_t n_electrodes = 256;  ///< electrode table rows (>= electrode vocabulary size)
+  int64_t n_regions = 8;       ///< region table size
   bool use_electrodes = true;
   bool use_regions = true;
   bool use_coords = false;

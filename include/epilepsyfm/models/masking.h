@@ -34,10 +34,10 @@ std::string mask_strategy_name(MaskStrategy strategy);
 
 struct MaskOptions {
   TORCH_ARG(MaskStrategy, strategy) = MaskStrategy::random;
-  TORCH_ARG(double, ratio) = 0.5;             ///< fraction of tokens to mask, in (0, 1)
-  TORCH_ARG(int64_t, channel_set_size) = 3;   ///< channels per channel_set block
-  TORCH_ARG(int64_t, min_span_patches) = 1;   ///< shortest block in time (patches)
-  TORCH_ARG(int64_t, max_span_patches) = 0;   ///< longest block in time; 0 = the whole window
+  TORCH_ARG(double, ratio) = 0.5;            ///< fraction of tokens to mask, in (0, 1)
+  TORCH_ARG(int64_t, channel_set_size) = 3;  ///< channels per channel_set block
+  TORCH_ARG(int64_t, min_span_patches) = 1;  ///< shortest block in time (patches)
+  TORCH_ARG(int64_t, max_span_patches) = 0;  ///< longest block in time; 0 = the whole window
 };
 
 struct MaskResult {

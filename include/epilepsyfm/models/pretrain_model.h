@@ -27,12 +27,12 @@ struct MaskedEegModelOptions {
 };
 
 struct MemLoss {
-  torch::Tensor loss;             ///< [] loss_masked + loss_symmetric
-  torch::Tensor loss_masked;      ///< [] CE over tokens masked by M
-  torch::Tensor loss_symmetric;   ///< [] CE over tokens masked by ~M (the complementary pass)
-  double accuracy = 0.0;          ///< masked-token accuracy of the M pass
+  torch::Tensor loss;            ///< [] loss_masked + loss_symmetric
+  torch::Tensor loss_masked;     ///< [] CE over tokens masked by M
+  torch::Tensor loss_symmetric;  ///< [] CE over tokens masked by ~M (the complementary pass)
+  double accuracy = 0.0;         ///< masked-token accuracy of the M pass
   double accuracy_symmetric = 0.0;
-  int64_t n_masked = 0;           ///< tokens masked by M (the ~M pass has B*N - n_masked)
+  int64_t n_masked = 0;  ///< tokens masked by M (the ~M pass has B*N - n_masked)
 };
 
 class MaskedEegModelImpl : public torch::nn::Module {

@@ -55,8 +55,8 @@ struct EegInput {
   /// [C] or [B, C] int64: brain region of each channel (signal::RegionTable::region_of), in [0, n_regions) or -1
   /// for "no region" (own learned row). May be left undefined only when the model has no region embedding.
   torch::Tensor region_ids;
-  /// Optional [C, 3] or [B, C, 3] float32: 3-D electrode coordinates (metres, head frame); required only when the
-  /// spatial encoder uses coordinates.
+  /// Optional [C, 3] or [B, C, 3], the signal's dtype: 3-D electrode coordinates (metres, head frame); required only
+  /// when the spatial encoder uses coordinates.
   torch::Tensor coords;
 };
 
@@ -69,7 +69,7 @@ struct TokenGeometry {
 };
 
 /// Checks an EegInput's shapes and dtypes (not value ranges) for a model with `patch_samples`-sample patches and
-/// returns its token grid. Throws DataError naming the tensor and both shapes: signal not [B, C, S] float32, S not
+/// returns its token grid. Throws DataError naming the tensor and both shapes: signal not [B, C, S] floating, S not
 /// a positive multiple of patch_samples, channel_ids / region_ids / coords whose channel count or batch size
 /// differ from the signal ("channel_ids has shape [2, 19] but signal has shape [2, 23, 800] (23 channels)").
 TokenGeometry check_input(const EegInput& input, int64_t patch_samples);
@@ -80,5 +80,7 @@ torch::Tensor expand_ids(const torch::Tensor& ids, int64_t batch);
 /// "[2, 19, 800]" ("undefined" for an undefined tensor): for error messages.
 std::string shape_str(const torch::Tensor& t);
 std::string shape_str(c10::IntArrayRef sizes);
+/// "float32", "int64", "bool", ... (PyTorch's Python names without "torch.").
+std::string dtype_str(c10::ScalarType type);
 
 }  // namespace efm::models

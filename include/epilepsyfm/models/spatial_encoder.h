@@ -26,7 +26,7 @@ struct SpatialEncoderOptions {
   TORCH_ARG(int64_t, n_regions) = 8;       ///< regions of the region table (one more row for "no region")
   TORCH_ARG(bool, use_electrodes) = true;
   TORCH_ARG(bool, use_regions) = true;
-  TORCH_ARG(bool, use_coords) = false;     ///< Linear(3, d) of the electrode coordinates
+  TORCH_ARG(bool, use_coords) = false;  ///< Linear(3, d) of the electrode coordinates
 };
 
 class SpatialEncoderImpl : public torch::nn::Module {

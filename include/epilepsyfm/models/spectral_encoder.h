@@ -23,8 +23,8 @@ namespace efm::models {
 const std::array<double, 8>& daubechies4();
 
 struct WaveletPacketOptions {
-  TORCH_ARG(int64_t, levels) = 4;        ///< tree depth: 2^levels bands
-  TORCH_ARG(bool, learnable) = true;     ///< filters are parameters (else fixed buffers)
+  TORCH_ARG(int64_t, levels) = 4;     ///< tree depth: 2^levels bands
+  TORCH_ARG(bool, learnable) = true;  ///< filters are parameters (else fixed buffers)
 };
 
 /// Full wavelet-packet decomposition with one learnable (low, high) filter pair per level, shared by the nodes of
@@ -53,12 +53,12 @@ TORCH_MODULE(WaveletPacket);
 
 struct SpectralEncoderOptions {
   explicit SpectralEncoderOptions(int64_t embed_dim) : embed_dim_(embed_dim) {}
-  TORCH_ARG(int64_t, embed_dim);             ///< d, output features per patch
-  TORCH_ARG(int64_t, patch_samples) = 200;   ///< P
-  TORCH_ARG(bool, use_wavelet) = true;       ///< branch (a)
-  TORCH_ARG(int64_t, wavelet_levels) = 4;    ///< 16 bands of 6.25 Hz at 200 Hz
-  TORCH_ARG(int64_t, wavelet_pool_bins) = 4; ///< time segments pooled per band
-  TORCH_ARG(bool, use_fft) = true;           ///< branch (b)
+  TORCH_ARG(int64_t, embed_dim);              ///< d, output features per patch
+  TORCH_ARG(int64_t, patch_samples) = 200;    ///< P
+  TORCH_ARG(bool, use_wavelet) = true;        ///< branch (a)
+  TORCH_ARG(int64_t, wavelet_levels) = 4;     ///< 16 bands of 6.25 Hz at 200 Hz
+  TORCH_ARG(int64_t, wavelet_pool_bins) = 4;  ///< time segments pooled per band
+  TORCH_ARG(bool, use_fft) = true;            ///< branch (b)
 };
 
 class SpectralEncoderImpl : public torch::nn::Module {

@@ -38,9 +38,9 @@ class TanhMlpImpl : public torch::nn::Module {
 TORCH_MODULE(TanhMlp);
 
 struct TokenizerOptions {
-  BackboneOptions encoder;              ///< encoder backbone (its pooling is forced to "cls")
+  BackboneOptions encoder;  ///< encoder backbone (its pooling is forced to "cls")
   int64_t decoder_depth = 3;
-  VectorQuantizerOptions vq;            ///< codebook size, code_dim, EMA, k-means, dead codes
+  VectorQuantizerOptions vq;                ///< codebook size, code_dim, EMA, k-means, dead codes
   std::string reconstruction_loss = "mse";  ///< "mse" or "smooth_l1" (LaBraM option)
 
   void validate() const;

@@ -51,17 +51,17 @@ KmeansSeeding parse_kmeans_seeding(const std::string& name);
 struct VectorQuantizerOptions {
   VectorQuantizerOptions() = default;
   VectorQuantizerOptions(int64_t n_codes, int64_t code_dim) : n_codes_(n_codes), code_dim_(code_dim) {}
-  TORCH_ARG(int64_t, n_codes) = 8192;                  ///< K
-  TORCH_ARG(int64_t, code_dim) = 64;                   ///< D
+  TORCH_ARG(int64_t, n_codes) = 8192;  ///< K
+  TORCH_ARG(int64_t, code_dim) = 64;   ///< D
   TORCH_ARG(double, decay) = 0.99;
-  TORCH_ARG(double, eps) = 1e-5;                       ///< Laplace smoothing ("laplace" rule)
-  TORCH_ARG(double, beta) = 1.0;                       ///< commitment loss weight
+  TORCH_ARG(double, eps) = 1e-5;  ///< Laplace smoothing ("laplace" rule)
+  TORCH_ARG(double, beta) = 1.0;  ///< commitment loss weight
   TORCH_ARG(EmaRule, ema_rule) = EmaRule::labram;
   TORCH_ARG(bool, kmeans_init) = true;
   TORCH_ARG(int64_t, kmeans_iters) = 10;
   TORCH_ARG(KmeansSeeding, kmeans_seeding) = KmeansSeeding::kmeans_plus_plus;
   TORCH_ARG(DeadCodePolicy, dead_codes) = DeadCodePolicy::reseed;
-  TORCH_ARG(double, dead_code_threshold) = 1e-3;       ///< cluster_size below this = dead
+  TORCH_ARG(double, dead_code_threshold) = 1e-3;  ///< cluster_size below this = dead
 };
 
 struct VqOutput {
@@ -84,8 +84,8 @@ struct VqSyncHooks {
 
 /// k-means with cosine similarity on unit vectors: samples [M, D] -> (means [K, D] unit rows, cluster sizes [K] of
 /// the last assignment). Empty clusters keep their previous mean (LaBraM).
-std::pair<torch::Tensor, torch::Tensor> kmeans_cosine(const torch::Tensor& samples, int64_t n_clusters,
-                                                      int64_t iters, KmeansSeeding seeding);
+std::pair<torch::Tensor, torch::Tensor> kmeans_cosine(const torch::Tensor& samples, int64_t n_clusters, int64_t iters,
+                                                      KmeansSeeding seeding);
 /// exp(entropy) of a count vector: the effective number of codes in use (1 .. K); 0 for all-zero counts.
 double perplexity_of(const torch::Tensor& counts);
 
