@@ -16,13 +16,13 @@ namespace {
 
 // Parameters of one block of width d, FFN f, with the given flags (LaBraM Block structure).
 int64_t block_params(int64_t d, int64_t heads, int64_t f, bool qk_norm, bool qkv_bias, bool layer_scale) {
-  int64_t n = 2 * (2 * d);              // norm1, norm2
-  n += 3 * d * d;                       // qkv (no bias)
-  n += qkv_bias ? 2 * d : 0;            // q_bias, v_bias
+  int64_t n = 2 * (2 * d);    // norm1, norm2
+  n += 3 * d * d;             // qkv (no bias)
+  n += qkv_bias ? 2 * d : 0;  // q_bias, v_bias
   n += qk_norm ? 2 * 2 * (d / heads) : 0;
-  n += d * d + d;                       // proj
-  n += d * f + f + f * d + d;           // fc1, fc2
-  n += layer_scale ? 2 * d : 0;         // gamma_1, gamma_2
+  n += d * d + d;                // proj
+  n += d * f + f + f * d + d;    // fc1, fc2
+  n += layer_scale ? 2 * d : 0;  // gamma_1, gamma_2
   return n;
 }
 
@@ -32,9 +32,9 @@ TEST(Transformer, BlockKeepsShapeAndHasLabramNames) {
   auto x = torch::randn({2, 7, 32});
   EXPECT_EQ(blk(x).sizes(), x.sizes());
   auto p = blk->named_parameters();
-  for (const char* name : {"norm1.weight", "attn.qkv.weight", "attn.q_bias", "attn.v_bias", "attn.q_norm.weight",
-                           "attn.k_norm.bias", "attn.proj.weight", "norm2.bias", "mlp.fc1.weight", "mlp.fc2.bias",
-                           "gamma_1", "gamma_2"}) {
+  for (const char* name :
+       {"norm1.weight", "attn.qkv.weight", "attn.q_bias", "attn.v_bias", "attn.q_norm.weight", "attn.k_norm.bias",
+        "attn.proj.weight", "norm2.bias", "mlp.fc1.weight", "mlp.fc2.bias", "gamma_1", "gamma_2"}) {
     EXPECT_TRUE(p.contains(name)) << name;
   }
   EXPECT_FALSE(p.contains("attn.qkv.bias"));  // no k bias: q/v biases only

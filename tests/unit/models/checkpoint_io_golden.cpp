@@ -27,9 +27,10 @@ TEST(CheckpointIo, PythonTorchLoadReadsNamesShapesValuesAndConfig) {
   tok->train();
   tok->forward(test::random_input(2, 3, 2));
   save_state_dict(*tok, dir / "tok.pt", kConfig);
-  const auto r = efm::test::run_command(efm::test::shell_quote(py) + " " +
-                                   efm::test::shell_quote((efm::test::source_dir() / "scripts/golden/read_state_dict.py").string()) +
-                                   " " + efm::test::shell_quote((dir / "tok.pt").string()));
+  const auto r = efm::test::run_command(
+      efm::test::shell_quote(py) + " " +
+      efm::test::shell_quote((efm::test::source_dir() / "scripts/golden/read_state_dict.py").string()) + " " +
+      efm::test::shell_quote((dir / "tok.pt").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::map<std::string, std::vector<std::string>> seen;
   std::istringstream lines(r.output);

@@ -62,8 +62,10 @@ TEST(CheckpointIo, MismatchesNameTheKeyAndBothShapes) {
   BackboneOptions deeper = small;
   deeper.depth = 3;
   Backbone third(deeper);
-  EXPECT_THAT([&] { load_state_dict(*third, dir / "net.pt"); },
-              ThrowsMessage<DataError>(HasSubstr("17 model entries are missing from the file: blocks.2.gamma_1, blocks.2.gamma_2, blocks.2.norm1.weight")));
+  EXPECT_THAT(
+      [&] { load_state_dict(*third, dir / "net.pt"); },
+      ThrowsMessage<DataError>(HasSubstr(
+          "17 model entries are missing from the file: blocks.2.gamma_1, blocks.2.gamma_2, blocks.2.norm1.weight")));
   BackboneOptions no_regions = small;
   no_regions.use_regions = false;
   Backbone fourth(no_regions);
@@ -73,7 +75,7 @@ TEST(CheckpointIo, MismatchesNameTheKeyAndBothShapes) {
   EXPECT_NO_THROW(load_state_dict(*fourth, dir / "net.pt", LoadOptions{"", /*strict=*/false}));
   std::ofstream(dir / "junk.pt") << "not a pickle";
   EXPECT_THAT([&] { read_state_dict(dir / "junk.pt"); }, ThrowsMessage<DataError>(HasSubstr("junk.pt: not a pickled "
-                                                                                          "state dict")));
+                                                                                            "state dict")));
 }
 
 TEST(CheckpointIo, PrefixLoadsTheBackboneOfAPretrainingCheckpoint) {

@@ -65,8 +65,11 @@ TEST(TemporalEncoder, RejectsBadOptionsAndShapes) {
   EXPECT_THAT([] { TemporalEncoder(TemporalEncoderOptions().out_chans(6)); },
               ThrowsMessage<ArgumentError>(HasSubstr("out_chans (6) must be a positive multiple of 4")));
   TemporalEncoder enc;
-  EXPECT_THAT([&] { enc(torch::zeros({2, 3, 100})); },
-              ThrowsMessage<DataError>(HasSubstr("patches have shape [2, 3, 100]; expected [batch, tokens, 200]")));
+  EXPECT_THAT(
+      [&] {
+        enc(torch::zeros({2, 3, 100}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("patches have shape [2, 3, 100]; expected [batch, tokens, 200]")));
 }
 
 TEST(SpectralEncoder, RfftMagnitudeOfASinusoidPeaksInItsBin) {
@@ -120,8 +123,12 @@ TEST(SpectralEncoder, WaveletPacketHandlesOddLengthsAndRejectsTooDeep) {
   WaveletPacket wp(WaveletPacketOptions().levels(4));
   EXPECT_EQ(wp->band_length(200), 13);  // 200 -> 100 -> 50 -> 25 -> 13
   EXPECT_EQ(wp(torch::randn({3, 200})).sizes(), (std::vector<int64_t>{3, 16, 13}));
-  EXPECT_THAT([&] { wp(torch::randn({3, 20})); }, ThrowsMessage<DataError>(HasSubstr("20 samples are too few for 4 "
-                                                                                     "levels")));
+  EXPECT_THAT(
+      [&] {
+        wp(torch::randn({3, 20}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("20 samples are too few for 4 "
+                                         "levels")));
 }
 
 TEST(SpectralEncoder, OutputShapeAndBranches) {
@@ -158,13 +165,13 @@ TEST(SpatialEncoder, IdsOutsideTheTablesAreErrors) {
   in.channel_ids = torch::tensor({0, 10}, torch::kLong);
   in.region_ids = torch::tensor({0, 1}, torch::kLong);
   EXPECT_THAT([&] { enc(in, 1); }, ThrowsMessage<DataError>(HasSubstr("channel_ids contains 10, outside the electrode "
-                                                                    "table [0, 10)")));
+                                                                      "table [0, 10)")));
   in.channel_ids = torch::tensor({0, 1}, torch::kLong);
   in.region_ids = torch::tensor({-2, 1}, torch::kLong);
   EXPECT_THAT([&] { enc(in, 1); }, ThrowsMessage<DataError>(HasSubstr("region_ids contains -2, outside [-1, 3)")));
   in.region_ids = torch::Tensor();
   EXPECT_THAT([&] { enc(in, 1); }, ThrowsMessage<DataError>(HasSubstr("region_ids is undefined but the model has a "
-                                                                    "region embedding")));
+                                                                      "region embedding")));
 }
 
 TEST(PatchEmbedding, TokensAreChannelMajorWithClsFirst) {
@@ -206,8 +213,11 @@ TEST(PatchEmbedding, MaskTokenReplacesFeaturesBeforePositions) {
   auto expected_pos = pe->positions->spatial(in, 1)[0][1] + pe->positions->time_embed[0][1];
   EXPECT_TRUE(torch::allclose(pos, expected_pos, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(masked[0][1 + 3], plain[0][1 + 3]));  // unmasked tokens unchanged
-  EXPECT_THAT([&] { pe(in, g, torch::zeros({1, 5}, torch::kBool), token); },
-              ThrowsMessage<DataError>(HasSubstr("mask has shape [1, 5] but the input has 1 windows of 6 tokens")));
+  EXPECT_THAT(
+      [&] {
+        pe(in, g, torch::zeros({1, 5}, torch::kBool), token);
+      },
+      ThrowsMessage<DataError>(HasSubstr("mask has shape [1, 5] but the input has 1 windows of 6 tokens")));
 }
 
 }  // namespace

@@ -64,8 +64,8 @@ TEST(Masking, RegionMaskingMasksWholeRegionsAndRespectsTheRatio) {
       for (int64_t region = 0; region < 8; ++region) {
         auto rows = grid.index({regions == region});
         if (rows.size(0) == 0) continue;
-        EXPECT_TRUE(torch::equal(rows, rows[0].unsqueeze(0).expand_as(rows))) << "ratio " << ratio << " window " << b
-                                                                              << " region " << region;
+        EXPECT_TRUE(torch::equal(rows, rows[0].unsqueeze(0).expand_as(rows)))
+            << "ratio " << ratio << " window " << b << " region " << region;
       }
       // Within half the largest region (4 channels: L frontal FP1 F7 F3 / central FZ C3 CZ C4) of the target.
       const int64_t masked = r.mask[b].sum().item<int64_t>();
@@ -120,9 +120,8 @@ TEST(Masking, ChannelSetMasksRunsOfThreeNeighbouringChannels) {
 }
 
 TEST(Masking, SymmetricMasksAreComplementary) {
-  auto m = MaskGenerator(MaskOptions().strategy(MaskStrategy::region).ratio(0.3))
-               .generate(3, 19, 4, 5, regions_1020())
-               .mask;
+  auto m =
+      MaskGenerator(MaskOptions().strategy(MaskStrategy::region).ratio(0.3)).generate(3, 19, 4, 5, regions_1020()).mask;
   auto sym = MaskGenerator::complement(m);
   EXPECT_TRUE(torch::all(m.logical_xor(sym)).item<bool>());
   EXPECT_EQ((m.sum() + sym.sum()).item<int64_t>(), 3 * 19 * 4);

@@ -85,12 +85,21 @@ TEST(MaskedEegModel, ErrorsNameShapes) {
   MaskedEegModel mem(MaskedEegModelOptions(test::micro_options()).codebook_size(16));
   EegInput in = test::random_input(2, 3, 2);
   auto mask = torch::zeros({2, 6}, torch::kBool);
-  EXPECT_THAT([&] { mem->symmetric_loss(in, torch::zeros({2, 5}, torch::kLong), mask); },
-              ThrowsMessage<DataError>(HasSubstr("codes have shape [2, 5] but the input has 2 windows of 6 tokens")));
-  EXPECT_THAT([&] { mem->symmetric_loss(in, torch::full({2, 6}, 16, torch::kLong), mask); },
-              ThrowsMessage<DataError>(HasSubstr("codes contain 16, outside [0, 16)")));
-  EXPECT_THAT([&] { mem->symmetric_loss(in, torch::zeros({2, 6}, torch::kLong), torch::zeros({2, 6})); },
-              ThrowsMessage<DataError>(HasSubstr("mask has shape [2, 6] (float32); expected [2, 6] bool")));
+  EXPECT_THAT(
+      [&] {
+        mem->symmetric_loss(in, torch::zeros({2, 5}, torch::kLong), mask);
+      },
+      ThrowsMessage<DataError>(HasSubstr("codes have shape [2, 5] but the input has 2 windows of 6 tokens")));
+  EXPECT_THAT(
+      [&] {
+        mem->symmetric_loss(in, torch::full({2, 6}, 16, torch::kLong), mask);
+      },
+      ThrowsMessage<DataError>(HasSubstr("codes contain 16, outside [0, 16)")));
+  EXPECT_THAT(
+      [&] {
+        mem->symmetric_loss(in, torch::zeros({2, 6}, torch::kLong), torch::zeros({2, 6}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("mask has shape [2, 6] (float32); expected [2, 6] bool")));
 }
 
 }  // namespace

@@ -47,13 +47,22 @@ TEST(SignalSpec, ValidateNamesTheProblem) {
 TEST(SignalSpec, CheckSignalNamesBothShapes) {
   const SignalSpec s = spec23();
   EXPECT_NO_THROW(s.check_signal(torch::zeros({2, 23, 800})));
-  EXPECT_THAT([&] { s.check_signal(torch::zeros({2, 19, 800})); },
-              ThrowsMessage<DataError>(HasSubstr("x has shape [2, 19, 800] but the spec has 23 channels")));
-  EXPECT_THAT([&] { s.check_signal(torch::zeros({2, 23, 1000})); },
-              ThrowsMessage<DataError>(HasSubstr("x has shape [2, 23, 1000] but the spec has 800 samples per window")));
-  EXPECT_THAT([&] { s.check_signal(torch::zeros({23, 800}), "batch.signal"); },
-              ThrowsMessage<DataError>(HasSubstr("batch.signal has shape [23, 800] but the spec expects [batch, 23 "
-                                                 "channels, 800 samples]")));
+  EXPECT_THAT(
+      [&] {
+        s.check_signal(torch::zeros({2, 19, 800}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("x has shape [2, 19, 800] but the spec has 23 channels")));
+  EXPECT_THAT(
+      [&] {
+        s.check_signal(torch::zeros({2, 23, 1000}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("x has shape [2, 23, 1000] but the spec has 800 samples per window")));
+  EXPECT_THAT(
+      [&] {
+        s.check_signal(torch::zeros({23, 800}), "batch.signal");
+      },
+      ThrowsMessage<DataError>(HasSubstr("batch.signal has shape [23, 800] but the spec expects [batch, 23 "
+                                         "channels, 800 samples]")));
 }
 
 TEST(CheckInput, ReturnsTheTokenGrid) {

@@ -60,8 +60,7 @@ TEST(Tokenizer, ForwardReturnsLossPartsAndCodes) {
   EXPECT_EQ(out.codes.sizes(), (std::vector<int64_t>{2, 6}));
   EXPECT_EQ(out.amplitude.sizes(), (std::vector<int64_t>{2, 6, 200}));
   EXPECT_EQ(out.phase.sizes(), (std::vector<int64_t>{2, 6, 200}));
-  EXPECT_NEAR(out.loss.item<float>(),
-              (out.commitment_loss + out.amplitude_loss + out.phase_loss).item<float>(), 1e-6);
+  EXPECT_NEAR(out.loss.item<float>(), (out.commitment_loss + out.amplitude_loss + out.phase_loss).item<float>(), 1e-6);
   EXPECT_TRUE(tok->quantizer->initialized());
   EXPECT_TRUE(torch::all(out.codes.ge(0) & out.codes.lt(16)).item<bool>());
   // No encoder fc_norm (its tokens are used, not a pooled embedding).

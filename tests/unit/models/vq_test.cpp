@@ -226,10 +226,16 @@ TEST(VectorQuantizer, UsageAndPerplexity) {
 
 TEST(VectorQuantizer, ErrorsNameShapesAndOptions) {
   NormEMAVectorQuantizer vq(VectorQuantizerOptions(4, 3));
-  EXPECT_THAT([&] { vq(torch::zeros({2, 5})); },
-              ThrowsMessage<DataError>(HasSubstr("vq: input has shape [2, 5]; the last dimension must be 3")));
-  EXPECT_THAT([&] { vq->set_codebook(torch::zeros({3, 3})); },
-              ThrowsMessage<ArgumentError>(HasSubstr("vq: codebook has shape [3, 3]; expected [4, 3]")));
+  EXPECT_THAT(
+      [&] {
+        vq(torch::zeros({2, 5}));
+      },
+      ThrowsMessage<DataError>(HasSubstr("vq: input has shape [2, 5]; the last dimension must be 3")));
+  EXPECT_THAT(
+      [&] {
+        vq->set_codebook(torch::zeros({3, 3}));
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("vq: codebook has shape [3, 3]; expected [4, 3]")));
   EXPECT_THAT([] { parse_ema_rule("ema"); },
               ThrowsMessage<ArgumentError>(HasSubstr("vq.ema_rule: allowed values are 'labram', 'laplace', but got "
                                                      "'ema'")));
