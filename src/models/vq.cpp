@@ -200,12 +200,18 @@ VqOutput NormEMAVectorQuantizerImpl::forward(const torch::Tensor& z_in) {
     // Statistics and update after the lookup: the output uses the pre-update codebook (LaBraM).
     if (is_training() && update_) {
       VqStats stats = compute_stats(f, out.indices);
-      if (hooks_.all_reduce_sum) {
-        hooks_.all_reduce_sum(stats.counts);
-        hooks_.all_reduce_sum(stats.sums);
+      if (deferred_) {
+        if (pending_.counts.defined()) {
+          pending_.counts.add_(stats.counts);
+          pending_.sums.add_(stats.sums);
+        } else {
+          pending_ = stats;
+        }
+        pending_batch_ = f;
+        pending_rows_ += f.size(0);
+      } else {
+        reduce_and_apply(std::move(stats), f);
       }
-      usage_counts_.add_(stats.counts.to(torch::kDouble));
-      apply_stats(stats, f);
     } else {
       usage_counts_.add_(torch::bincount(out.indices, {}, options_.n_codes()).to(torch::kDouble));
     }
@@ -215,6 +221,26 @@ VqOutput NormEMAVectorQuantizerImpl::forward(const torch::Tensor& z_in) {
   out.z_q = out.z + (out.z_q - out.z).detach();
   out.indices = out.indices.view(c10::IntArrayRef(out.z.sizes().data(), static_cast<size_t>(out.z.dim() - 1)));
   return out;
+}
+
+void NormEMAVectorQuantizerImpl::reduce_and_apply(VqStats stats, const torch::Tensor& batch) {
+  torch::NoGradGuard no_grad;
+  if (hooks_.all_reduce_sum) {
+    hooks_.all_reduce_sum(stats.counts);
+    hooks_.all_reduce_sum(stats.sums);
+  }
+  usage_counts_.add_(stats.counts.to(torch::kDouble));
+  apply_stats(stats, batch);
+}
+
+void NormEMAVectorQuantizerImpl::apply_pending() {
+  if (!pending_.counts.defined()) return;
+  VqStats stats = std::move(pending_);
+  torch::Tensor batch = std::move(pending_batch_);
+  pending_ = VqStats{};
+  pending_batch_ = torch::Tensor();
+  pending_rows_ = 0;
+  reduce_and_apply(std::move(stats), batch);
 }
 
 double NormEMAVectorQuantizerImpl::usage() const {

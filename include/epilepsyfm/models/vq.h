@@ -25,8 +25,12 @@
 ///
 /// Data parallel: set_sync_hooks({all_reduce_sum, broadcast}). The per-step counts and sums are all-reduced (summed)
 /// before the update, so every rank applies the same update; after k-means init and after re-seeding, the codebook
-/// and statistics are broadcast from rank 0 (ranks draw different batches). Alternatively call compute_stats /
-/// apply_stats yourself with update disabled in forward (set_update(false)).
+/// and statistics are broadcast from rank 0 (ranks draw different batches). When is the update applied:
+///  - immediate (default, LaBraM): inside every training forward (collectives then run inside forward);
+///  - deferred (set_deferred_update(true)): training forwards only accumulate counts and sums; the trainer calls
+///    apply_pending() once per optimiser step (e.g. in an after_backward hook), which all-reduces and applies them.
+///    With gradient accumulation this is one EMA step per optimiser step over all its micro-batches.
+/// Or call compute_stats / apply_stats yourself with set_update(false).
 ///
 /// State (stable names): codebook [K, D] (unit rows), initialized [] bool, cluster_size [K] float32,
 /// embed_sum [K, D] (rule "laplace" only), usage_counts [K] float64 (code counts since reset_usage()).
@@ -106,6 +110,13 @@ class NormEMAVectorQuantizerImpl : public torch::nn::Module {
   void set_codebook(const torch::Tensor& codes);
 
   void set_sync_hooks(VqSyncHooks hooks) { hooks_ = std::move(hooks); }
+  /// Deferred mode (see the file comment): forward accumulates, apply_pending() updates.
+  void set_deferred_update(bool deferred) { deferred_ = deferred; }
+  /// All-reduces (hook) and applies the statistics accumulated since the last call; no-op when nothing is pending.
+  /// Every rank must call it the same number of times.
+  void apply_pending();
+  /// Vectors accumulated by deferred forwards since the last apply_pending() (0 when none).
+  int64_t pending_vectors() const { return pending_.counts.defined() ? pending_rows_ : 0; }
   /// When false, forward never changes the codebook (a frozen tokenizer). Default true (updates in training mode).
   void set_update(bool update) { update_ = update; }
   bool updates() const { return update_; }
@@ -127,6 +138,11 @@ class NormEMAVectorQuantizerImpl : public torch::nn::Module {
   VectorQuantizerOptions options_;
   VqSyncHooks hooks_;
   bool update_ = true;
+  bool deferred_ = false;
+  VqStats pending_;
+  torch::Tensor pending_batch_;  ///< latest batch vectors, re-seeding candidates for the deferred update
+  int64_t pending_rows_ = 0;
+  void reduce_and_apply(VqStats stats, const torch::Tensor& batch);
   torch::Tensor codebook_, initialized_, cluster_size_, embed_sum_, usage_counts_;
 };
 TORCH_MODULE(NormEMAVectorQuantizer);
