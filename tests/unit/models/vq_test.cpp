@@ -208,6 +208,29 @@ TEST(VectorQuantizer, SyncHooksReduceStatisticsBeforeTheUpdate) {
   EXPECT_TRUE(torch::allclose(manual->codebook(), single->codebook()));
 }
 
+TEST(VectorQuantizer, DeferredUpdateIsOneUpdateOverAllMicroBatches) {
+  const ThreeCodes k;
+  auto deferred = make_vq(EmaRule::labram, 0.9);
+  deferred->set_deferred_update(true);
+  int reduced = 0;
+  deferred->set_sync_hooks({[&](torch::Tensor&) { ++reduced; }, nullptr});
+  deferred(torch::stack({k.a, k.d}));  // two micro-batches of one optimiser step
+  deferred(torch::stack({k.c, k.e}));
+  EXPECT_TRUE(torch::allclose(deferred->codebook(), k.codebook));  // nothing applied yet
+  EXPECT_EQ(deferred->pending_vectors(), 4);
+  EXPECT_EQ(reduced, 0);
+  deferred->apply_pending();
+  EXPECT_EQ(reduced, 2);
+  EXPECT_EQ(deferred->pending_vectors(), 0);
+  auto single = make_vq(EmaRule::labram, 0.9);
+  single(k.batch());
+  EXPECT_TRUE(torch::allclose(deferred->codebook(), single->codebook()));
+  EXPECT_TRUE(torch::allclose(deferred->cluster_size(), single->cluster_size()));
+  deferred->apply_pending();  // nothing pending: no update, no collective
+  EXPECT_EQ(reduced, 2);
+  EXPECT_TRUE(torch::allclose(deferred->codebook(), single->codebook()));
+}
+
 TEST(VectorQuantizer, UsageAndPerplexity) {
   EXPECT_DOUBLE_EQ(perplexity_of(torch::tensor({1.0, 1.0, 1.0, 1.0})), 4.0);
   EXPECT_NEAR(perplexity_of(torch::tensor({4.0, 0.0, 0.0, 0.0})), 1.0, 1e-12);
