@@ -72,6 +72,9 @@ VqOutput NeuralTokenizerImpl::quantize(const EegInput& input, const TokenGeometr
 }
 
 torch::Tensor NeuralTokenizerImpl::encode(const EegInput& input) {
+  EFM_CHECK_ARG(quantizer->initialized(),
+                "tokenizer: the codebook is not initialised (quantizer.initialized is false); load a trained tokenizer "
+                "checkpoint before encoding labels");
   torch::NoGradGuard no_grad;
   const TokenGeometry g = encoder->check(input);
   return quantize(input, g).indices;

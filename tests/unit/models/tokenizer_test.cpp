@@ -78,6 +78,8 @@ TEST(Tokenizer, EncodeInEvalIsDeterministicAndLeavesTheCodebook) {
   torch::manual_seed(0);
   NeuralTokenizer tok(micro_tokenizer());
   EegInput in = test::random_input(2, 3, 2);
+  tok->eval();
+  EXPECT_THAT([&] { tok->encode(in); }, ThrowsMessage<ArgumentError>(HasSubstr("the codebook is not initialised")));
   tok->train();
   tok->forward(in);  // k-means init
   tok->eval();
