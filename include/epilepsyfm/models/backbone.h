@@ -1,0 +1,117 @@
+#pragma once
+/// The backbone: PatchEmbedding -> transformer blocks -> final LayerNorm, returning token features and a pooled
+/// window embedding. Sizes by name (backbone_preset), every field overridable:
+///
+///   name   d    layers heads FFN   out_chans   temporal features            note
+///   tiny   64   4      4     256   8           200 -> projected to 64       tests, CPU demos
+///   base   200  12     10    800   8           200                          LaBraM-Base / EpilepsyFM
+///   large  400  24     16    1600  16          400                          LaBraM-Large
+///   huge   800  48     16    3200  32          800                          LaBraM-Huge
+///
+/// The spectral branch is on by default (EpilepsyFM); with use_spectral = false and 25*out_chans == d the patch
+/// embedding is exactly LaBraM's TemporalConv.
+///
+///   Backbone net(backbone_preset("base"));
+///   net->check_spec(spec);                          // ConfigError if the dataset does not fit the model
+///   BackboneOutput out = net->forward(batch);       // out.tokens [B, 1 + C*T, d], out.pooled [B, d]
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "epilepsyfm/models/patch_embedding.h"
+#include "epilepsyfm/models/signal_spec.h"
+#include "epilepsyfm/models/transformer.h"
+
+namespace efm::models {
+
+struct BackboneOptions {
+  std::string size = "base";  ///< the preset this was made from (informational)
+  // Geometry
+  double sfreq_hz = 200.0;      ///< sampling rate the model expects
+  int64_t patch_samples = 200;  ///< P: 1-s patches at 200 Hz
+  int64_t max_patches = 256;    ///< rows of the time embedding (>= 128: 90 s forecasting histories)
+  // Transformer
+  int64_t embed_dim = 200;  ///< d
+  int64_t depth = 12;
+  int64_t heads = 10;
+  int64_t ffn_dim = 800;
+  bool qkv_bias = false;  ///< LaBraM pre-training: false (its tokenizer: true)
+  bool qk_norm = true;
+  double layer_scale_init = 0.1;  ///< 0 disables layer scale
+  double drop_path = 0.0;         ///< stochastic depth rate of the last block (linear from 0)
+  double dropout = 0.0;           ///< after attention/MLP projections and on the embedded tokens
+  double attn_dropout = 0.0;
+  // Patch embedding
+  int64_t out_chans = 8;     ///< TemporalConv channels: 25*out_chans temporal features
+  bool use_spectral = true;  ///< wavelet-packet + |rFFT| spectral encoder
+  int64_t wavelet_levels = 4;
+  int64_t wavelet_pool_bins = 4;
+  bool use_fft = true;
+  bool use_wavelet = true;
+  // Spatial encoder
+  int64_t n_electrodes = 256;  ///< electrode table rows (>= electrode vocabulary size)
+  int64_t n_regions = 8;       ///< region table size
+  bool use_electrodes = true;
+  bool use_regions = true;
+  bool use_coords = false;
+  // Pooling of the window embedding: "mean" (mean of patch tokens, then fc_norm) or "cls".
+  std::string pooling = "mean";
+
+  /// Throws ArgumentError naming the field and the allowed values.
+  void validate() const;
+  BlockOptions block_options() const;
+  PatchEmbeddingOptions patch_embedding_options() const;
+};
+
+/// Preset by name: "tiny", "base", "large", "huge" (table above). Throws ArgumentError listing the known names.
+BackboneOptions backbone_preset(const std::string& size);
+/// The preset names, in size order.
+const std::vector<std::string>& backbone_preset_names();
+
+struct BackboneOutput {
+  torch::Tensor tokens;  ///< [B, 1 + C*T, d] after the final LayerNorm; position 0 is CLS
+  torch::Tensor pooled;  ///< [B, d] window embedding ("mean": fc_norm(mean of tokens[:, 1:]); "cls": tokens[:, 0])
+};
+
+class BackboneImpl : public torch::nn::Module {
+ public:
+  explicit BackboneImpl(BackboneOptions options);
+
+  BackboneOutput forward(const EegInput& input);
+
+  // The stages, for models that intervene between them (masking, heads):
+  /// Checks the input (shapes, and T <= max_patches) and returns its token grid.
+  TokenGeometry check(const EegInput& input) const;
+  /// Embedded tokens [B, 1 + C*T, d]; optional mask [B, C*T] bool + mask_token [d] (see PatchEmbedding).
+  torch::Tensor embed(const EegInput& input, const TokenGeometry& geometry, const torch::Tensor& mask = {},
+                      const torch::Tensor& mask_token = {});
+  /// Transformer blocks and the final LayerNorm: [B, L, d] -> [B, L, d].
+  torch::Tensor encode(const torch::Tensor& tokens);
+  /// [B, 1 + N, d] (after encode) -> [B, d].
+  torch::Tensor pool(const torch::Tensor& tokens);
+
+  /// Throws ConfigError when a dataset's windows do not fit this model (sampling rate, patch length, more patches
+  /// than the time embedding covers), naming both values.
+  void check_spec(const SignalSpec& spec) const;
+
+  const BackboneOptions& options() const { return options_; }
+
+  PatchEmbedding patch_embed{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::LayerNorm fc_norm{nullptr};  ///< null for "cls" pooling
+
+ private:
+  BackboneOptions options_;
+};
+TORCH_MODULE(Backbone);
+
+/// Number of parameters (elements) of a module, recursively; `trainable_only` skips requires_grad = false.
+int64_t count_parameters(const torch::nn::Module& module, bool trainable_only = true);
+/// Parameter counts per direct child (and "<self>" for the module's own parameters), in registration order.
+std::vector<std::pair<std::string, int64_t>> parameter_breakdown(const torch::nn::Module& module);
+
+}  // namespace efm::models

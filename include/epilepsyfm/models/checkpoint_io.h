@@ -1,0 +1,57 @@
+#pragma once
+/// Model weights on disk: a module's state dict (parameters and buffers under their dotted module paths, e.g.
+/// "backbone.blocks.3.attn.qkv.weight") pickled as a dict of tensors with torch::pickle_save, so that Python's
+/// `torch.load(path)` returns a dict of tensors. Two reserved entries travel with the weights:
+///   "_efm.format_version"  int64 scalar (kStateDictFormatVersion)
+///   "_efm.config_yaml"     uint8 [n]: the resolved config as UTF-8 YAML text
+/// Python (docs/checkpoint.md):
+///   sd = torch.load("model.pt")
+///   config = sd.pop("_efm.config_yaml").numpy().tobytes().decode("utf-8")
+///   sd.pop("_efm.format_version"); model_weights = sd
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace efm::models {
+
+inline constexpr int64_t kStateDictFormatVersion = 1;
+inline constexpr const char* kConfigKey = "_efm.config_yaml";
+inline constexpr const char* kFormatKey = "_efm.format_version";
+
+/// Named parameters and buffers, recursively, in registration order (the state dict).
+std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module);
+
+struct StateDictFile {
+  std::map<std::string, torch::Tensor> tensors;  ///< weights (reserved entries removed)
+  std::string config_yaml;                       ///< empty when the file has none
+  int64_t format_version = 0;
+};
+
+/// Writes the module's state dict (CPU copies) and `config_yaml` atomically to `path`. DataError on I/O failure.
+void save_state_dict(const torch::nn::Module& module, const std::filesystem::path& path,
+                     const std::string& config_yaml = {});
+/// Reads a file written by save_state_dict (or any pickled dict of string -> tensor, e.g. from Python's
+/// torch.save of a plain dict with the legacy format). DataError naming the path when it is not one.
+StateDictFile read_state_dict(const std::filesystem::path& path);
+
+struct LoadOptions {
+  /// Only file keys starting with `prefix` are used, with the prefix removed (e.g. "backbone." loads the backbone
+  /// of a pre-training checkpoint into a Backbone).
+  std::string prefix;
+  /// Every module entry must be in the file and every (selected) file entry must be in the module.
+  bool strict = true;
+};
+
+/// Copies `tensors` into the module's parameters and buffers (on their devices). Throws DataError naming `origin`,
+/// the key and both shapes/dtypes on a mismatch, and listing missing/unexpected keys when strict.
+void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                     const std::string& origin, const LoadOptions& options = {});
+/// read_state_dict + load_state_dict; returns the stored config YAML.
+std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path,
+                            const LoadOptions& options = {});
+
+}  // namespace efm::models

@@ -1,0 +1,161 @@
+#pragma once
+/// Typed config sections for the models (parsed by efm::config at the edge; see config/schema.h). A size preset is
+/// chosen by name and any field it sets can be overridden; fields left empty (~) keep the preset's value:
+///
+///   model:                    # BackboneConfig
+///     size: base              # tiny | base | large | huge
+///     depth: 6                # override the preset's 12
+///     drop_path: 0.1
+///   tokenizer:                # TokenizerConfig
+///     encoder: {size: base}   # LaBraM VQ-NSP flags (qkv_bias on, no qk_norm, no layer scale) unless overridden
+///     vq: {n_codes: 8192, code_dim: 64, dead_codes: reseed}
+///   masking: {strategy: region, ratio: 0.5}
+///
+/// to_options() turns a section into the module options; validate() (run by the loader) reports impossible
+/// combinations as ConfigError naming the key path, e.g. "model: embed_dim (200) must be divisible by heads (7)".
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/models/backbone.h"
+#include "epilepsyfm/models/masking.h"
+#include "epilepsyfm/models/tokenizer.h"
+#include "epilepsyfm/models/vq.h"
+
+namespace efm::models {
+
+struct BackboneConfig {
+  std::string size = "base";
+  // Set by the preset; override individually.
+  std::optional<int64_t> embed_dim;
+  std::optional<int64_t> depth;
+  std::optional<int64_t> heads;
+  std::optional<int64_t> ffn_dim;
+  std::optional<int64_t> out_chans;
+  std::optional<bool> qkv_bias;
+  std::optional<bool> qk_norm;
+  std::optional<double> layer_scale_init;
+  // Same default for every size.
+  int64_t max_patches = 256;
+  int64_t n_electrodes = 256;
+  int64_t n_regions = 8;
+  bool use_electrodes = true;
+  bool use_regions = true;
+  bool use_coords = false;
+  bool use_spectral = true;
+  bool use_wavelet = true;
+  bool use_fft = true;
+  int64_t wavelet_levels = 4;
+  int64_t wavelet_pool_bins = 4;
+  double drop_path = 0.0;
+  double dropout = 0.0;
+  double attn_dropout = 0.0;
+  std::string pooling = "mean";
+
+  template <class V>
+  void visit(V& v) {
+    using namespace efm::config;
+    v("size", size, Choices{"tiny", "base", "large", "huge"});
+    v("embed_dim", embed_dim, at_least(1));
+    v("depth", depth, at_least(1));
+    v("heads", heads, at_least(1));
+    v("ffn_dim", ffn_dim, at_least(1));
+    v("out_chans", out_chans, at_least(4));
+    v("qkv_bias", qkv_bias);
+    v("qk_norm", qk_norm);
+    v("layer_scale_init", layer_scale_init, non_negative());
+    v("max_patches", max_patches, at_least(1));
+    v("n_electrodes", n_electrodes, at_least(1));
+    v("n_regions", n_regions, at_least(1));
+    v("use_electrodes", use_electrodes);
+    v("use_regions", use_regions);
+    v("use_coords", use_coords);
+    v("use_spectral", use_spectral);
+    v("use_wavelet", use_wavelet);
+    v("use_fft", use_fft);
+    v("wavelet_levels", wavelet_levels, in_range(1, 8));
+    v("wavelet_pool_bins", wavelet_pool_bins, at_least(1));
+    v("drop_path", drop_path, in_range(0.0, 0.99));
+    v("dropout", dropout, in_range(0.0, 0.99));
+    v("attn_dropout", attn_dropout, in_range(0.0, 0.99));
+    v("pooling", pooling, Choices{"mean", "cls"});
+  }
+  /// The preset of `size` with this section's values applied.
+  BackboneOptions to_options() const;
+  /// `base` (a preset chosen elsewhere, e.g. the tokenizer's) with this section's values applied.
+  BackboneOptions apply_to(BackboneOptions base) const;
+  void validate(const std::string& path) const;
+};
+
+struct VqConfig {
+  std::optional<int64_t> n_codes;   ///< preset: 8192 (tiny 512)
+  std::optional<int64_t> code_dim;  ///< preset: 64 (tiny 32)
+  double decay = 0.99;
+  double eps = 1e-5;
+  double beta = 1.0;
+  std::string ema_rule = "labram";
+  bool kmeans_init = true;
+  int64_t kmeans_iters = 10;
+  std::string kmeans_seeding = "kmeans++";
+  std::string dead_codes = "reseed";
+  double dead_code_threshold = 1e-3;
+
+  template <class V>
+  void visit(V& v) {
+    using namespace efm::config;
+    v("n_codes", n_codes, at_least(2));
+    v("code_dim", code_dim, at_least(1));
+    v("decay", decay, in_range(0.0, 0.999999));
+    v("eps", eps, positive());
+    v("beta", beta, non_negative());
+    v("ema_rule", ema_rule, Choices{"labram", "laplace"});
+    v("kmeans_init", kmeans_init);
+    v("kmeans_iters", kmeans_iters, non_negative());
+    v("kmeans_seeding", kmeans_seeding, Choices{"kmeans++", "random"});
+    v("dead_codes", dead_codes, Choices{"reseed", "keep"});
+    v("dead_code_threshold", dead_code_threshold, non_negative());
+  }
+  VectorQuantizerOptions apply_to(VectorQuantizerOptions base) const;
+};
+
+struct TokenizerConfig {
+  BackboneConfig encoder;
+  int64_t decoder_depth = 3;
+  VqConfig vq;
+  std::string reconstruction_loss = "mse";
+
+  template <class V>
+  void visit(V& v) {
+    using namespace efm::config;
+    v("encoder", encoder);
+    v("decoder_depth", decoder_depth, at_least(1));
+    v("vq", vq);
+    v("reconstruction_loss", reconstruction_loss, Choices{"mse", "smooth_l1"});
+  }
+  /// tokenizer_preset(encoder.size) with this section's values applied.
+  TokenizerOptions to_options() const;
+  void validate(const std::string& path) const;
+};
+
+struct MaskingConfig {
+  std::string strategy = "region";  ///< EpilepsyFM's default; "random" is LaBraM's
+  double ratio = 0.5;
+  int64_t channel_set_size = 3;
+  int64_t min_span_patches = 1;
+  int64_t max_span_patches = 0;  ///< 0 = whole window
+
+  template <class V>
+  void visit(V& v) {
+    using namespace efm::config;
+    v("strategy", strategy, Choices{"random", "channel_set", "region"});
+    v("ratio", ratio, open_fraction());
+    v("channel_set_size", channel_set_size, at_least(1));
+    v("min_span_patches", min_span_patches, at_least(1));
+    v("max_span_patches", max_span_patches, non_negative());
+  }
+  MaskOptions to_options() const;
+  void validate(const std::string& path) const;
+};
+
+}  // namespace efm::models

@@ -1,0 +1,163 @@
+#include "epilepsyfm/models/backbone.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "epilepsyfm/core/check.h"
+
+namespace efm::models {
+
+const std::vector<std::string>& backbone_preset_names() {
+  static const std::vector<std::string> names{"tiny", "base", "large", "huge"};
+  return names;
+}
+
+BackboneOptions backbone_preset(const std::string& size) {
+  BackboneOptions o;
+  o.size = size;
+  // LaBraM modeling_pretrain.py labram_{base,large,huge}: d 200/400/800, depth 12/24/48, heads 10/16/16,
+  // mlp_ratio 4, out_chans 8/16/32.
+  if (size == "tiny") {
+    o.embed_dim = 64, o.depth = 4, o.heads = 4, o.ffn_dim = 256, o.out_chans = 8;
+  } else if (size == "base") {
+    o.embed_dim = 200, o.depth = 12, o.heads = 10, o.ffn_dim = 800, o.out_chans = 8;
+  } else if (size == "large") {
+    o.embed_dim = 400, o.depth = 24, o.heads = 16, o.ffn_dim = 1600, o.out_chans = 16;
+  } else if (size == "huge") {
+    o.embed_dim = 800, o.depth = 48, o.heads = 16, o.ffn_dim = 3200, o.out_chans = 32;
+  } else {
+    throw ArgumentError(fmt::format("model size: allowed values are '{}', but got '{}'",
+                                    fmt::join(backbone_preset_names(), "', '"), size));
+  }
+  return o;
+}
+
+void BackboneOptions::validate() const {
+  EFM_CHECK_ARG(embed_dim > 0 && depth > 0 && heads > 0 && ffn_dim > 0,
+                "model: embed_dim ({}), depth ({}), heads ({}) and ffn_dim ({}) must be > 0", embed_dim, depth, heads,
+                ffn_dim);
+  EFM_CHECK_ARG(embed_dim % heads == 0, "model: embed_dim ({}) must be divisible by heads ({})", embed_dim, heads);
+  EFM_CHECK_ARG(sfreq_hz > 0 && patch_samples > 0 && static_cast<double>(patch_samples) == sfreq_hz,
+                "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz, patch_samples);
+  EFM_CHECK_ARG(max_patches >= 1, "model: max_patches ({}) must be >= 1", max_patches);
+  EFM_CHECK_ARG(pooling == "mean" || pooling == "cls", "model.pooling: allowed values are 'cls', 'mean', but got '{}'",
+                pooling);
+  EFM_CHECK_ARG(drop_path >= 0.0 && drop_path < 1.0, "model.drop_path ({}) must be in [0, 1)", drop_path);
+  EFM_CHECK_ARG(dropout >= 0.0 && dropout < 1.0 && attn_dropout >= 0.0 && attn_dropout < 1.0,
+                "model: dropout ({}) and attn_dropout ({}) must be in [0, 1)", dropout, attn_dropout);
+  EFM_CHECK_ARG(layer_scale_init >= 0.0, "model.layer_scale_init ({}) must be >= 0", layer_scale_init);
+}
+
+BlockOptions BackboneOptions::block_options() const {
+  return BlockOptions(embed_dim, heads, ffn_dim)
+      .qkv_bias(qkv_bias)
+      .qk_norm(qk_norm)
+      .layer_scale_init(layer_scale_init)
+      .dropout(dropout)
+      .attn_dropout(attn_dropout);
+}
+
+PatchEmbeddingOptions BackboneOptions::patch_embedding_options() const {
+  PatchEmbeddingOptions p(embed_dim);
+  p.patch_samples(patch_samples);
+  p.temporal().out_chans(out_chans);
+  p.use_spectral(use_spectral && (use_fft || use_wavelet));
+  p.spectral()
+      .use_fft(use_fft)
+      .use_wavelet(use_wavelet)
+      .wavelet_levels(wavelet_levels)
+      .wavelet_pool_bins(wavelet_pool_bins);
+  p.positions().max_patches(max_patches);
+  p.positions()
+      .spatial()
+      .n_electrodes(n_electrodes)
+      .n_regions(n_regions)
+      .use_electrodes(use_electrodes)
+      .use_regions(use_regions)
+      .use_coords(use_coords);
+  return p;
+}
+
+BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options)) {
+  options_.validate();
+  patch_embed = register_module("patch_embed", PatchEmbedding(options_.patch_embedding_options()));
+  blocks =
+      register_module("blocks", make_transformer_blocks(options_.block_options(), options_.depth, options_.drop_path));
+  auto ln = torch::nn::LayerNormOptions({options_.embed_dim}).eps(1e-6);
+  norm = register_module("norm", torch::nn::LayerNorm(ln));
+  if (options_.pooling == "mean") fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
+}
+
+TokenGeometry BackboneImpl::check(const EegInput& input) const {
+  const TokenGeometry g = check_input(input, options_.patch_samples);
+  const auto model_dtype = patch_embed->temporal->parameters().front().scalar_type();
+  EFM_CHECK_DATA(input.signal.scalar_type() == model_dtype, "signal has dtype {} but the model's parameters are {}",
+                 dtype_str(input.signal.scalar_type()), dtype_str(model_dtype));
+  EFM_CHECK_DATA(g.patches <= options_.max_patches,
+                 "signal has shape {}: {} patches per channel but the model's time embedding covers max_patches = "
+                 "{}",
+                 shape_str(input.signal), g.patches, options_.max_patches);
+  return g;
+}
+
+torch::Tensor BackboneImpl::embed(const EegInput& input, const TokenGeometry& geometry, const torch::Tensor& mask,
+                                  const torch::Tensor& mask_token) {
+  auto x = patch_embed(input, geometry, mask, mask_token);
+  if (options_.dropout > 0.0) {
+    x = torch::nn::functional::dropout(
+        x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout).training(is_training()));
+  }
+  return x;
+}
+
+torch::Tensor BackboneImpl::encode(const torch::Tensor& tokens) {
+  auto x = tokens;
+  for (const auto& blk : *blocks) x = blk->as<BlockImpl>()->forward(x);
+  return norm(x);
+}
+
+torch::Tensor BackboneImpl::pool(const torch::Tensor& tokens) {
+  if (fc_norm) return fc_norm(tokens.slice(/*dim=*/1, 1).mean(/*dim=*/1));
+  return tokens.select(/*dim=*/1, 0);
+}
+
+BackboneOutput BackboneImpl::forward(const EegInput& input) {
+  const TokenGeometry g = check(input);
+  auto tokens = encode(embed(input, g));
+  return {tokens, pool(tokens)};
+}
+
+void BackboneImpl::check_spec(const SignalSpec& spec) const {
+  spec.validate();
+  EFM_CHECK_CONFIG(spec.sfreq_hz == options_.sfreq_hz,
+                   "the data is sampled at {} Hz but the model expects {} Hz; resample in preprocessing", spec.sfreq_hz,
+                   options_.sfreq_hz);
+  EFM_CHECK_CONFIG(spec.patch_samples == options_.patch_samples,
+                   "the data uses {}-sample patches but the model uses {}-sample patches", spec.patch_samples,
+                   options_.patch_samples);
+  EFM_CHECK_CONFIG(spec.n_patches() <= options_.max_patches,
+                   "windows of {} samples give {} patches per channel but the model's time embedding covers "
+                   "max_patches = {}; use shorter windows or a larger max_patches",
+                   spec.window_samples, spec.n_patches(), options_.max_patches);
+}
+
+int64_t count_parameters(const torch::nn::Module& module, bool trainable_only) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters(/*recurse=*/true)) {
+    if (!trainable_only || p.requires_grad()) n += p.numel();
+  }
+  return n;
+}
+
+std::vector<std::pair<std::string, int64_t>> parameter_breakdown(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  int64_t own = 0;
+  for (const auto& p : module.parameters(/*recurse=*/false)) own += p.numel();
+  if (own > 0) out.emplace_back("<self>", own);
+  for (const auto& child : module.named_children()) {
+    out.emplace_back(child.key(), count_parameters(*child.value(), /*trainable_only=*/false));
+  }
+  return out;
+}
+
+}  // namespace efm::models

@@ -1,0 +1,121 @@
+#include "epilepsyfm/models/checkpoint_io.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cstring>
+#include <set>
+
+#include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/models/signal_spec.h"
+
+namespace efm::models {
+
+std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) out.emplace_back(p.key(), p.value());
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+void save_state_dict(const torch::nn::Module& module, const std::filesystem::path& path,
+                     const std::string& config_yaml) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, t] : state_dict(module)) {
+    EFM_CHECK_STATE(name.rfind("_efm.", 0) != 0, "state dict key '{}' uses the reserved prefix '_efm.'", name);
+    dict.insert(name, t.detach().to(torch::kCPU).contiguous().clone());
+  }
+  dict.insert(kFormatKey, torch::tensor(kStateDictFormatVersion, torch::kLong));
+  auto bytes = torch::empty({static_cast<int64_t>(config_yaml.size())}, torch::kUInt8);
+  if (!config_yaml.empty()) std::memcpy(bytes.data_ptr<uint8_t>(), config_yaml.data(), config_yaml.size());
+  dict.insert(kConfigKey, bytes);
+  const std::vector<char> data = torch::pickle_save(c10::IValue(dict));
+  atomic_write_file(path, std::string_view(data.data(), data.size()));
+}
+
+StateDictFile read_state_dict(const std::filesystem::path& path) {
+  const std::string raw = read_file(path);
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
+  } catch (const std::exception& e) {
+    throw DataError(fmt::format("{}: not a pickled state dict ({})", path.string(), e.what()));
+  }
+  EFM_CHECK_DATA(value.isGenericDict(), "{}: expected a dict of tensors, found {}", path.string(), value.tagKind());
+  StateDictFile out;
+  for (const auto& entry : value.toGenericDict()) {
+    EFM_CHECK_DATA(entry.key().isString(), "{}: a key is not a string ({})", path.string(), entry.key().tagKind());
+    const std::string key = entry.key().toStringRef();
+    EFM_CHECK_DATA(entry.value().isTensor(), "{}: entry '{}' is a {}, not a tensor", path.string(), key,
+                   entry.value().tagKind());
+    const torch::Tensor t = entry.value().toTensor();
+    if (key == kConfigKey) {
+      const auto bytes = t.to(torch::kUInt8).contiguous();
+      out.config_yaml.assign(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()),
+                             static_cast<size_t>(bytes.numel()));
+    } else if (key == kFormatKey) {
+      out.format_version = t.item<int64_t>();
+    } else {
+      out.tensors.emplace(key, t);
+    }
+  }
+  EFM_CHECK_DATA(out.format_version <= kStateDictFormatVersion,
+                 "{}: state dict format version {} is newer than this build reads ({}); upgrade epilepsyfm",
+                 path.string(), out.format_version, kStateDictFormatVersion);
+  return out;
+}
+
+namespace {
+
+// "a, b, c" or "a, b, ... (12 more)" for long key lists.
+std::string key_list(const std::vector<std::string>& keys) {
+  constexpr size_t kShown = 8;
+  if (keys.size() <= kShown) return fmt::format("{}", fmt::join(keys, ", "));
+  return fmt::format("{}, ... ({} more)", fmt::join(keys.begin(), keys.begin() + kShown, ", "), keys.size() - kShown);
+}
+
+}  // namespace
+
+void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                     const std::string& origin, const LoadOptions& options) {
+  std::map<std::string, torch::Tensor> selected;
+  for (const auto& [key, t] : tensors) {
+    if (key.rfind(options.prefix, 0) == 0) selected.emplace(key.substr(options.prefix.size()), t);
+  }
+  std::vector<std::string> missing;
+  std::set<std::string> used;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : state_dict(module)) {
+    auto it = selected.find(name);
+    if (it == selected.end()) {
+      missing.push_back(options.prefix + name);
+      continue;
+    }
+    const torch::Tensor& src = it->second;
+    EFM_CHECK_DATA(src.sizes() == target.sizes(), "{}: '{}' has shape {} in the file but {} in the model", origin,
+                   options.prefix + name, shape_str(src), shape_str(target));
+    EFM_CHECK_DATA(src.scalar_type() == target.scalar_type(), "{}: '{}' has dtype {} in the file but {} in the model",
+                   origin, options.prefix + name, dtype_str(src.scalar_type()), dtype_str(target.scalar_type()));
+    target.copy_(src);
+    used.insert(name);
+  }
+  std::vector<std::string> unexpected;
+  for (const auto& [key, t] : selected) {
+    if (!used.count(key)) unexpected.push_back(options.prefix + key);
+  }
+  if (options.strict) {
+    EFM_CHECK_DATA(missing.empty(), "{}: {} model entr{} missing from the file: {}", origin, missing.size(),
+                   missing.size() == 1 ? "y is" : "ies are", key_list(missing));
+    EFM_CHECK_DATA(unexpected.empty(), "{}: {} file entr{} not in the model: {}", origin, unexpected.size(),
+                   unexpected.size() == 1 ? "y is" : "ies are", key_list(unexpected));
+  }
+}
+
+std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path, const LoadOptions& options) {
+  StateDictFile file = read_state_dict(path);
+  load_state_dict(module, file.tensors, path.string(), options);
+  return file.config_yaml;
+}
+
+}  // namespace efm::models
