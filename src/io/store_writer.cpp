@@ -340,6 +340,8 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
       e_source.push_back(e.source);
     }
 
+    if (!footer.source_sha256.empty()) im.header.source_sha256 = footer.source_sha256;
+    EFM_CHECK_ARG(!im.header.source_sha256.empty(), "recording '{}': the source SHA-256 is missing", im.header.id);
     RecordingEntry row;
     const auto& h = im.header;
     row.recording_id = h.id;
@@ -396,6 +398,7 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
         detail::write_attr(wg, "length_samples", im.store->pp.window_length_samples);
         detail::write_attr(wg, "stride_samples", im.store->pp.window_stride_samples);
       }
+      detail::write_attr(g, "source_sha256", h.source_sha256);
       detail::write_attr(g, "n_windows", static_cast<int64_t>(W));
       detail::write_attr(g, "manifest_row", row_line);
       detail::write_attr(g, "complete", static_cast<int64_t>(1));

@@ -62,6 +62,12 @@ struct IngestPreprocessConfig {
   std::optional<std::string> normalization;     ///< zscore | scale | none (applied when windows are read)
   std::optional<double> scale;                  ///< for `scale`: multiply microvolts by this
   std::optional<double> reject_abs_uv;          ///< mark windows with any |x| >= this (uV); 0 = never
+  // Filter design details (null = MNE's defaults; signal/preprocess.h).
+  std::optional<double> l_trans_bandwidth_hz;
+  std::optional<double> h_trans_bandwidth_hz;
+  std::optional<double> notch_width_hz;
+  std::optional<double> notch_trans_bandwidth_hz;
+  std::optional<std::string> fir_window;  ///< hamming | hann | blackman
 
   template <class V>
   void visit(V& v) {
@@ -74,6 +80,11 @@ struct IngestPreprocessConfig {
     v("normalization", normalization, Choices{"zscore", "scale", "none"});
     v("scale", scale, positive());
     v("reject_abs_uv", reject_abs_uv, non_negative());
+    v("l_trans_bandwidth_hz", l_trans_bandwidth_hz, positive());
+    v("h_trans_bandwidth_hz", h_trans_bandwidth_hz, positive());
+    v("notch_width_hz", notch_width_hz, non_negative());
+    v("notch_trans_bandwidth_hz", notch_trans_bandwidth_hz, positive());
+    v("fir_window", fir_window, Choices{"hamming", "hann", "blackman"});
   }
 };
 
@@ -89,6 +100,9 @@ struct IngestChannelsConfig {
   std::string missing = "error";
   /// Keep channels whose label is not a known electrode (intracranial contacts, "ch22", Bonn's "EEG").
   bool keep_unknown = false;
+  /// Treat every channel as an intracranial contact (kind unknown, so only kept with keep_unknown): true | false |
+  /// auto (when the labels look like a numbered grid or strip such as "C1".."C64", with a warning).
+  std::string intracranial = "auto";
 
   template <class V>
   void visit(V& v) {
@@ -96,6 +110,7 @@ struct IngestChannelsConfig {
     v("pick", pick);
     v("missing", missing, Choices{"error", "skip"});
     v("keep_unknown", keep_unknown);
+    v("intracranial", intracranial, Choices{"auto", "true", "false"});
   }
 };
 

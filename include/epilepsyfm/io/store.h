@@ -75,10 +75,10 @@ struct RecordingHeader {
   std::string id;  ///< unique in the store; letters, digits, '_', '-', '.', '+'
   std::string subject;
   std::string session;
-  std::string source_path;  ///< relative to the input root, '/' separators (never absolute: privacy)
-  std::string source_sha256;
-  std::string reader;  ///< "edflib" | "biosig" | ...
-  std::string format;  ///< "EDF+C", ...
+  std::string source_path;    ///< relative to the input root, '/' separators (never absolute: privacy)
+  std::string source_sha256;  ///< may be left empty here and given in RecordingFooter
+  std::string reader;         ///< "edflib" | "biosig" | ...
+  std::string format;         ///< "EDF+C", ...
   double source_duration_s = 0;
   std::vector<std::string> channels;     ///< output channel names, in row order
   std::vector<int> channel_vocab_index;  ///< signal::electrode_index per channel (0 = UNK)
@@ -97,6 +97,7 @@ struct RecordingFooter {
   std::vector<uint8_t> event_seizure;               ///< per event: 1 = a seizure label (empty = all 0)
   std::vector<WindowLabel> windows;
   std::vector<float> window_max_abs_uv;  ///< per window, max |x| over channels and samples
+  std::string source_sha256;  ///< when not empty, replaces the header's (hashing may finish after the signal)
 };
 
 /// One row of manifest.csv.
