@@ -245,7 +245,7 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   int64_t n_in = 0;
   for (const auto& s : info.signals) n_in = std::max(n_in, s.n_samples);
   EFM_CHECK_DATA(n_in > 0, "{}: the recording is empty (no samples)", f.relative);
-  const ChannelPlan plan = plan_channels(info, run.cfg.channels);
+  ChannelPlan plan = plan_channels(info, run.cfg.channels);
   const auto [subject, session] = run.subjects.resolve(f);
 
   std::vector<io::LabelEvent> events = match.events;
@@ -274,11 +274,13 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   h.label_sources = match.sources;
   if (run.edf_annotations && !info.annotations.empty()) h.label_sources.push_back("annotations");
   std::vector<size_t> used_spans;
+  // The first segment's Preprocessor also gives the output lengths (designing the filters costs time: once).
+  std::optional<signal::Preprocessor> pp;
+  pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
   {
-    const signal::Preprocessor probe(run.pp, plan.sfreq_hz, n_out);
     int64_t start = 0;
     for (size_t k = 0; k < spans.size(); ++k) {
-      const int64_t n = probe.output_length(spans[k].in_count);
+      const int64_t n = pp->output_length(spans[k].in_count);
       if (n <= 0) continue;
       h.segments.push_back(io::SignalSegment{spans[k].onset_s, start, n});
       used_spans.push_back(k);
@@ -286,6 +288,18 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
     }
   }
   EFM_CHECK_DATA(!h.segments.empty(), "{}: the recording is empty (no samples in its EEG channels)", f.relative);
+  {
+    int64_t longest = 0;
+    for (const auto& seg : h.segments) longest = std::max(longest, seg.n_samples);
+    if (longest < run.geometry.length_samples) {
+      plan.warnings.push_back(
+          fmt::format("no window: the recording ({} s) is shorter than one window ({} s); its "
+                      "signal and events are stored",
+                      static_cast<double>(longest) / run.pp.sfreq_hz,
+                      static_cast<double>(run.geometry.length_samples) / run.pp.sfreq_hz));
+      h.warnings = plan.warnings;
+    }
+  }
   for (const auto& w : plan.warnings) EFM_LOG_WARN("[ingest] {}: {}", f.relative, w);
 
   auto rec = run.store.begin_recording(h);
@@ -330,7 +344,6 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
 
   std::vector<signal::ChannelStats> stats;
   std::vector<float> window_max;
-  std::optional<signal::Preprocessor> pp;
   std::optional<WindowMaxima> maxima;
   size_t current = static_cast<size_t>(-1);
   int64_t produced = 0;
@@ -363,7 +376,7 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
     }
     if (c->segment != current) {
       current = c->segment;
-      pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
+      if (!pp) pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
       maxima.emplace(h.segments[current].n_samples, run.geometry);
       produced = 0;
     }
