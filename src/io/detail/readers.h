@@ -1,0 +1,47 @@
+#pragma once
+// The two reader implementations behind open_recording (reader.cpp) and helpers they share.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "epilepsyfm/io/reader.h"
+#include "io/detail/edf_header.h"
+
+namespace efm::io::detail {
+
+// ---- shared by the SignalSource implementations (source_util.cpp) ----
+
+/// Throws ArgumentError naming the file unless `signal`, [start, start + count) and `out` are valid.
+void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const double* out);
+/// Converts physical values of `signal` to microvolts (voltage units) in place and throws DataError naming the
+/// file, signal and sample if a value is not finite.
+void finish_samples(const RecordingInfo& info, int signal, int64_t start, int64_t count, double* out);
+
+// ---- EDFlib (edflib_reader.cpp) ----
+
+struct EdflibAttempt {
+  std::unique_ptr<SignalSource> source;  ///< set when EDFlib accepted the file
+  std::string refusal;                   ///< EDFlib's reason otherwise ("file contains format errors (-3)", ...)
+  int code = 0;                          ///< EDFlib's error code (filetype < 0)
+  /// The refusal is about the file's format (fall back to BioSig under the tolerant policy), not a resource or I/O
+  /// failure (too many open files, file already open, read error), which is reported as an error.
+  bool format_refusal() const;
+};
+/// Opens a header-checked EDF/BDF file with EDFlib. Throws DataError if EDFlib's view of the header disagrees with
+/// epilepsyfm's parser (signal count, samples per record, records).
+EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode decode);
+std::string edflib_version();
+
+// ---- BioSig (biosig_reader.cpp, only compiled with EFM_WITH_BIOSIG) ----
+
+/// Reads a header-checked EDF/BDF file through BioSig; `info` (from the header and TAL parsers) is kept, BioSig
+/// only decodes the samples. Throws DataError if BioSig's view of the file disagrees with the header.
+std::unique_ptr<SignalSource> open_biosig_edf(const EdfHeader& header, RecordingInfo info);
+/// Any other format BioSig reads (GDF, BrainVision .vhdr, Micromed TRC, Nihon Kohden, Neuroscan CNT, ...).
+std::unique_ptr<SignalSource> open_biosig(const std::filesystem::path& path);
+/// BioSig's event table of a non-EDF file as annotations.
+std::vector<Annotation> biosig_annotations(const std::filesystem::path& path);
+std::string biosig_version();
+
+}  // namespace efm::io::detail
