@@ -282,6 +282,34 @@ TEST(IngestConfig, ResolvesProfileEnvironmentAndStoreIdentity) {
               ThrowsMessage<ConfigError>(HasSubstr("ingest.windows.length_s: 0.3333 s at 200 Hz is 66.66")));
 }
 
+TEST(IngestConfig, ShippedConfigsLoadResolveAndRoundTrip) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(test::source_dir() / "configs/ingest")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++n;
+    SCOPED_TRACE(e.path().filename().string());
+    auto exp = config::load<config::IngestExperiment>({{e.path().string()}, {}});
+    resolve_ingest_config(exp.ingest);
+    EXPECT_TRUE(exp.ingest.preprocess.l_freq_hz.has_value());
+    const auto again = config::parse_yaml<config::IngestExperiment>(config::to_yaml(exp), "dump");
+    EXPECT_TRUE(config::equal(again, exp));
+  }
+  EXPECT_EQ(n, 6);
+  const auto chb = config::load<config::IngestExperiment>(
+      {{(test::source_dir() / "configs/ingest/chbmit.yaml").string()}, {"ingest.windows.length_s=2"}});
+  EXPECT_EQ(chb.ingest.channels.montage, "tcp18");
+  EXPECT_EQ(*chb.ingest.preprocess.notch_hz, std::vector<double>{60});
+  EXPECT_DOUBLE_EQ(chb.ingest.windows.length_s, 2);
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {labels: {min_overlap: 1.5}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.labels.min_overlap: must be in [0.0, 1.0], got 1.5")));
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {labels: {sources: [{format: csv}]}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.labels.sources[0].paths: at least one label file")));
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {channels: {montage: tcp20}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.channels.montage: allowed values are 'referential'")));
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {labels: {seizure_regex: '(sz'}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.labels.seizure_regex: invalid regular expression")));
+}
+
 // ---- end to end with fake recordings ---------------------------------------------------------------------------
 
 TEST(Ingest, LabelsStatisticsProvenanceAndRerun) {
