@@ -22,6 +22,7 @@ constexpr Verb kVerbs[] = {
     {"ingest", efm::cli::run_ingest, "preprocess recordings and labels into a sharded HDF5 store"},
     {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
+    {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
 };
 
 void print_usage(std::FILE* to) {

@@ -4,4 +4,5 @@ namespace efm::cli {
 int run_version(int argc, char** argv);
 int run_ingest(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+int run_launch(int argc, char** argv);
 }  // namespace efm::cli

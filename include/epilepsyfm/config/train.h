@@ -1,0 +1,89 @@
+#pragma once
+/// The `train:` section shared by the tokenizer, pretraining and fine-tuning experiments: optimiser, schedule,
+/// batching, logging, evaluation and checkpoint policy. Read by train::Trainer.
+///
+///   train:
+///     steps: 20000          # optimiser steps (0 = run `epochs` epochs instead)
+///     batch_size: 64        # windows per micro-batch on each process
+///     accumulation: 1       # micro-batches per optimiser step
+///     lr: 5.0e-4            # peak learning rate; linear warmup from 0, cosine to min_lr (LaBraM)
+///     warmup_steps: 1000
+///     keep_best: {metric: val/loss, mode: min}
+///
+/// Effective (global) batch per optimiser step = batch_size × accumulation × number of processes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "epilepsyfm/config/schema.h"
+
+namespace efm::config {
+
+/// Which checkpoint to keep as "best": a metric as "<split>/<name>" (e.g. "val/loss", "val/auroc") and whether
+/// smaller or larger is better. An empty metric keeps no best checkpoint.
+struct KeepBestConfig {
+  std::string metric;
+  std::string mode = "min";
+
+  template <class V>
+  void visit(V& v) {
+    v("metric", metric);
+    v("mode", mode, Choices{"min", "max"});
+  }
+  void validate(const std::string& path) const;
+};
+
+struct TrainConfig {
+  int64_t steps = 0;         ///< optimiser steps; 0 = `epochs` epochs
+  int64_t epochs = 1;        ///< used when steps is 0
+  int64_t batch_size = 32;   ///< windows per micro-batch on each process
+  int64_t accumulation = 1;  ///< micro-batches per optimiser step (gradient accumulation)
+  double lr = 5e-4;          ///< peak learning rate
+  double min_lr = 1e-6;      ///< final learning rate of the cosine
+  int64_t warmup_steps = 0;  ///< linear warmup length in optimiser steps ...
+  double warmup_epochs = 0;  ///< ... or in epochs (at most one of the two may be set)
+  double weight_decay = 0.05;
+  std::vector<double> betas{0.9, 0.999};
+  double eps = 1e-8;
+  double clip_grad = 0;             ///< max global gradient norm; 0 = no clipping (the norm is still logged)
+  std::string bf16 = "auto";        ///< autocast to bfloat16: auto (CUDA only) | on | off
+  int64_t log_every = 10;           ///< steps between metrics.csv rows / log lines
+  int64_t eval_every = 0;           ///< steps between evaluations; 0 = only at the end (if the task evaluates)
+  int64_t checkpoint_every = 1000;  ///< steps between checkpoints (a checkpoint is also written at the end)
+  int64_t keep_last = 3;            ///< step checkpoints kept (the best is kept in addition); 0 = keep all
+  KeepBestConfig keep_best;
+  int64_t num_workers = 2;    ///< loader threads (0 = load in the training thread)
+  int64_t prefetch = 4;       ///< batches prepared ahead
+  std::string tail = "drop";  ///< incomplete last batch of a channel group: drop | pad
+  bool shuffle = true;
+
+  template <class V>
+  void visit(V& v) {
+    v("steps", steps, non_negative());
+    v("epochs", epochs, non_negative());
+    v("batch_size", batch_size, at_least(1));
+    v("accumulation", accumulation, at_least(1));
+    v("lr", lr, positive());
+    v("min_lr", min_lr, non_negative());
+    v("warmup_steps", warmup_steps, non_negative());
+    v("warmup_epochs", warmup_epochs, non_negative());
+    v("weight_decay", weight_decay, non_negative());
+    v("betas", betas, in_range(0.0, 0.999999));
+    v("eps", eps, positive());
+    v("clip_grad", clip_grad, non_negative());
+    v("bf16", bf16, Choices{"auto", "on", "off"});
+    v("log_every", log_every, at_least(1));
+    v("eval_every", eval_every, non_negative());
+    v("checkpoint_every", checkpoint_every, at_least(1));
+    v("keep_last", keep_last, non_negative());
+    v("keep_best", keep_best);
+    v("num_workers", num_workers, in_range(0, 256));
+    v("prefetch", prefetch, in_range(1, 1024));
+    v("tail", tail, Choices{"drop", "pad"});
+    v("shuffle", shuffle);
+  }
+  /// Cross-field checks: steps or epochs > 0, two betas, min_lr <= lr, one warmup form.
+  void validate(const std::string& path) const;
+};
+
+}  // namespace efm::config

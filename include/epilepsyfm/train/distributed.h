@@ -1,0 +1,92 @@
+#pragma once
+/// Data-parallel training across processes: one process per device, gradients averaged through c10d.
+///
+///   auto env = DistEnv::from_environment();          // RANK/WORLD_SIZE/... or SLURM_*; else a world of 1
+///   auto pg = ProcessGroup::create(env);              // TCPStore + ProcessGroupGloo (NCCL with CUDA LibTorch)
+///   pg->broadcast_parameters(model);                  // every rank starts from rank 0's weights
+///   ... loss.backward(); pg->average_gradients(params); optimizer.step();
+///
+/// Environment (torchrun conventions): RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
+/// Without RANK/WORLD_SIZE, Slurm's SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_NTASKS_PER_NODE and the first
+/// host of SLURM_JOB_NODELIST (or SLURM_NODELIST) are used, with MASTER_PORT or 29500. Neither: a world of 1.
+/// A world of 1 creates no c10d objects at all; every collective is then a no-op, so code never needs an `if`.
+///
+/// Backend: ProcessGroupGloo for CPU tensors (always, when the gloo headers were found at build time:
+/// EFM_HAVE_GLOO); ProcessGroupNCCL for CUDA tensors when built against a CUDA LibTorch (EFM_HAVE_NCCL). Rank 0
+/// hosts the TCPStore rendezvous on MASTER_PORT. Gloo binds to GLOO_SOCKET_IFNAME if set, else to 127.0.0.1 when
+/// MASTER_ADDR is a loopback address, else to the address this host's name resolves to.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace efm::train {
+
+struct DistEnv {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  int local_world_size = 1;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  std::string origin = "single";  ///< "single", "torchrun" (RANK/WORLD_SIZE) or "slurm"
+
+  /// Reads the variables above. Throws ConfigError naming the variable for malformed values (non-numbers,
+  /// rank outside [0, world_size), port outside 1..65535).
+  static DistEnv from_environment();
+  /// A description for the log: "rank 1/4 (local 1/2), rendezvous 10.0.0.5:29500 (slurm)".
+  std::string describe() const;
+};
+
+/// First host of a Slurm node list: "node[01-03,07],gpu5" -> "node01", "a,b" -> "a", "x" -> "x".
+std::string first_slurm_host(const std::string& nodelist);
+
+/// True when this build can run multi-process training (gloo headers found at build time).
+bool distributed_available();
+
+class ProcessGroup {
+ public:
+  /// A world of 1 (no communication).
+  ProcessGroup();
+  ~ProcessGroup();
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  /// Joins the process group described by `env` (blocks until all ranks have joined or `timeout` expires:
+  /// DataError naming the rendezvous address). `device` selects the backend (CUDA -> NCCL when available).
+  static std::shared_ptr<ProcessGroup> create(const DistEnv& env,
+                                              std::chrono::milliseconds timeout = std::chrono::minutes(5),
+                                              const torch::Device& device = torch::kCPU);
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  bool is_main() const { return rank_ == 0; }
+  bool single() const { return world_size_ == 1; }
+
+  /// In-place element-wise sum / max over all ranks (every rank gets the result). `t` must be contiguous.
+  void all_reduce_sum(torch::Tensor& t);
+  void all_reduce_max(torch::Tensor& t);
+  /// In-place mean over ranks (sum / world_size).
+  void all_reduce_mean(torch::Tensor& t);
+  /// Copies rank `root`'s tensor into everyone's `t`.
+  void broadcast(torch::Tensor& t, int root = 0);
+  void barrier();
+
+  /// Copies rank 0's parameters and buffers into every rank's `module` (identical starting weights).
+  void broadcast_parameters(torch::nn::Module& module);
+  /// Averages the gradients of `params` over ranks, flattening them into buckets of at most `bucket_bytes`
+  /// (one all-reduce per bucket and dtype). A gradient undefined on some ranks but defined on others counts as
+  /// zeros there; one undefined on all ranks stays undefined (as in a single process).
+  void average_gradients(const std::vector<torch::Tensor>& params, int64_t bucket_bytes = 25LL << 20);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int rank_ = 0;
+  int world_size_ = 1;
+};
+
+}  // namespace efm::train

@@ -1,0 +1,514 @@
+#include "epilepsyfm/train/trainer.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/csv.h"
+#include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/core/log.h"
+#include "epilepsyfm/core/progress.h"
+#include "epilepsyfm/core/random.h"
+#include "epilepsyfm/core/version.h"
+#include "epilepsyfm/train/signals.h"
+
+namespace efm::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string format_number(double v) {
+  return fmt::format("{:.9g}", v);
+}
+
+std::pair<std::string, std::string> split_metric(const std::string& m) {
+  const auto slash = m.find('/');
+  return {m.substr(0, slash), m.substr(slash + 1)};
+}
+
+const char* kMetricsHeader = "step,split,metric,value\n";
+
+}  // namespace
+
+// Sums over the steps since the last metrics row.
+struct Trainer::Accum {
+  int64_t steps = 0;
+  double loss = 0;
+  double grad_norm = 0;
+  int64_t windows = 0;
+  std::map<std::string, double> metrics;
+  Clock::time_point since = Clock::now();
+  double wait_at_start = 0;
+};
+
+Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<const data::WindowSource> source,
+                 std::shared_ptr<const data::WindowIndex> index)
+    : opt_(std::move(options)),
+      task_(task),
+      dist_(opt_.dist ? opt_.dist : std::make_shared<ProcessGroup>()),
+      source_(std::move(source)),
+      checkpoints_(opt_.run_dir, opt_.train.keep_last) {
+  const config::TrainConfig& t = opt_.train;
+  t.validate("train");
+  EFM_CHECK_ARG(!opt_.run_dir.empty(), "Trainer: run_dir is empty");
+  if (!dist_->is_main()) log::set_rank(dist_->rank());
+  if (opt_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+
+  data::SamplerOptions so;
+  so.batch_size = t.batch_size;
+  so.accumulation = t.accumulation;
+  so.world_size = dist_->world_size();
+  so.rank = dist_->rank();
+  so.shuffle = t.shuffle;
+  so.seed = opt_.seed;
+  so.tail = data::parse_tail_policy(t.tail, "train.tail");
+  data::LoaderOptions lo;
+  lo.num_workers = static_cast<int>(t.num_workers);
+  lo.prefetch = static_cast<int>(t.prefetch);
+  loader_ = std::make_unique<data::Loader>(source_, data::BatchSampler(std::move(index), so), lo);
+
+  groups_ = make_param_groups(
+      task_.model(), t.weight_decay, [this](const std::string& n) { return task_.lr_scale(n); },
+      task_.no_weight_decay());
+  int64_t n_trainable = 0, n_no_decay = 0;
+  for (const auto& g : groups_) {
+    for (const auto& p : g.params) {
+      params_.push_back(p);
+      n_trainable += p.numel();
+      if (g.weight_decay == 0) n_no_decay += 1;
+    }
+  }
+  optimizer_ = make_adamw(groups_, AdamWSettings{t.lr, t.betas[0], t.betas[1], t.eps});
+
+  const int64_t spe = steps_per_epoch();
+  total_steps_ = t.steps > 0 ? t.steps : t.epochs * spe;
+  const int64_t warmup = t.warmup_steps > 0
+                             ? t.warmup_steps
+                             : static_cast<int64_t>(std::llround(t.warmup_epochs * static_cast<double>(spe)));
+  EFM_CHECK_CONFIG(warmup <= total_steps_, "train: warmup of {} steps exceeds the {} training steps", warmup,
+                   total_steps_);
+  schedule_ = CosineSchedule{t.lr, t.min_lr, warmup, total_steps_};
+  bf16_ = resolve_bf16(t.bf16, opt_.device);
+
+  if (!t.keep_best.metric.empty()) {
+    const auto [split, name] = split_metric(t.keep_best.metric);
+    EFM_CHECK_CONFIG(split == "train" || split == "val",
+                     "train.keep_best.metric: split '{}' of '{}' is not produced; use 'train/<name>' or 'val/<name>'",
+                     split, t.keep_best.metric);
+    EFM_CHECK_CONFIG(split != "val" || task_.has_evaluation(),
+                     "train.keep_best.metric '{}': this task has no evaluation, so no val/ metrics exist",
+                     t.keep_best.metric);
+  }
+  EFM_LOG_INFO(
+      "[train] {} trainable parameters in {} tensors ({} without weight decay, {} groups); global batch {} = {} x "
+      "accumulation {} x {} process(es); {} steps ({} per epoch), warmup {}; bf16 {}; {}",
+      n_trainable, params_.size(), n_no_decay, groups_.size(), loader_->sampler().options().step_batch(), t.batch_size,
+      t.accumulation, dist_->world_size(), total_steps_, spe, warmup, bf16_ ? "on" : "off",
+      dist_->single() ? std::string("single process") : fmt::format("rank {}/{}", dist_->rank(), dist_->world_size()));
+  if (loader_->sampler().dropped_per_epoch() > 0) {
+    EFM_LOG_INFO("[train] {} windows per epoch do not fill a step batch and are dropped (train.tail: drop)",
+                 loader_->sampler().dropped_per_epoch());
+  }
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::steps_per_epoch() const {
+  return loader_->sampler().steps_per_epoch();
+}
+
+std::string Trainer::last_checkpoint_text() const {
+  if (last_saved_step_ < 0) return "none (no checkpoint written yet)";
+  return (checkpoints_.dir() / checkpoint_name(last_saved_step_)).string();
+}
+
+void Trainer::write_checkpoint(bool is_best) {
+  if (dist_->is_main()) {
+    const data::SamplerPosition pos = loader_->state();
+    const auto t0 = Clock::now();
+    const fs::path dir = checkpoints_.save(
+        step_,
+        [&](const fs::path& tmp) {
+          save_module_state(task_.model(), tmp / "model.pt");
+          {
+            torch::serialize::OutputArchive a;
+            optimizer_->save(a);
+            a.save_to((tmp / "optimizer.pt").string());
+          }
+          {
+            torch::serialize::OutputArchive a;
+            at::Generator gen = at::detail::getDefaultCPUGenerator();
+            torch::Tensor state;
+            {
+              std::lock_guard<std::mutex> lock(gen.mutex());
+              state = gen.get_state();
+            }
+            a.write("torch_cpu_generator", state);
+            a.save_to((tmp / "rng.pt").string());
+          }
+          {
+            torch::serialize::OutputArchive a;
+            task_.save_state(a);
+            a.save_to((tmp / "task.pt").string());
+          }
+          YAML::Emitter y;
+          y << YAML::BeginMap;
+          y << YAML::Key << "step" << YAML::Value << step_;
+          y << YAML::Key << "total_steps" << YAML::Value << total_steps_;
+          y << YAML::Key << "epoch" << YAML::Value << pos.epoch;
+          y << YAML::Key << "batch" << YAML::Value << pos.batch;
+          y << YAML::Key << "next_lr" << YAML::Value << format_number(schedule_.at(step_));
+          y << YAML::Key << "world_size" << YAML::Value << dist_->world_size();
+          y << YAML::Key << "batch_size" << YAML::Value << opt_.train.batch_size;
+          y << YAML::Key << "accumulation" << YAML::Value << opt_.train.accumulation;
+          y << YAML::Key << "seed" << YAML::Value << opt_.seed;
+          y << YAML::Key << "best_metric" << YAML::Value << opt_.train.keep_best.metric;
+          y << YAML::Key << "best_value" << YAML::Value
+            << (best_value_ ? format_number(*best_value_) : std::string("null"));
+          y << YAML::Key << "best_step" << YAML::Value << best_step_;
+          y << YAML::Key << "tool_version" << YAML::Value << tool_version();
+          y << YAML::EndMap;
+          atomic_write_file(tmp / "trainer.yaml", std::string(y.c_str()) + "\n");
+          atomic_write_file(tmp / "config.yaml", opt_.config_yaml);
+        },
+        is_best);
+    EFM_LOG_INFO("[ckpt] step {} -> {} ({:.1f} s){}", step_, dir.string(), seconds_since(t0), is_best ? " (best)" : "");
+  }
+  last_saved_step_ = step_;
+  dist_->barrier();  // nobody moves on (or exits) before the checkpoint is complete
+}
+
+void Trainer::resume(const fs::path& checkpoint) {
+  fs::path dir = checkpoint;
+  if (dir.empty()) {
+    auto latest = checkpoints_.latest();
+    EFM_CHECK_CONFIG(latest.has_value(), "cannot resume: {} has no checkpoint ('latest' is missing)",
+                     checkpoints_.dir().string());
+    dir = *latest;
+  }
+  EFM_CHECK_CONFIG(fs::is_directory(dir), "cannot resume: checkpoint {} does not exist", dir.string());
+  const fs::path state_file = dir / "trainer.yaml";
+  YAML::Node y;
+  try {
+    y = YAML::Load(read_file(state_file));
+  } catch (const YAML::Exception& e) {
+    throw DataError(fmt::format("{}: {}", state_file.string(), e.what()));
+  }
+  auto get_int = [&](const char* key) -> int64_t {
+    EFM_CHECK_DATA(y[key].IsDefined(), "{}: missing key '{}'", state_file.string(), key);
+    return y[key].as<int64_t>();
+  };
+  const int64_t world = get_int("world_size"), bs = get_int("batch_size"), acc = get_int("accumulation");
+  EFM_CHECK_CONFIG(world == dist_->world_size() && bs == opt_.train.batch_size && acc == opt_.train.accumulation,
+                   "cannot resume {}: it was made with {} process(es) x batch_size {} x accumulation {}, this run "
+                   "has {} x {} x {}; the data order would differ (use the same settings)",
+                   dir.string(), world, bs, acc, dist_->world_size(), opt_.train.batch_size, opt_.train.accumulation);
+  const int64_t saved_total = get_int("total_steps");
+  if (saved_total != total_steps_) {
+    EFM_LOG_WARN(
+        "[train] the checkpoint was planned for {} steps, this run for {}: the learning-rate schedule "
+        "changes from here on",
+        saved_total, total_steps_);
+  }
+  load_module_state(task_.model(), dir / "model.pt", /*strict=*/true);
+  {
+    torch::serialize::InputArchive a;
+    a.load_from((dir / "optimizer.pt").string(), opt_.device);  // moments live where the parameters do
+    optimizer_->load(a);
+  }
+  {
+    torch::serialize::InputArchive a;
+    a.load_from((dir / "rng.pt").string());
+    torch::Tensor state;
+    a.read("torch_cpu_generator", state);
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+  }
+  {
+    torch::serialize::InputArchive a;
+    a.load_from((dir / "task.pt").string());
+    task_.load_state(a);
+  }
+  step_ = get_int("step");
+  loader_->restore(data::SamplerPosition{get_int("epoch"), get_int("batch")});
+  best_step_ = get_int("best_step");
+  const std::string bv = y["best_value"].IsDefined() ? y["best_value"].as<std::string>() : "null";
+  if (bv != "null" && y["best_metric"].as<std::string>() == opt_.train.keep_best.metric) {
+    best_value_ = parse_double(bv, state_file.string() + ": best_value");
+  }
+  last_saved_step_ = step_;
+
+  if (dist_->is_main()) {
+    // Drop metrics rows written after the checkpoint so the resumed run does not duplicate them.
+    const fs::path metrics = opt_.run_dir / "metrics.csv";
+    if (fs::exists(metrics)) {
+      const CsvTable table = read_csv(metrics);
+      const size_t step_col = table.column("step");
+      std::string out = kMetricsHeader;
+      int64_t dropped = 0;
+      for (const auto& row : table.rows) {
+        if (parse_int(row[step_col], metrics.string()) <= step_) {
+          out += csv_line(row);
+        } else {
+          ++dropped;
+        }
+      }
+      atomic_write_file(metrics, out);
+      if (dropped)
+        EFM_LOG_INFO("[train] removed {} metrics rows after step {} from {}", dropped, step_, metrics.string());
+    }
+  }
+  EFM_LOG_INFO("[train] resumed from {} at step {} (epoch {}, batch {})", dir.string(), step_, get_int("epoch"),
+               get_int("batch"));
+}
+
+std::map<std::string, double> Trainer::reduce_metrics(const std::map<std::string, double>& local) {
+  if (dist_->single() || local.empty()) return local;
+  torch::Tensor t = torch::empty({static_cast<int64_t>(local.size())}, torch::kFloat64);
+  int64_t i = 0;
+  for (const auto& kv : local) t[i++] = kv.second;
+  dist_->all_reduce_mean(t);
+  std::map<std::string, double> out;
+  i = 0;
+  for (const auto& kv : local) out[kv.first] = t[i++].item<double>();
+  return out;
+}
+
+void Trainer::write_rows(const std::string& split, const std::map<std::string, double>& metrics) {
+  for (const auto& [k, v] : metrics) last_metrics_[split + "/" + k] = v;
+  if (!dist_->is_main()) return;
+  const fs::path path = opt_.run_dir / "metrics.csv";
+  const bool fresh = !fs::exists(path) || fs::file_size(path) == 0;
+  std::ofstream out(path, std::ios::app);
+  EFM_CHECK_DATA(out.good(), "cannot append to {}", path.string());
+  if (fresh) out << kMetricsHeader;
+  for (const auto& [k, v] : metrics) out << csv_line({std::to_string(step_), split, k, format_number(v)});
+  out.flush();
+}
+
+bool Trainer::update_best(const std::map<std::string, double>& split_metrics) {
+  const auto& kb = opt_.train.keep_best;
+  if (kb.metric.empty()) return false;
+  const auto [split, name] = split_metric(kb.metric);
+  if (!split_metrics.count(kb.metric)) {
+    std::string known;
+    for (const auto& kv : split_metrics) {
+      if (kv.first.rfind(split + "/", 0) == 0) known += (known.empty() ? "" : ", ") + kv.first;
+    }
+    if (known.empty()) return false;  // this row is of the other split
+    throw ConfigError(
+        fmt::format("train.keep_best.metric: '{}' is not among the metrics of this task ({})", kb.metric, known));
+  }
+  const double v = split_metrics.at(kb.metric);
+  if (!std::isfinite(v)) return false;
+  const bool better = !best_value_ || (kb.mode == "min" ? v < *best_value_ : v > *best_value_);
+  if (better) {
+    best_value_ = v;
+    best_step_ = step_;
+  }
+  return better;
+}
+
+std::map<std::string, double> Trainer::run_evaluation() {
+  torch::nn::Module& model = task_.model();
+  model.eval();
+  torch::manual_seed(derive_seed(opt_.seed, "eval", static_cast<uint64_t>(step_)));
+  std::map<std::string, double> m;
+  {
+    torch::NoGradGuard no_grad;
+    m = task_.evaluate(EvalContext{step_, opt_.device, dist_.get()});
+  }
+  model.train();
+  return m;
+}
+
+TrainResult Trainer::fit() {
+  SignalGuard signals;
+  torch::nn::Module& model = task_.model();
+  task_.on_start(*dist_);
+  dist_->broadcast_parameters(model);
+  model.train();
+  const config::TrainConfig& t = opt_.train;
+  const int64_t world = dist_->world_size();
+  const int64_t rank = dist_->rank();
+  const int64_t accumulation = t.accumulation;
+
+  std::unique_ptr<ProgressBar> bar;
+  if (dist_->is_main() && opt_.progress) {
+    bar = std::make_unique<ProgressBar>(ProgressOptions("train", total_steps_).unit("steps"));
+    bar->set(step_);
+  }
+  if (step_ >= total_steps_) EFM_LOG_INFO("[train] nothing to do: step {} of {}", step_, total_steps_);
+
+  std::string note;  // progress-bar text, refreshed at every metrics row
+  Accum acc;
+  acc.wait_at_start = loader_->stats().wait_s;
+  const auto session_start = Clock::now();
+  int64_t session_windows = 0;
+
+  while (step_ < total_steps_) {
+    const int64_t s = step_;
+    const double lr = schedule_.at(s);
+    set_learning_rate(*optimizer_, groups_, lr);
+    // Per-step generator seeds make random numbers a function of (seed, step, rank): exact after resume.
+    torch::manual_seed(derive_seed(opt_.seed, "torch", static_cast<uint64_t>(s * world + rank)));
+    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+
+    StepContext ctx;
+    ctx.step = s;
+    ctx.accumulation = accumulation;
+    ctx.lr = lr;
+    ctx.device = opt_.device;
+    ctx.dist = dist_.get();
+    bool nonfinite = false;
+    std::string failure;
+    double loss_sum = 0;
+    std::map<std::string, double> metric_sum;
+    int64_t windows = 0;
+    for (int64_t m = 0; m < accumulation; ++m) {
+      std::optional<data::Batch> next = loader_->next();
+      EFM_CHECK_STATE(next.has_value(), "the training loader ended early at step {}", s);
+      const data::Batch batch = opt_.device.is_cpu() ? std::move(*next) : next->to(opt_.device);
+      ctx.micro = m;
+      ctx.seed = derive_seed(opt_.seed, "task", static_cast<uint64_t>((s * accumulation + m) * world + rank));
+      StepResult r;
+      {
+        AutocastGuard autocast(bf16_, opt_.device);
+        r = task_.train_step(batch, ctx);
+      }
+      EFM_CHECK_STATE(r.loss.defined() && r.loss.numel() == 1, "the task's train_step returned a loss of shape {}",
+                      r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]"
+                                       : std::string("<undefined>"));
+      const double lv = r.loss.item<double>();
+      if (!std::isfinite(lv)) {
+        if (!nonfinite) {
+          std::string bad_inputs;
+          for (int64_t i = 0; i < batch.size(); ++i) {
+            if (!torch::isfinite(batch.signal[i]).all().item<bool>()) {
+              bad_inputs += fmt::format("{}{}@{}", bad_inputs.empty() ? "" : ", ", batch.recording_ids[i],
+                                        batch.start_samples[i]);
+            }
+          }
+          failure = fmt::format(
+              "non-finite loss ({}) at step {} (epoch {}, micro-batch {} of the epoch{}); batch windows: {}; "
+              "non-finite input values in: {}",
+              std::isnan(lv) ? "nan" : "inf", s + 1, batch.position.epoch, batch.position.batch,
+              world > 1 ? fmt::format(", rank {}", rank) : std::string(), batch.describe_windows(16),
+              bad_inputs.empty() ? std::string("none") : bad_inputs);
+        }
+        nonfinite = true;
+        continue;  // keep going so every rank runs the same number of forward passes (collectives inside)
+      }
+      (r.loss / static_cast<double>(accumulation)).backward();
+      loss_sum += lv;
+      for (const auto& [k, v] : r.metrics) metric_sum[k] += v;
+      windows += r.windows;
+    }
+    task_.after_backward(ctx);
+    torch::Tensor bad = torch::tensor({nonfinite ? 1 : 0}, torch::kInt32);
+    dist_->all_reduce_max(bad);
+    if (bad.item<int>() != 0) {
+      if (failure.empty()) failure = fmt::format("non-finite loss on another rank at step {}", s + 1);
+      throw DataError(fmt::format("{}; last good checkpoint: {}", failure, last_checkpoint_text()));
+    }
+    dist_->average_gradients(params_);
+    const double grad_norm = clip_grad_norm(params_, t.clip_grad);
+    if (!std::isfinite(grad_norm)) {
+      throw DataError(
+          fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
+                      "checkpoint: {}",
+                      grad_norm, s + 1, loss_sum / static_cast<double>(accumulation), last_checkpoint_text()));
+    }
+    task_.before_optimizer_step(ctx);
+    optimizer_->step();
+    task_.after_optimizer_step(ctx);
+    ++step_;
+
+    ++acc.steps;
+    acc.loss += loss_sum / static_cast<double>(accumulation);
+    acc.grad_norm += grad_norm;
+    acc.windows += windows;
+    session_windows += windows;
+    for (const auto& [k, v] : metric_sum) acc.metrics[k] += v / static_cast<double>(accumulation);
+
+    const bool last = step_ == total_steps_;
+    bool is_best = false;
+    if (step_ % t.log_every == 0 || last) {
+      const double elapsed = std::max(seconds_since(acc.since), 1e-9);
+      const double wait = loader_->stats().wait_s - acc.wait_at_start;
+      std::map<std::string, double> row;
+      const double n = static_cast<double>(acc.steps);
+      row["loss"] = acc.loss / n;
+      row["grad_norm"] = acc.grad_norm / n;
+      for (const auto& [k, v] : acc.metrics) row[k] = v / n;
+      row["loader_wait_frac"] = wait / elapsed;
+      row = reduce_metrics(row);
+      row["lr"] = lr;
+      row["windows_per_s"] = static_cast<double>(acc.windows * world) / elapsed;
+      write_rows("train", row);
+      std::map<std::string, double> prefixed;
+      for (const auto& [k, v] : row) prefixed["train/" + k] = v;
+      is_best = update_best(prefixed) || is_best;
+      note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
+      if (!bar) {
+        EFM_LOG_INFO("[train] step {}/{} {} |g| {:.3g} wait {:.0f}%", step_, total_steps_, note, row["grad_norm"],
+                     100.0 * row["loader_wait_frac"]);
+      }
+      acc = Accum{};
+      acc.wait_at_start = loader_->stats().wait_s;
+    }
+    if (bar) bar->advance(1, note);
+    if (task_.has_evaluation() && ((t.eval_every > 0 && step_ % t.eval_every == 0) || last)) {
+      const auto val = run_evaluation();
+      write_rows("val", val);
+      std::map<std::string, double> prefixed;
+      std::string text;
+      for (const auto& [k, v] : val) {
+        prefixed["val/" + k] = v;
+        text += fmt::format(" {} {:.4g}", k, v);
+      }
+      EFM_LOG_INFO("[eval] step {}:{}", step_, text);
+      is_best = update_best(prefixed) || is_best;
+    }
+    torch::Tensor sig = torch::tensor({SignalGuard::pending()}, torch::kInt32);
+    dist_->all_reduce_max(sig);
+    const int signal_number = sig.item<int>();
+    if (step_ % t.checkpoint_every == 0 || last || is_best || signal_number != 0) write_checkpoint(is_best);
+    if (signal_number != 0) {
+      if (bar) bar->finish();
+      EFM_LOG_WARN("[train] signal {} received: stopped after step {}, checkpoint {}", signal_number, step_,
+                   last_checkpoint_text());
+      throw Interrupted(signal_number);
+    }
+  }
+  if (bar) bar->finish();
+
+  TrainResult result;
+  result.steps = step_;
+  if (last_saved_step_ >= 0) result.last_checkpoint = checkpoints_.dir() / checkpoint_name(last_saved_step_);
+  if (dist_->is_main()) result.best_checkpoint = checkpoints_.best();
+  result.last_metrics = last_metrics_;
+  result.windows_per_s = static_cast<double>(session_windows * world) / std::max(seconds_since(session_start), 1e-9);
+  result.loader = loader_->stats();
+  EFM_LOG_INFO(
+      "[train] done: {} steps, {:.1f} windows/s, training loop waited {:.2f} s for data ({} batches "
+      "assembled), last checkpoint {}",
+      step_, result.windows_per_s, result.loader.wait_s, result.loader.batches_produced, last_checkpoint_text());
+  return result;
+}
+
+}  // namespace efm::train
