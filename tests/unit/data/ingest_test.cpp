@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/data/ingest.h"
+#include "epilepsyfm/data/store_source.h"
 #include "epilepsyfm/io/store.h"
 #include "support/test_support.h"
 
@@ -371,6 +372,22 @@ TEST(Ingest, LabelsStatisticsProvenanceAndRerun) {
     const double expect = std::sqrt(50.0 * 50.0 / 2 + (20.0 * c) * (20.0 * c) / 2);
     EXPECT_NEAR(sd, expect, 0.01 * expect) << c;
   }
+  // The store as the data layer's WindowSource: spans = the window table, reads = normalised windows.
+  const StoreWindowSource src(dir / "store");
+  ASSERT_EQ(src.recordings().size(), 2u);
+  const auto& ri = src.recordings()[*r.find("sub-01__rec1")];
+  EXPECT_EQ(ri.channel_names, (std::vector<std::string>{"FP1", "F7"}));
+  EXPECT_EQ(ri.region_ids, (std::vector<int64_t>{0, 0}));  // both left frontal
+  EXPECT_EQ(ri.channel_ids[0], d->channel_vocab_index[0]);
+  ASSERT_EQ(ri.spans.size(), 75u);
+  EXPECT_EQ(src.label_names()[static_cast<size_t>(ri.spans[30].label)], "seizure");
+  EXPECT_EQ(ri.spans[30].n_samples, 800);
+  std::vector<float> win(2 * 800);
+  src.read(*r.find("sub-01__rec1"), 800 * 30, 800, win.data());
+  EXPECT_EQ(win, r.read_window(*r.find("sub-01__rec1"), 800 * 30, 800, /*normalised=*/true));
+  EXPECT_THAT([&] { src.read(*r.find("sub-01__rec1"), e.n_samples - 10, 800, win.data()); },
+              ThrowsMessage<DataError>(HasSubstr("recording 'sub-01__rec1'")));
+
   const auto& e2 = r.recordings()[*r.find("sub-02__rec2")];
   EXPECT_NEAR(e2.duration_s, 40.0, 1.0 / 200);
 
