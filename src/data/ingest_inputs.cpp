@@ -163,6 +163,17 @@ std::vector<InputFile> discover_inputs(const config::IngestInputConfig& input) {
   }
   EFM_CHECK_CONFIG(!out.empty(), "no recordings found under ingest.input.paths ({}) with extensions {}",
                    fmt::join(input.paths, ", "), fmt::join(input.extensions, " "));
+  // Recording ids and the store's source identity come from relative paths: two roots must not both give one.
+  std::map<std::string, const InputFile*> by_relative;
+  for (const auto& f : out) {
+    const auto [it, fresh] = by_relative.emplace(f.relative, &f);
+    if (!fresh) {
+      throw ConfigError(fmt::format(
+          "ingest.input.paths: '{}' and '{}' have the same path relative to their input roots ('{}'); recording ids "
+          "come from these paths: give a common parent folder as the input instead",
+          it->second->path.string(), f.path.string(), f.relative));
+    }
+  }
   return out;
 }
 

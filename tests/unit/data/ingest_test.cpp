@@ -232,6 +232,10 @@ TEST(Inputs, DirectoriesGlobsExcludesAndIds) {
   EXPECT_EQ(recording_id_for(files[3].relative), "x_y");
   in.exclude = {"chb*/**"};
   EXPECT_EQ(discover_inputs(in).size(), 3u);
+  write(dir / "c/x y.edf", "x");
+  in.paths = {(dir / "b").string(), (dir / "c").string()};
+  EXPECT_THAT([&] { discover_inputs(in); },
+              ThrowsMessage<ConfigError>(HasSubstr("have the same path relative to their input roots ('x y.edf')")));
   in.paths = {(dir / "nope").string()};
   EXPECT_THAT(
       [&] { discover_inputs(in); },
