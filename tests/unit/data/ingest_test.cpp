@@ -41,6 +41,9 @@ struct FakeSpec {
   int64_t seconds = 300;
   int64_t throw_after_sample = -1;  ///< read() of later samples throws DataError
   bool nan_at_100s = false;
+  /// EDF+D: split the records into two segments, the second starting `gap_s` seconds after the first ends.
+  int64_t split_at_s = 0;
+  double gap_s = 0;
 };
 
 /// Signal k: a 10 Hz sine of 50 uV plus a 3 Hz sine of 20*k uV (all pass the 0.5-70 Hz band).
@@ -73,6 +76,17 @@ class FakeSource : public io::SignalSource {
       s.digital_max = 32767;
       s.microvolts_per_unit = 1.0;
       info_.signals.push_back(s);
+    }
+    if (spec_.split_at_s > 0) {
+      // One-second records, two segments: [0, split) and [split, seconds) shifted by the gap.
+      info_.format = "EDF+D";
+      info_.record_duration_s = 1.0;
+      info_.n_records = spec_.seconds;
+      info_.duration_s = static_cast<double>(spec_.seconds) + spec_.gap_s;
+      info_.segments = {io::Segment{0.0, 0, spec_.split_at_s},
+                        io::Segment{static_cast<double>(spec_.split_at_s) + spec_.gap_s, spec_.split_at_s,
+                                    spec_.seconds - spec_.split_at_s}};
+      for (auto& s : info_.signals) s.samples_per_record = static_cast<int64_t>(s.sfreq_hz);
     }
     info_.annotations = {io::Annotation{20.0, 8.0, "artifact"}};
   }
@@ -409,6 +423,42 @@ TEST(Ingest, LabelsStatisticsProvenanceAndRerun) {
   other.windows.stride_s = 2;
   EXPECT_THAT([&] { run_ingest(other, dir / "store", hooks); },
               ThrowsMessage<ConfigError>(HasSubstr("was written with other ingest settings")));
+}
+
+TEST(Ingest, DiscontinuousRecordingKeepsItsSegmentsApart) {
+  test::TempDir dir;
+  write(dir / "in/d.edf", "edf+d");
+  write(dir / "labels.csv", "file,onset_s,offset_s,label\nd.edf,150,160,seizure\n");
+  config::IngestConfig cfg = base_config(dir / "in");
+  cfg.labels.sources.push_back({"csv", {(dir / "labels.csv").string()}});
+  resolve_ingest_config(cfg);
+  FakeSpec spec;
+  spec.seconds = 200;
+  spec.split_at_s = 100;
+  spec.gap_s = 50;  // segment 2 covers 150-250 s of the recording's time line
+  const IngestSummary s = run_ingest(cfg, dir / "store", fake_hooks({{"d.edf", spec}}));
+  ASSERT_EQ(s.n_ok, 1) << format_summary(s);
+  const io::StoreReader r(dir / "store");
+  const auto d = r.details(0);
+  ASSERT_EQ(d->segments.size(), 2u);
+  EXPECT_DOUBLE_EQ(d->segments[1].onset_s, 150.0);
+  EXPECT_EQ(d->segments[1].start_sample, 20000);
+  EXPECT_EQ(r.recordings()[0].n_samples, 40000);  // the gap is not stored
+  ASSERT_EQ(d->windows.size(), 50u);              // 25 per segment, none across the gap
+  EXPECT_EQ(d->windows[25].start_sample, 20000);
+  for (size_t k = 0; k < d->windows.size(); ++k)
+    EXPECT_EQ(d->windows[k].seizure, k >= 25 && k <= 27) << k;  // [158, 162) is half seizure
+  // Each segment is filtered on its own (reflection at both of its ends): the pooled statistics describe the
+  // stored signal.
+  const auto x = r.read_window(0, 0, 40000, false);
+  double sum = 0, sum2 = 0;
+  for (int64_t i = 0; i < 40000; ++i) {
+    sum += x[static_cast<size_t>(i)];
+    sum2 += double(x[static_cast<size_t>(i)]) * x[static_cast<size_t>(i)];
+  }
+  const double mean = sum / 40000, sd = std::sqrt(sum2 / 40000 - mean * mean);
+  EXPECT_NEAR(d->mean_uv[0], mean, 1e-3);
+  EXPECT_NEAR(d->std_uv[0], sd, 1e-4 * sd);
 }
 
 TEST(Ingest, BadFilesFailWithReasonsAndOthersLand) {
