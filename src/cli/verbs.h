@@ -5,4 +5,5 @@ int run_version(int argc, char** argv);
 int run_ingest(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_launch(int argc, char** argv);
+int run_simulate(int argc, char** argv);
 }  // namespace efm::cli
