@@ -43,7 +43,9 @@ TEST(IngestSharedData, EveryFileIngestsOrIsRejectedWithAReason) {
     ++total;
     const std::string rel = it->path().lexically_relative(test::real_data()).generic_string();
     EXPECT_NE(stored.count(rel) + expected_failures.count(rel), 0u) << rel << " neither stored nor expected to fail";
-    if (expected_failures.count(rel)) EXPECT_THAT(r.output, HasSubstr(rel + ": ")) << rel;
+    if (expected_failures.count(rel)) {
+      EXPECT_THAT(r.output, HasSubstr(rel + ": ")) << rel;
+    }
   }
   EXPECT_EQ(s.recordings().size() + expected_failures.size(), total);
   // Kaggle clips: whole-file labels as events (1-s clips are shorter than a window).
