@@ -19,6 +19,8 @@ struct Verb {
 };
 
 constexpr Verb kVerbs[] = {
+    {"ingest", efm::cli::run_ingest, "preprocess recordings and labels into a sharded HDF5 store"},
+    {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
     {"simulate", efm::cli::run_simulate,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},

@@ -2,6 +2,8 @@
 // Entry points of the verbs (one cmd_<verb>.cpp each). argv[0] is the verb name.
 namespace efm::cli {
 int run_version(int argc, char** argv);
+int run_ingest(int argc, char** argv);
+int run_inspect(int argc, char** argv);
 int run_launch(int argc, char** argv);
 int run_simulate(int argc, char** argv);
 }  // namespace efm::cli

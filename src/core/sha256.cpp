@@ -6,6 +6,12 @@
 #include <fstream>
 #include <vector>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define EFM_SHA256_X86 1
+#endif
+
 #include "epilepsyfm/core/check.h"
 
 namespace efm {
@@ -27,7 +33,9 @@ inline uint32_t rotr(uint32_t x, int n) {
 
 Sha256::Sha256() : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
-void Sha256::compress(const uint8_t* block) {
+namespace {
+
+void compress_portable(uint32_t* h_, const uint8_t* block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i) {
     w[i] = (uint32_t(block[4 * i]) << 24) | (uint32_t(block[4 * i + 1]) << 16) | (uint32_t(block[4 * i + 2]) << 8) |
@@ -65,10 +73,77 @@ void Sha256::compress(const uint8_t* block) {
   h_[7] += h;
 }
 
+#ifdef EFM_SHA256_X86
+bool cpu_has_sha() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = (b >> 29) & 1;  // CPUID.(EAX=7,ECX=0):EBX.SHA[bit 29]
+  unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
+  __get_cpuid(1, &a1, &b1, &c1, &d1);
+  const bool sse41 = (c1 >> 19) & 1, ssse3 = (c1 >> 9) & 1;
+  return sha && sse41 && ssse3;
+}
+
+// The Intel SHA extensions (SHA256RNDS2 / SHA256MSG1 / SHA256MSG2; Intel, "New Instructions Supporting the Secure
+// Hash Algorithm on Intel Architecture Processors", 2013): the state is kept as ABEF/CDGH, two rounds per RNDS2.
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_shani(uint32_t* h, const uint8_t* data, size_t n) {
+  const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  // Lane order written high to low, as in Intel's paper.
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));         // DCBA
+  __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));  // HGFE
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);                                         // CDAB
+  state1 = _mm_shuffle_epi32(state1, 0x1B);                                   // EFGH
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);                           // ABEF
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);                                // CDGH
+  for (size_t blk = 0; blk < n; ++blk, data += 64) {
+    const __m128i abef = state0, cdgh = state1;
+    __m128i w[4];
+    for (int g = 0; g < 16; ++g) {
+      __m128i m;
+      if (g < 4) {
+        m = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteswap);
+      } else {
+        // W[t..t+3] = MSG2(MSG1(W[t-16..], W[t-12..]) + W[t-7..t-4], W[t-4..t-1])
+        m = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+        m = _mm_add_epi32(m, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+        m = _mm_sha256msg2_epu32(m, w[(g + 3) & 3]);
+      }
+      w[g & 3] = m;
+      __m128i msg = _mm_add_epi32(m, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kK + 4 * g)));
+      state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+    }
+    state0 = _mm_add_epi32(state0, abef);
+    state1 = _mm_add_epi32(state1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(state0, 0x1B);        // FEBA
+  state1 = _mm_shuffle_epi32(state1, 0xB1);     // DCHG
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // DCBA
+  state1 = _mm_alignr_epi8(state1, tmp, 8);     // HGFE
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h), state0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), state1);
+}
+
+const bool kHasSha = cpu_has_sha();
+#endif
+
+}  // namespace
+
+void Sha256::compress(const uint8_t* blocks, size_t n) {
+#ifdef EFM_SHA256_X86
+  if (kHasSha) {
+    compress_shani(h_, blocks, n);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < n; ++i) compress_portable(h_, blocks + 64 * i);
+}
+
 void Sha256::update(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   total_ += size;
-  while (size > 0) {
+  if (buf_len_ > 0) {
     const size_t take = std::min(size, sizeof(buf_) - buf_len_);
     std::memcpy(buf_ + buf_len_, p, take);
     buf_len_ += take;
@@ -78,6 +153,16 @@ void Sha256::update(const void* data, size_t size) {
       compress(buf_);
       buf_len_ = 0;
     }
+  }
+  if (size >= 64) {  // whole blocks straight from the input
+    const size_t n = size / 64;
+    compress(p, n);
+    p += 64 * n;
+    size -= 64 * n;
+  }
+  if (size > 0) {
+    std::memcpy(buf_, p, size);
+    buf_len_ = size;
   }
 }
 

@@ -16,7 +16,8 @@ class Sha256 {
   std::string hex_digest();
 
  private:
-  void compress(const uint8_t* block);
+  /// Compresses `n` consecutive 64-byte blocks (SHA extensions when the CPU has them, else portable code).
+  void compress(const uint8_t* blocks, size_t n = 1);
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t buf_len_ = 0;

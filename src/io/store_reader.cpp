@@ -1,0 +1,287 @@
+// StoreReader (io/store.h): manifest + lazily opened shards; hyperslab reads of [channels, n] windows.
+#include <fmt/format.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <map>
+#include <mutex>
+
+#include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/io/store.h"
+#include "io/detail/hdf5.h"
+#include "io/detail/store_common.h"
+
+namespace efm::io {
+namespace fs = std::filesystem;
+using detail::Hid;
+
+namespace {
+
+struct H5Lock {
+  std::lock_guard<std::mutex> guard{detail::hdf5_mutex()};
+  H5Lock() { detail::init_hdf5(); }
+};
+
+constexpr size_t kMaxOpenDatasets = 32;
+
+}  // namespace
+
+struct StoreReader::Impl {
+  fs::path dir;
+  std::vector<RecordingEntry> rows;
+  std::map<std::string, size_t> by_id;
+  std::vector<StoreLabel> labels;
+
+  // Caches, guarded by the HDF5 lock (they hold HDF5 handles).
+  std::map<std::string, Hid> files;
+  struct OpenDataset {
+    size_t index;
+    Hid dset;
+    StoreDtype dtype;
+  };
+  std::list<OpenDataset> datasets;  // most recently used first
+
+  mutable std::mutex details_mu;
+  mutable std::map<size_t, std::shared_ptr<const RecordingDetails>> details;
+
+  hid_t file_locked(const std::string& shard) {
+    auto it = files.find(shard);
+    if (it != files.end()) return it->second;
+    const fs::path path = dir / shard;
+    Hid f = detail::check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                             fmt::format("opening shard {}", path.string()));
+    const hid_t id = f;
+    files.emplace(shard, std::move(f));
+    return id;
+  }
+
+  Hid group_locked(size_t index) {
+    const auto& r = rows[index];
+    const hid_t f = file_locked(r.shard);
+    return detail::check_id(H5Gopen2(f, ("recordings/" + r.recording_id).c_str(), H5P_DEFAULT),
+                            fmt::format("{}: recording '{}' is missing", (dir / r.shard).string(), r.recording_id));
+  }
+
+  OpenDataset& dataset_locked(size_t index) {
+    for (auto it = datasets.begin(); it != datasets.end(); ++it) {
+      if (it->index == index) {
+        datasets.splice(datasets.begin(), datasets, it);
+        return datasets.front();
+      }
+    }
+    Hid g = group_locked(index);
+    // A chunk cache of a few chunks: consecutive windows from one recording reuse a decompressed chunk.
+    Hid dapl = detail::check_id(H5Pcreate(H5P_DATASET_ACCESS), "dataset access properties");
+    Hid probe = detail::check_id(H5Dopen2(g, "signal", H5P_DEFAULT), "opening the signal");
+    Hid dcpl = detail::check_id(H5Dget_create_plist(probe), "signal properties");
+    hsize_t chunk[2] = {1, 1};
+    H5Pget_chunk(dcpl, 2, chunk);
+    Hid ftype = detail::check_id(H5Dget_type(probe), "signal type");
+    const size_t elem = H5Tget_size(ftype);
+    const size_t chunk_bytes = static_cast<size_t>(chunk[0] * chunk[1]) * elem;
+    const size_t cache = std::min<size_t>(std::max<size_t>(4 * chunk_bytes, 1 << 20), 64u << 20);
+    detail::check_status(H5Pset_chunk_cache(dapl, 521, cache, 0.75), "chunk cache");
+    probe.reset();
+    OpenDataset od{index, detail::check_id(H5Dopen2(g, "signal", dapl), "opening the signal"),
+                   elem == 2 ? StoreDtype::float16 : StoreDtype::float32};
+    datasets.push_front(std::move(od));
+    if (datasets.size() > kMaxOpenDatasets) datasets.pop_back();
+    return datasets.front();
+  }
+};
+
+StoreReader::StoreReader(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
+  auto& im = *impl_;
+  im.dir = fs::absolute(dir).lexically_normal();
+  const fs::path manifest = im.dir / detail::kManifestFile;
+  EFM_CHECK_DATA(fs::exists(manifest),
+                 "{} is not an epilepsyfm store: {} is missing (stores are written by "
+                 "`epilepsyfm ingest`)",
+                 im.dir.string(), detail::kManifestFile);
+  im.rows = read_manifest(manifest);
+  for (size_t i = 0; i < im.rows.size(); ++i) {
+    const auto& r = im.rows[i];
+    EFM_CHECK_DATA(im.by_id.emplace(r.recording_id, i).second, "{}: recording '{}' is listed twice", manifest.string(),
+                   r.recording_id);
+    EFM_CHECK_DATA(fs::exists(im.dir / r.shard), "{}: '{}' is in {}, which is missing", manifest.string(),
+                   r.recording_id, r.shard);
+    EFM_CHECK_DATA(r.store_version <= kStoreVersion,
+                   "{}: '{}' was written with store version {}; this build reads up to {} (update epilepsyfm)",
+                   manifest.string(), r.recording_id, r.store_version, kStoreVersion);
+  }
+  im.labels = detail::read_labels_file(im.dir / detail::kLabelsFile);
+}
+
+StoreReader::~StoreReader() {
+  if (!impl_) return;
+  H5Lock lock;
+  impl_->datasets.clear();
+  impl_->files.clear();
+}
+StoreReader::StoreReader(StoreReader&&) noexcept = default;
+StoreReader& StoreReader::operator=(StoreReader&&) noexcept = default;
+
+const fs::path& StoreReader::dir() const {
+  return impl_->dir;
+}
+const std::vector<RecordingEntry>& StoreReader::recordings() const {
+  return impl_->rows;
+}
+std::optional<size_t> StoreReader::find(const std::string& recording_id) const {
+  auto it = impl_->by_id.find(recording_id);
+  if (it == impl_->by_id.end()) return std::nullopt;
+  return it->second;
+}
+const std::vector<StoreLabel>& StoreReader::labels() const {
+  return impl_->labels;
+}
+std::string StoreReader::config_yaml() const {
+  const fs::path p = impl_->dir / detail::kConfigFile;
+  return fs::exists(p) ? read_file(p) : std::string();
+}
+
+std::shared_ptr<const RecordingDetails> StoreReader::details(size_t index) const {
+  auto& im = *impl_;
+  EFM_CHECK_ARG(index < im.rows.size(), "recording index {} is out of range (the store has {})", index, im.rows.size());
+  {
+    std::lock_guard<std::mutex> lock(im.details_mu);
+    auto it = im.details.find(index);
+    if (it != im.details.end()) return it->second;
+  }
+  auto d = std::make_shared<RecordingDetails>();
+  {
+    H5Lock lock;
+    Hid g = im.group_locked(index);
+    d->channels = detail::read_strings(g, "channels");
+    for (int32_t v : detail::read_int32s(g, "channel_index")) d->channel_vocab_index.push_back(v);
+    d->mean_uv = detail::read_doubles(g, "mean_uv");
+    d->std_uv = detail::read_doubles(g, "std_uv");
+    d->max_abs_uv = detail::read_doubles(g, "max_abs_uv");
+    {
+      Hid sg = detail::open_group(g, "segments");
+      const auto on = detail::read_doubles(sg, "onset_s");
+      const auto start = detail::read_int64s(sg, "start_sample");
+      const auto n = detail::read_int64s(sg, "n_samples");
+      for (size_t i = 0; i < on.size(); ++i) d->segments.push_back(SignalSegment{on[i], start.at(i), n.at(i)});
+    }
+    {
+      Hid eg = detail::open_group(g, "events");
+      const auto on = detail::read_doubles(eg, "onset_s");
+      const auto off = detail::read_doubles(eg, "offset_s");
+      const auto label = detail::read_strings(eg, "label");
+      const auto channel = detail::read_strings(eg, "channel");
+      const auto source = detail::read_strings(eg, "source");
+      d->event_seizure = detail::read_uint8s(eg, "seizure");
+      for (size_t i = 0; i < on.size(); ++i) {
+        LabelEvent e;
+        e.onset_s = on[i];
+        e.offset_s = off.at(i);
+        e.label = label.at(i);
+        e.channel = i < channel.size() ? channel[i] : std::string();
+        e.source = i < source.size() ? source[i] : std::string();
+        d->events.push_back(std::move(e));
+      }
+    }
+    {
+      Hid wg = detail::open_group(g, "windows");
+      const auto start = detail::read_int64s(wg, "start_sample");
+      const auto label = detail::read_int32s(wg, "label");
+      const auto seizure = detail::read_uint8s(wg, "seizure");
+      const auto sz = detail::read_floats(wg, "seizure_overlap");
+      const auto lo = detail::read_floats(wg, "label_overlap");
+      const auto reject = detail::read_uint8s(wg, "reject");
+      const auto mx = detail::read_floats(wg, "max_abs_uv");
+      for (size_t i = 0; i < start.size(); ++i) {
+        d->windows.push_back(RecordingDetails::Window{start[i], label.at(i), seizure.at(i) != 0, sz.at(i), lo.at(i),
+                                                      reject.at(i) != 0, mx.at(i)});
+      }
+      d->preprocessing.window_length_samples = detail::read_attr_int(wg, "length_samples");
+      d->preprocessing.window_stride_samples = detail::read_attr_int(wg, "stride_samples");
+    }
+    d->deviations = detail::read_attr_strings(g, "deviations");
+    d->warnings = detail::read_attr_strings(g, "warnings");
+    d->dropped_channels = detail::read_attr_strings(g, "dropped_channels");
+    d->label_sources = detail::read_attr_strings(g, "label_sources");
+    auto& pp = d->preprocessing;
+    pp.profile = detail::read_attr_string(g, "profile");
+    pp.l_freq_hz = detail::read_attr_double(g, "l_freq_hz");
+    pp.h_freq_hz = detail::read_attr_double(g, "h_freq_hz");
+    pp.notch_hz = detail::read_attr_doubles(g, "notch_hz");
+    pp.notch_harmonics = detail::read_attr_int(g, "notch_harmonics") != 0;
+    pp.sfreq_hz = detail::read_attr_double(g, "sfreq_hz");
+    pp.normalization = detail::read_attr_string(g, "normalization");
+    pp.scale = detail::read_attr_double(g, "scale");
+    pp.reject_abs_uv = detail::read_attr_double(g, "reject_abs_uv");
+    pp.montage = detail::read_attr_string(g, "montage");
+    pp.min_overlap = detail::read_attr_double(g, "min_overlap");
+    d->tool_version = detail::read_attr_string(g, "tool_version");
+    d->config_hash = detail::read_attr_string(g, "config_hash");
+    d->dtype = im.dataset_locked(index).dtype;
+  }
+  EFM_CHECK_DATA(d->channels.size() == static_cast<size_t>(im.rows[index].n_channels) &&
+                     d->mean_uv.size() == d->channels.size() && d->std_uv.size() == d->channels.size(),
+                 "{}: recording '{}' has inconsistent channel tables", (im.dir / im.rows[index].shard).string(),
+                 im.rows[index].recording_id);
+  std::lock_guard<std::mutex> lock(im.details_mu);
+  return im.details.emplace(index, std::move(d)).first->second;
+}
+
+void StoreReader::read(size_t index, int64_t start_sample, int64_t n_samples, bool normalised, float* out) const {
+  auto& im = *impl_;
+  EFM_CHECK_ARG(index < im.rows.size(), "recording index {} is out of range (the store has {})", index, im.rows.size());
+  const auto& r = im.rows[index];
+  EFM_CHECK_ARG(start_sample >= 0 && n_samples >= 0 && start_sample + n_samples <= r.n_samples,
+                "recording '{}': samples [{}, {}) are outside [0, {})", r.recording_id, start_sample,
+                start_sample + n_samples, r.n_samples);
+  const int64_t C = r.n_channels;
+  if (n_samples == 0) return;
+  std::shared_ptr<const RecordingDetails> d = normalised ? details(index) : nullptr;
+  {
+    H5Lock lock;
+    auto& od = im.dataset_locked(index);
+    Hid fspace = detail::check_id(H5Dget_space(od.dset), "signal dataspace");
+    const hsize_t off[2] = {0, static_cast<hsize_t>(start_sample)};
+    const hsize_t cnt[2] = {static_cast<hsize_t>(C), static_cast<hsize_t>(n_samples)};
+    detail::check_status(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, nullptr, cnt, nullptr), "selection");
+    Hid mspace = detail::check_id(H5Screate_simple(2, cnt, nullptr), "memory dataspace");
+    const std::string what =
+        fmt::format("reading '{}' samples [{}, {})", r.recording_id, start_sample, start_sample + n_samples);
+    if (od.dtype == StoreDtype::float32) {
+      detail::check_status(H5Dread(od.dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out), what);
+    } else {
+      const size_t n = static_cast<size_t>(C * n_samples);
+      std::vector<uint16_t> halves(n);
+      Hid ftype = detail::float16_type();
+      detail::check_status(H5Dread(od.dset, ftype, mspace, fspace, H5P_DEFAULT, halves.data()), what);
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(halves[i]));
+    }
+  }
+  if (!normalised) return;
+  const auto& pp = d->preprocessing;
+  if (pp.normalization == "zscore") {
+    for (int64_t c = 0; c < C; ++c) {
+      const double sd = d->std_uv[static_cast<size_t>(c)];
+      const float mean = static_cast<float>(d->mean_uv[static_cast<size_t>(c)]);
+      const float inv = sd > 0 ? static_cast<float>(1.0 / sd) : 0.0f;
+      float* row = out + c * n_samples;
+      for (int64_t i = 0; i < n_samples; ++i) row[i] = (row[i] - mean) * inv;
+    }
+  } else if (pp.normalization == "scale") {
+    const float s = static_cast<float>(pp.scale);
+    for (int64_t i = 0; i < C * n_samples; ++i) out[i] *= s;
+  }
+}
+
+std::vector<float> StoreReader::read_window(size_t index, int64_t start_sample, int64_t n_samples,
+                                            bool normalised) const {
+  EFM_CHECK_ARG(index < impl_->rows.size(), "recording index {} is out of range (the store has {})", index,
+                impl_->rows.size());
+  std::vector<float> out(static_cast<size_t>(impl_->rows[index].n_channels * std::max<int64_t>(n_samples, 0)));
+  read(index, start_sample, n_samples, normalised, out.data());
+  return out;
+}
+
+}  // namespace efm::io
