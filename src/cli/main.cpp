@@ -1,10 +1,14 @@
-// epilepsyfm: one binary, one verb per task. The verb table lists only verbs that work.
+// epilepsyfm: one command, one verb per task. The verb table lists only verbs that work.
+// This file builds two executables (see src/cli/CMakeLists.txt and exec_torch.h): the torch-free front binary
+// `epilepsyfm`, which runs the verbs marked torch = false itself and execs `epilepsyfm-torch` for the others, and
+// `epilepsyfm-torch`, which runs them all.
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "cli/exec_torch.h"
 #include "cli/verbs.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
@@ -14,17 +18,26 @@ namespace {
 
 struct Verb {
   const char* name;
-  int (*run)(int argc, char** argv);
+  int (*run)(int argc, char** argv);  ///< nullptr in the front binary for torch verbs
+  bool torch;                         ///< needs LibTorch: the front binary execs epilepsyfm-torch
   const char* summary;
 };
 
+// Torch verbs are not linked into the front binary.
+#ifdef EFM_CLI_FRONT
+#define EFM_TORCH_VERB(fn) nullptr
+#else
+#define EFM_TORCH_VERB(fn) fn
+#endif
+
+// In pipeline order.
 constexpr Verb kVerbs[] = {
-    {"ingest", efm::cli::run_ingest, "preprocess recordings and labels into a sharded HDF5 store"},
-    {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
-    {"simulate", efm::cli::run_simulate,
+    {"simulate", efm::cli::run_simulate, false,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
-    {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
-    {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
+    {"ingest", efm::cli::run_ingest, false, "preprocess recordings and labels into a sharded HDF5 store"},
+    {"inspect", efm::cli::run_inspect, false, "summarise a store (recordings, channels, hours, labels, readers)"},
+    {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},
+    {"version", EFM_TORCH_VERB(efm::cli::run_version), true, "print versions, BLAS, threads and CUDA availability"},
 };
 
 void print_usage(std::FILE* to) {
@@ -54,6 +67,7 @@ int main(int argc, char** argv) {
   for (const auto& v : kVerbs) {
     if (verb != v.name) continue;
     try {
+      if (v.run == nullptr) efm::cli::exec_torch_binary(argc - 1, argv + 1);
       return v.run(argc - 1, argv + 1);
     } catch (const efm::Interrupted& e) {
       EFM_LOG_WARN("{}", e.what());
