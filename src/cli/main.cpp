@@ -66,26 +66,10 @@ int main(int argc, char** argv) {
   }
   for (const auto& v : kVerbs) {
     if (verb != v.name) continue;
-    try {
+    return efm::run_guarded([&] {
       if (v.run == nullptr) efm::cli::exec_torch_binary(argc - 1, argv + 1);
       return v.run(argc - 1, argv + 1);
-    } catch (const efm::Interrupted& e) {
-      EFM_LOG_WARN("{}", e.what());
-      efm::log::flush();
-      return 128 + e.signal_number();
-    } catch (const efm::ConfigError& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 2;
-    } catch (const efm::ArgumentError& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 2;
-    } catch (const std::exception& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 1;
-    }
+    });
   }
   std::fprintf(stderr, "epilepsyfm: unknown verb '%s'\n\n", verb.c_str());
   print_usage(stderr);

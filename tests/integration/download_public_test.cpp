@@ -20,10 +20,10 @@ struct Written {
 Written write_configs(const test::TempDir& dir) {
   const auto labels = test::real_file("seizure_annotations_chbmit_siena");
   const auto script = test::source_dir() / "scripts" / "download_public.sh";
-  return {test::run_command("bash " + test::shell_quote(script.string()) + " --config-only --dataset all --out " +
-                            test::shell_quote(dir.path().string()) + " --labels-dir " +
-                            test::shell_quote(labels.string())),
-          labels};
+  return {
+      test::run_command("bash " + test::shell_quote(script.string()) + " --config-only --dataset all --out " +
+                        test::shell_quote(dir.path().string()) + " --labels-dir " + test::shell_quote(labels.string())),
+      labels};
 }
 
 size_t count_events(const std::filesystem::path& dir, io::LabelFormat format) {
