@@ -20,9 +20,14 @@ struct Verb {
 
 constexpr Verb kVerbs[] = {
     {"ingest", efm::cli::run_ingest, "preprocess recordings and labels into a sharded HDF5 store"},
-    {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
+    {"inspect", efm::cli::run_inspect,
+     "summarise a store (recordings, channels, hours, labels, readers), a model size or trained weights"},
     {"simulate", efm::cli::run_simulate,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
+    {"tokenizer", efm::cli::run_tokenizer,
+     "train the VQ neural tokenizer on a store; `tokenizer encode` writes the codes of a store's windows"},
+    {"pretrain", efm::cli::run_pretrain,
+     "masked EEG pretraining against a frozen tokenizer's codes (random, channel-set or region masks)"},
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
     {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
 };
