@@ -35,7 +35,12 @@ constexpr Verb kVerbs[] = {
     {"simulate", efm::cli::run_simulate, false,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
     {"ingest", efm::cli::run_ingest, false, "preprocess recordings and labels into a sharded HDF5 store"},
-    {"inspect", efm::cli::run_inspect, false, "summarise a store (recordings, channels, hours, labels, readers)"},
+    {"inspect", efm::cli::run_inspect, false,
+     "summarise a store (recordings, channels, hours, labels, readers), a model size or trained weights"},
+    {"tokenizer", EFM_TORCH_VERB(efm::cli::run_tokenizer), true,
+     "train the VQ neural tokenizer on a store; `tokenizer encode` writes the codes of a store's windows"},
+    {"pretrain", EFM_TORCH_VERB(efm::cli::run_pretrain), true,
+     "masked EEG pretraining against a frozen tokenizer's codes (random, channel-set or region masks)"},
     {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},
     {"version", EFM_TORCH_VERB(efm::cli::run_version), true, "print versions, BLAS, threads and CUDA availability"},
 };
