@@ -34,8 +34,8 @@ StepResult TokenizerTask::train_step(const data::Batch& batch, const StepContext
 
 void TokenizerTask::on_start(ProcessGroup& dist) {
   ProcessGroup* pg = &dist;
-  tokenizer_->quantizer->set_sync_hooks({[pg](torch::Tensor& t) { pg->all_reduce_sum(t); },
-                                         [pg](torch::Tensor& t) { pg->broadcast(t, /*root=*/0); }});
+  tokenizer_->quantizer->set_sync_hooks(
+      {[pg](torch::Tensor& t) { pg->all_reduce_sum(t); }, [pg](torch::Tensor& t) { pg->broadcast(t, /*root=*/0); }});
 }
 
 void TokenizerTask::after_backward(const StepContext& ctx) {
@@ -82,8 +82,7 @@ StepResult PretrainTask::train_step(const data::Batch& batch, const StepContext&
     torch::NoGradGuard no_grad;
     codes = tokenizer_->encode(input);  // [B, C*T]
   }
-  label_counts_ += torch::bincount(codes.reshape({-1}).to(torch::kCPU), {}, label_counts_.size(0))
-                       .to(torch::kDouble);
+  label_counts_ += torch::bincount(codes.reshape({-1}).to(torch::kCPU), {}, label_counts_.size(0)).to(torch::kDouble);
   const int64_t b = batch.size();
   const int64_t c = batch.signal.size(1);
   const int64_t t = batch.signal.size(2) / model_->options().backbone().patch_samples;
@@ -91,11 +90,24 @@ StepResult PretrainTask::train_step(const data::Batch& batch, const StepContext&
   const int64_t world = ctx.dist ? ctx.dist->world_size() : 1;
   const int64_t rank = ctx.dist ? ctx.dist->rank() : 0;
   const int64_t first = (ctx.micro * world + rank) * b;
-  const models::MaskResult mask = masks_.generate(b, c, t, derive_seed(options_.seed, "mask", static_cast<uint64_t>(ctx.step)),
-                                                  batch.region_ids, first);
+  const models::MaskResult mask = masks_.generate(
+      b, c, t, derive_seed(options_.seed, "mask", static_cast<uint64_t>(ctx.step)), batch.region_ids, first);
   const models::MemLoss l = model_->symmetric_loss(input, codes, mask.mask.to(batch.signal.device()));
   StepResult r;
   r.loss = l.loss;
+  if (world > 1) {
+    // Each part is a mean over this rank's tokens, and the Trainer averages gradients over ranks. Region and
+    // channel-set masks hide different numbers of tokens per window, so weight each part by this rank's share of
+    // the global count: N processes x B windows then give the gradient of one process with N*B windows.
+    const int64_t n_sym = b * c * t - l.n_masked;
+    torch::Tensor n = torch::tensor({static_cast<double>(l.n_masked), static_cast<double>(n_sym)}, torch::kDouble);
+    ctx.dist->all_reduce_sum(n);
+    const auto share = [&](int64_t local, double global) {
+      return global > 0 ? static_cast<double>(local * world) / global : 0.0;
+    };
+    r.loss =
+        l.loss_masked * share(l.n_masked, n[0].item<double>()) + l.loss_symmetric * share(n_sym, n[1].item<double>());
+  }
   r.metrics = {{"loss_masked", l.loss_masked.item<double>()},
                {"loss_symmetric", l.loss_symmetric.item<double>()},
                {"accuracy", l.accuracy},

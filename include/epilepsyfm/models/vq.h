@@ -65,7 +65,7 @@ struct VectorQuantizerOptions {
   TORCH_ARG(int64_t, kmeans_iters) = 10;
   TORCH_ARG(KmeansSeeding, kmeans_seeding) = KmeansSeeding::kmeans_plus_plus;
   TORCH_ARG(DeadCodePolicy, dead_codes) = DeadCodePolicy::reseed;
-  TORCH_ARG(double, dead_code_threshold) = 1e-3;  ///< cluster_size below this = dead
+  TORCH_ARG(double, dead_code_threshold) = 1.0;  ///< cluster_size (EMA tokens per step) below this = dead
 };
 
 struct VqOutput {

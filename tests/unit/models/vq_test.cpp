@@ -29,8 +29,10 @@ struct ThreeCodes {
   torch::Tensor batch() const { return torch::stack({a, c, d, e}); }
 };
 
-NormEMAVectorQuantizer make_vq(EmaRule rule, double decay, DeadCodePolicy dead = DeadCodePolicy::keep) {
-  NormEMAVectorQuantizer vq(VectorQuantizerOptions(3, 2).decay(decay).ema_rule(rule).dead_codes(dead));
+NormEMAVectorQuantizer make_vq(EmaRule rule, double decay, DeadCodePolicy dead = DeadCodePolicy::keep,
+                               double dead_threshold = 1e-3) {
+  NormEMAVectorQuantizer vq(
+      VectorQuantizerOptions(3, 2).decay(decay).ema_rule(rule).dead_codes(dead).dead_code_threshold(dead_threshold));
   vq->set_codebook(ThreeCodes().codebook);
   vq->train();
   return vq;
@@ -179,6 +181,20 @@ TEST(VectorQuantizer, DeadCodesAreReseededFromTheBatchOrKept) {
   auto keep = make_vq(EmaRule::labram, 0.9, DeadCodePolicy::keep);
   keep(k.batch());
   EXPECT_TRUE(torch::allclose(keep->codebook()[2], k.codebook[2]));
+}
+
+// The default threshold (1 token per step, EMA): codes 0 and 1 got 0.2 each after one step of decay 0.9, so all
+// three are dead, reseeded from the batch and given the threshold as grace.
+TEST(VectorQuantizer, DefaultDeadThresholdIsOneTokenPerStep) {
+  EXPECT_EQ(VectorQuantizerOptions(3, 2).dead_code_threshold(), 1.0);
+  const ThreeCodes k;
+  torch::manual_seed(0);
+  auto vq = make_vq(EmaRule::labram, 0.9, DeadCodePolicy::reseed, 1.0);
+  vq(k.batch());
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_NEAR(vq->cluster_size()[c].item<float>(), 1.0f, 1e-6) << c;
+    EXPECT_NEAR(torch::matmul(k.batch(), vq->codebook()[c]).max().item<float>(), 1.0f, 1e-6) << c;
+  }
 }
 
 TEST(VectorQuantizer, SyncHooksReduceStatisticsBeforeTheUpdate) {
