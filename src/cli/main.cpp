@@ -23,6 +23,10 @@ constexpr Verb kVerbs[] = {
     {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
     {"simulate", efm::cli::run_simulate,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
+    {"finetune", efm::cli::run_finetune,
+     "fine-tune a task head (seizure detection/type, forecasting, ASM, RFTC) with model selection and report"},
+    {"evaluate", efm::cli::run_evaluate, "re-score a finetune run (test split or another store), rewrite report.html"},
+    {"predict", efm::cli::run_predict, "stream a recording through a seizure detector: per-second P, events, EDF+"},
     {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
     {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
 };

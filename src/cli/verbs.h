@@ -6,4 +6,7 @@ int run_ingest(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_launch(int argc, char** argv);
 int run_simulate(int argc, char** argv);
+int run_finetune(int argc, char** argv);
+int run_evaluate(int argc, char** argv);
+int run_predict(int argc, char** argv);
 }  // namespace efm::cli
