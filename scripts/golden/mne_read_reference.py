@@ -2,6 +2,9 @@
 """Reference values for the io golden tests, from MNE-Python (Debian python3-mne 1.3).
 
 Usage: mne_read_reference.py FILE [--channels N] [--samples N] [--annotations-only] [--out CSV]
+       mne_read_reference.py --batch LIST --out-dir DIR [--channels N] [--samples N]
+         (one FILE per line of LIST; writes DIR/<line number>.csv, or DIR/<line number>.err with the error, so that
+          MNE is imported once for many files)
 
 Prints CSV on stdout (or into --out) with the header `kind,channel,index,value,text`:
   channel,<i>,<n_samples>,<sfreq_hz>,<name>     one line per data channel (file order, annotation signals excluded)
@@ -71,14 +74,28 @@ def native_decode(raw, fname):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('file')
+    ap.add_argument('file', nargs='?')
     ap.add_argument('--channels', type=int, default=8)
     ap.add_argument('--samples', type=int, default=800)
     ap.add_argument('--annotations-only', action='store_true')
     ap.add_argument('--out', help='write the CSV here instead of stdout')
+    ap.add_argument('--batch', help='a file listing one input path per line')
+    ap.add_argument('--out-dir', help='with --batch: where <line number>.csv files go')
     args = ap.parse_args()
     import mne
     mne.set_log_level('ERROR')
+    if args.batch:
+        with open(args.batch, encoding='utf-8') as f:
+            files = [line.rstrip('\n') for line in f if line.strip()]
+        for i, path in enumerate(files):
+            args.file = path
+            try:
+                with open(os.path.join(args.out_dir, '%d.csv' % i), 'w', encoding='utf-8', newline='') as out:
+                    write_reference(args, csv.writer(out, lineterminator='\n'))
+            except Exception as e:  # reported per file by the C++ test
+                with open(os.path.join(args.out_dir, '%d.err' % i), 'w', encoding='utf-8') as err:
+                    err.write('%s: %s' % (type(e).__name__, e))
+        return
     out = open(args.out, 'w', encoding='utf-8', newline='') if args.out else sys.stdout
     try:
         write_reference(args, csv.writer(out, lineterminator='\n'))

@@ -1,6 +1,6 @@
-// epilepsyfm inspect: human-readable summaries of the project's artefacts. Each kind of target is one inspector
-// (a row of kInspectors): today the HDF5 store; model, checkpoint and config inspectors add their own rows and
-// options.
+// epilepsyfm inspect: human-readable summaries of the project's artefacts. Each kind of positional target is one
+// inspector (a row of kInspectors): today the HDF5 store. Models and trained weights have their own options
+// (--model SIZE|CONFIG, --checkpoint PATH; cli/inspect_models.h).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -10,6 +10,8 @@
 
 #include "cli/args.h"
 #include "cli/common.h"
+#include "cli/exec_torch.h"
+#include "cli/inspect_models.h"
 #include "cli/verbs.h"
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/error.h"
@@ -159,15 +161,35 @@ constexpr Inspector kInspectors[] = {
 }  // namespace
 
 int run_inspect(int argc, char** argv) {
-  ArgParser args("epilepsyfm inspect TARGET [options]",
-                 "Summarise a store: recordings, channels, hours, label counts, the reader used per recording and "
-                 "tolerated format deviations.");
-  args.positional("TARGET", "what to inspect: a store directory");
+  ArgParser args("epilepsyfm inspect TARGET [options] | --model SIZE|CONFIG | --checkpoint PATH",
+                 "Summarise a store (recordings, channels, hours, label counts, the reader used per recording and "
+                 "tolerated format deviations), a model (parameter counts per component) or trained weights.");
+  args.positional("TARGET", "what to inspect: a store directory", /*required=*/false);
+  args.option("model", "SIZE|CONFIG",
+              "parameter counts per component of a size preset (tiny, base, large, huge) or of the models a "
+              "tokenizer/pretrain config describes");
+  args.option("checkpoint", "PATH",
+              "a run directory, checkpoint directory or weights file (tokenizer.pt, pretrained.pt, model.pt): kind, "
+              "step, preprocessing, tensors, codebook state");
   args.option("recording", "ID", "store: details of one recording (channels, events, deviations, warnings)");
   args.flag("summary", "store: the overview only, without the per-recording table");
   add_log_option(args);
   if (!args.parse(argc, argv)) return 0;
   init_logging(args);
+  if (args.has("model") || args.has("checkpoint")) {
+    if (args.has("TARGET") || (args.has("model") && args.has("checkpoint"))) {
+      throw ConfigError("inspect: give one of TARGET, --model or --checkpoint");
+    }
+#ifdef EFM_CLI_FRONT
+    exec_torch_binary(argc, argv);  // models and weights need LibTorch
+#else
+    const std::string text =
+        args.has("model") ? describe_model(args.get("model")) : describe_checkpoint(args.get("checkpoint"));
+    std::fputs(text.c_str(), stdout);
+    return 0;
+#endif
+  }
+  if (!args.has("TARGET")) throw ConfigError("inspect: nothing to inspect; give TARGET, --model or --checkpoint");
   const fs::path target = args.get("TARGET");
   if (!fs::exists(target)) throw ConfigError(fmt::format("inspect: '{}' does not exist", target.string()));
   for (const auto& ins : kInspectors) {

@@ -7,6 +7,8 @@
 #include "cli/verbs.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/core/version.h"
+#include "epilepsyfm/io/reader.h"
+#include "epilepsyfm/io/store.h"
 #include "epilepsyfm/models/runtime.h"
 
 namespace efm::cli {
@@ -29,6 +31,9 @@ int run_version(int argc, char** argv) {
   out += fmt::format("BLAS            {} ({})\n", models::blas_vendor(blas), blas);
   out += fmt::format("threads         {} (LibTorch intra-op), {} cores available\n", threads, available_cores());
   out += fmt::format("CUDA            {}\n", models::cuda_available() ? "available" : "not available");
+  out += fmt::format("readers         {}{}\n", io::reader_library_versions(),
+                     io::biosig_available() ? "" : " (BioSig not built in: -DEFM_WITH_BIOSIG=ON enables it)");
+  out += fmt::format("store           {}\n", io::hdf5_library_version());
   std::fputs(out.c_str(), stdout);
   return 0;
 }

@@ -1,10 +1,14 @@
-// epilepsyfm: one binary, one verb per task. The verb table lists only verbs that work.
+// epilepsyfm: one command, one verb per task. The verb table lists only verbs that work.
+// This file builds two executables (see src/cli/CMakeLists.txt and exec_torch.h): the torch-free front binary
+// `epilepsyfm`, which runs the verbs marked torch = false itself and execs `epilepsyfm-torch` for the others, and
+// `epilepsyfm-torch`, which runs them all.
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "cli/exec_torch.h"
 #include "cli/verbs.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
@@ -14,21 +18,37 @@ namespace {
 
 struct Verb {
   const char* name;
-  int (*run)(int argc, char** argv);
+  int (*run)(int argc, char** argv);  ///< nullptr in the front binary for torch verbs
+  bool torch;                         ///< needs LibTorch: the front binary execs epilepsyfm-torch
   const char* summary;
 };
 
+// Torch verbs are not linked into the front binary.
+#ifdef EFM_CLI_FRONT
+#define EFM_TORCH_VERB(fn) nullptr
+#else
+#define EFM_TORCH_VERB(fn) fn
+#endif
+
+// In pipeline order.
 constexpr Verb kVerbs[] = {
-    {"ingest", efm::cli::run_ingest, "preprocess recordings and labels into a sharded HDF5 store"},
-    {"inspect", efm::cli::run_inspect, "summarise a store (recordings, channels, hours, labels, readers)"},
-    {"simulate", efm::cli::run_simulate,
+    {"simulate", efm::cli::run_simulate, false,
      "synthetic epileptic EEG cohort (neural-mass model) as EDF+ with seizure labels"},
-    {"finetune", efm::cli::run_finetune,
+    {"ingest", efm::cli::run_ingest, false, "preprocess recordings and labels into a sharded HDF5 store"},
+    {"inspect", efm::cli::run_inspect, false,
+     "summarise a store (recordings, channels, hours, labels, readers), a model size or trained weights"},
+    {"tokenizer", EFM_TORCH_VERB(efm::cli::run_tokenizer), true,
+     "train the VQ neural tokenizer on a store; `tokenizer encode` writes the codes of a store's windows"},
+    {"pretrain", EFM_TORCH_VERB(efm::cli::run_pretrain), true,
+     "masked EEG pretraining against a frozen tokenizer's codes (random, channel-set or region masks)"},
+    {"finetune", EFM_TORCH_VERB(efm::cli::run_finetune), true,
      "fine-tune a task head (seizure detection/type, forecasting, ASM, RFTC) with model selection and report"},
-    {"evaluate", efm::cli::run_evaluate, "re-score a finetune run (test split or another store), rewrite report.html"},
-    {"predict", efm::cli::run_predict, "stream a recording through a seizure detector: per-second P, events, EDF+"},
-    {"version", efm::cli::run_version, "print versions, BLAS, threads and CUDA availability"},
-    {"launch", efm::cli::run_launch, "run N data-parallel processes of a verb on this machine"},
+    {"evaluate", EFM_TORCH_VERB(efm::cli::run_evaluate), true,
+     "re-score a finetune run (test split or another store), rewrite report.html"},
+    {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
+     "stream a recording through a seizure detector: per-second P, events, EDF+"},
+    {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},
+    {"version", EFM_TORCH_VERB(efm::cli::run_version), true, "print versions, BLAS, threads and CUDA availability"},
 };
 
 void print_usage(std::FILE* to) {
@@ -57,25 +77,10 @@ int main(int argc, char** argv) {
   }
   for (const auto& v : kVerbs) {
     if (verb != v.name) continue;
-    try {
+    return efm::run_guarded([&] {
+      if (v.run == nullptr) efm::cli::exec_torch_binary(argc - 1, argv + 1);
       return v.run(argc - 1, argv + 1);
-    } catch (const efm::Interrupted& e) {
-      EFM_LOG_WARN("{}", e.what());
-      efm::log::flush();
-      return 128 + e.signal_number();
-    } catch (const efm::ConfigError& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 2;
-    } catch (const efm::ArgumentError& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 2;
-    } catch (const std::exception& e) {
-      EFM_LOG_ERROR("{}", e.what());
-      efm::log::flush();
-      return 1;
-    }
+    });
   }
   std::fprintf(stderr, "epilepsyfm: unknown verb '%s'\n\n", verb.c_str());
   print_usage(stderr);

@@ -3,6 +3,7 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/fs.h"
+#include "io/detail/hdf5.h"
 #include "io/detail/store_common.h"
 
 namespace efm::io {
@@ -149,6 +150,13 @@ std::string manifest_csv(const std::vector<RecordingEntry>& rows) {
   std::string out = csv_line(detail::manifest_columns());
   for (const auto& r : rows) out += csv_line(detail::manifest_fields(r));
   return out;
+}
+
+std::string hdf5_library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  std::lock_guard<std::mutex> lock(detail::hdf5_mutex());
+  H5get_libversion(&major, &minor, &release);
+  return fmt::format("HDF5 {}.{}.{}", major, minor, release);
 }
 
 }  // namespace efm::io

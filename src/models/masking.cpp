@@ -134,9 +134,10 @@ MaskGenerator::MaskGenerator(MaskOptions options) : options_(options) {
 }
 
 MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patches, uint64_t seed,
-                                   const torch::Tensor& region_ids) const {
+                                   const torch::Tensor& region_ids, int64_t first_window) const {
   EFM_CHECK_ARG(batch >= 1 && channels >= 1 && patches >= 1,
                 "masking: batch ({}), channels ({}) and patches ({}) must be >= 1", batch, channels, patches);
+  EFM_CHECK_ARG(first_window >= 0, "masking: first_window ({}) must be >= 0", first_window);
   const int64_t n = channels * patches;
   torch::Tensor regions;
   if (options_.strategy() == MaskStrategy::region) {
@@ -154,7 +155,7 @@ MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patc
   result.mask = torch::zeros({batch, n}, torch::kBool);
   bool* data = result.mask.data_ptr<bool>();
   for (int64_t b = 0; b < batch; ++b) {
-    std::mt19937_64 rng(derive_seed(seed, "mask", static_cast<uint64_t>(b)));
+    std::mt19937_64 rng(derive_seed(seed, "mask", static_cast<uint64_t>(first_window + b)));
     bool* grid = data + b * n;
     int64_t masked = 0;
     if (options_.strategy() == MaskStrategy::random) {

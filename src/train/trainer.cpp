@@ -455,6 +455,7 @@ TrainResult Trainer::fit() {
       row["loss"] = acc.loss / n;
       row["grad_norm"] = acc.grad_norm / n;
       for (const auto& [k, v] : acc.metrics) row[k] = v / n;
+      for (const auto& [k, v] : task_.interval_metrics(ctx)) row[k] = v;
       row["loader_wait_frac"] = wait / elapsed;
       row = reduce_metrics(row);
       row["lr"] = lr;

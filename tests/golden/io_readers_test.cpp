@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/io/reader.h"
 #include "io/detail/edf_file.h"
 #include "io/detail/readers.h"
@@ -35,16 +37,8 @@ struct Reference {
   std::vector<Annotation> annotations;
 };
 
-/// Runs the MNE reference script on `file` and parses its CSV.
-Reference mne_reference(const std::string& py, const std::filesystem::path& file, bool annotations_only = false) {
-  test::TempDir dir("mne_ref");
-  const auto out = dir / "ref.csv";
-  const auto script = test::source_dir() / "scripts" / "golden" / "mne_read_reference.py";
-  const auto r = test::run_command(test::shell_quote(py) + " " + test::shell_quote(script.string()) + " " +
-                                   test::shell_quote(file.string()) + (annotations_only ? " --annotations-only" : "") +
-                                   " --out " + test::shell_quote(out.string()));
-  if (r.exit_code != 0) throw std::runtime_error("reference script failed for " + file.string() + ":\n" + r.output);
-  const CsvTable t = read_csv(out);
+Reference parse_reference(const std::filesystem::path& csv_path) {
+  const CsvTable t = read_csv(csv_path);
   Reference ref;
   for (const auto& row : t.rows) {
     const std::string& kind = row[0];
@@ -64,6 +58,45 @@ Reference mne_reference(const std::string& py, const std::filesystem::path& file
     }
   }
   return ref;
+}
+
+/// Runs the MNE reference script on `file` and parses its CSV.
+Reference mne_reference(const std::string& py, const std::filesystem::path& file, bool annotations_only = false) {
+  test::TempDir dir("mne_ref");
+  const auto out = dir / "ref.csv";
+  const auto script = test::source_dir() / "scripts" / "golden" / "mne_read_reference.py";
+  const auto r = test::run_command(test::shell_quote(py) + " " + test::shell_quote(script.string()) + " " +
+                                   test::shell_quote(file.string()) + (annotations_only ? " --annotations-only" : "") +
+                                   " --out " + test::shell_quote(out.string()));
+  if (r.exit_code != 0) throw std::runtime_error("reference script failed for " + file.string() + ":\n" + r.output);
+  return parse_reference(out);
+}
+
+/// References for many files from one Python process (importing MNE costs seconds; the parameterised suite below
+/// would pay it once per file). Results are cached per process; a file the script failed on throws its error.
+Reference mne_reference_batched(const std::string& py, const std::filesystem::path& file,
+                                const std::vector<std::filesystem::path>& all_files) {
+  static std::map<std::string, std::string> made;  // path -> csv path, or "!error"
+  static test::TempDir dir("mne_ref_batch");
+  if (!made.count(file.string())) {
+    std::string list;
+    for (const auto& f : all_files) list += f.string() + "\n";
+    std::ofstream(dir / "list.txt") << list;
+    const auto script = test::source_dir() / "scripts" / "golden" / "mne_read_reference.py";
+    const auto r = test::run_command(test::shell_quote(py) + " " + test::shell_quote(script.string()) + " --batch " +
+                                     test::shell_quote((dir / "list.txt").string()) + " --out-dir " +
+                                     test::shell_quote(dir.path().string()));
+    if (r.exit_code != 0) throw std::runtime_error("batched reference script failed:\n" + r.output);
+    for (size_t i = 0; i < all_files.size(); ++i) {
+      const auto err = dir / (std::to_string(i) + ".err");
+      made[all_files[i].string()] =
+          std::filesystem::exists(err) ? "!" + read_file(err) : (dir / (std::to_string(i) + ".csv")).string();
+    }
+  }
+  const std::string& got = made.at(file.string());
+  if (!got.empty() && got[0] == '!')
+    throw std::runtime_error("reference script failed for " + file.string() + ": " + got.substr(1));
+  return parse_reference(got);
 }
 
 std::vector<Annotation> sorted(std::vector<Annotation> a) {
@@ -153,6 +186,30 @@ void PrintTo(const GoldenCase& c, std::ostream* os) {
   *os << c.file << " (" << c.reader << ")";
 }
 
+const std::vector<GoldenCase> kGoldenCases = {
+    // The six files EDFlib 1.23 refuses (read through BioSig under the tolerant policy).
+    GoldenCase{"eegmmidb_S001/S001R03.edf", "biosig"}, GoldenCase{"eegmmidb_S001/S001R04.edf", "biosig"},
+    GoldenCase{"eegio_clinical_scalp_seizure/scalp_test.edf", "biosig"},
+    GoldenCase{"neonatal_stevenson_edf/eeg_burst_eg.edf", "biosig"},
+    GoldenCase{"edf_conformance_mne_testing/test_edf_overlapping_annotations.edf", "biosig"},
+    GoldenCase{"edf_conformance_mne_testing/MB0400FU.EDF", "biosig"},
+    // Files EDFlib accepts.
+    GoldenCase{"michigan_malow_scalp_seizure/malow_umich_scalp_seizure_31ch_100hz.edf", "edflib"},
+    GoldenCase{"bonn_andrzejak2001/edf/S/S001.edf", "edflib"},
+    GoldenCase{"upenn_mayo_kaggle_seizure_detection/Dog_1/Dog_1_ictal_segment_1.edf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/chtypes_edf.edf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/test_reduced.edf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/multiple_annotation_chans.bdf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/test_bdf_stim_channel.bdf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/subsecond_starttime.edf", "edflib"},
+    GoldenCase{"edf_conformance_mne_testing/test_utf8_annotations.edf", "edflib"},
+    GoldenCase{"mne_misc_ieeg_epilepsy/sample_ecog.edf", "edflib"},
+    GoldenCase{"mne_misc_ieeg_epilepsy/sample_seeg.edf", "edflib"},
+    GoldenCase{"neonatal_stevenson_edf/demo.edf", "edflib"},
+    GoldenCase{"ds003029_pt01_ecog_onset_ezfragility/pt01_sz1_onset_m1to2s.edf", "edflib"},
+    // GDF goes to BioSig directly (MNE: read_raw_gdf).
+    GoldenCase{"edf_conformance_mne_testing/test_1ch.gdf", "biosig"}};
+
 class MneGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(MneGolden, SamplesRatesAndAnnotationsEqualMne) {
@@ -169,7 +226,9 @@ TEST_P(MneGolden, SamplesRatesAndAnnotationsEqualMne) {
     EXPECT_THAT(src->info().edflib_refusal, HasSubstr("EDFlib 1.23 refused it"));
     EXPECT_THROW(open_recording(path, {ReaderPolicy::strict}), DataError);
   }
-  const Reference ref = mne_reference(py, path);
+  std::vector<std::filesystem::path> all_files;
+  for (const auto& c : kGoldenCases) all_files.push_back(test::real_file(c.file));
+  const Reference ref = mne_reference_batched(py, path, all_files);
   expect_same_signals(*src, ref);
   expect_chunked_reads_equal(*src, path, {});
   expect_same_annotations(src->info().annotations, ref.annotations);
@@ -182,32 +241,7 @@ std::string case_name(const ::testing::TestParamInfo<GoldenCase>& info) {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Readers, MneGolden,
-    ::testing::Values(
-        // The six files EDFlib 1.23 refuses (read through BioSig under the tolerant policy).
-        GoldenCase{"eegmmidb_S001/S001R03.edf", "biosig"}, GoldenCase{"eegmmidb_S001/S001R04.edf", "biosig"},
-        GoldenCase{"eegio_clinical_scalp_seizure/scalp_test.edf", "biosig"},
-        GoldenCase{"neonatal_stevenson_edf/eeg_burst_eg.edf", "biosig"},
-        GoldenCase{"edf_conformance_mne_testing/test_edf_overlapping_annotations.edf", "biosig"},
-        GoldenCase{"edf_conformance_mne_testing/MB0400FU.EDF", "biosig"},
-        // Files EDFlib accepts.
-        GoldenCase{"michigan_malow_scalp_seizure/malow_umich_scalp_seizure_31ch_100hz.edf", "edflib"},
-        GoldenCase{"bonn_andrzejak2001/edf/S/S001.edf", "edflib"},
-        GoldenCase{"upenn_mayo_kaggle_seizure_detection/Dog_1/Dog_1_ictal_segment_1.edf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/chtypes_edf.edf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/test_reduced.edf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/multiple_annotation_chans.bdf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/test_bdf_stim_channel.bdf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/subsecond_starttime.edf", "edflib"},
-        GoldenCase{"edf_conformance_mne_testing/test_utf8_annotations.edf", "edflib"},
-        GoldenCase{"mne_misc_ieeg_epilepsy/sample_ecog.edf", "edflib"},
-        GoldenCase{"mne_misc_ieeg_epilepsy/sample_seeg.edf", "edflib"},
-        GoldenCase{"neonatal_stevenson_edf/demo.edf", "edflib"},
-        GoldenCase{"ds003029_pt01_ecog_onset_ezfragility/pt01_sz1_onset_m1to2s.edf", "edflib"},
-        // GDF goes to BioSig directly (MNE: read_raw_gdf).
-        GoldenCase{"edf_conformance_mne_testing/test_1ch.gdf", "biosig"}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Readers, MneGolden, ::testing::ValuesIn(kGoldenCases), case_name);
 
 // The BrainVision triplet of the unit tests, read by MNE's read_raw_brainvision: values, names, rate, markers.
 TEST(IoGolden, BrainVisionTripletEqualsMne) {

@@ -15,6 +15,8 @@ TEST(Cli, VersionReportsLibrariesAndOpenBlas) {
   EXPECT_THAT(r.output, HasSubstr("BLAS            OpenBLAS"));
   EXPECT_THAT(r.output, HasSubstr("CUDA            not available"));
   EXPECT_THAT(r.output, ::testing::ContainsRegex("threads +[0-9]+ \\(LibTorch intra-op\\)"));
+  EXPECT_THAT(r.output, HasSubstr("readers         EDFlib 1.23"));
+  EXPECT_THAT(r.output, HasSubstr("store           HDF5 1.10"));
 }
 
 TEST(Cli, VersionThreadsOptionIsApplied) {

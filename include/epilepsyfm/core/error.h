@@ -2,6 +2,7 @@
 /// Error types of the library. Everything below cli/ reports failures by throwing one of these; `main` is the only
 /// place that catches them and turns them into exit codes (ConfigError/ArgumentError -> 2, everything else -> 1).
 /// Messages are for the user: they name the file, channel or key path and say what was expected.
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -41,5 +42,14 @@ class Interrupted : public Error {
  private:
   int signal_number_;
 };
+
+}  // namespace efm
+
+namespace efm {
+
+/// Runs `body` (a program's main work) and turns the library's exceptions into exit codes, logging the message:
+/// ConfigError/ArgumentError -> 2, Interrupted -> 128 + signal, any other exception -> 1. The one catch site of a
+/// program (STYLE.md 10).
+int run_guarded(const std::function<int()>& body);
 
 }  // namespace efm

@@ -242,6 +242,9 @@ class StoreReader {
   std::unique_ptr<Impl> impl_;
 };
 
+/// "HDF5 1.10.8" (the library this build links).
+std::string hdf5_library_version();
+
 /// Manifest CSV I/O (exposed for tools and tests).
 std::vector<RecordingEntry> read_manifest(const std::filesystem::path& path);
 std::string manifest_csv(const std::vector<RecordingEntry>& rows);

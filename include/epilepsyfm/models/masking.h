@@ -17,7 +17,9 @@
 /// most half the largest block unit (e.g. <= 3 tokens for a 7-channel region); the achieved ratio is reported.
 ///
 /// Generation is deterministic in (seed, window index): generate(..., seed) with seed = derive_seed(run_seed,
-/// "mask", step) reproduces a step's masks exactly after a resume. Randomness uses std::mt19937_64 with
+/// "mask", step) reproduces a step's masks exactly after a resume. The window index is first_window + b for row b,
+/// so a data-parallel rank that holds windows [k, k + B) of a step batch passes first_window = k and draws exactly
+/// the masks a single process would draw for those windows. Randomness uses std::mt19937_64 with
 /// platform-independent integer mapping.
 #include <torch/torch.h>
 
@@ -51,9 +53,9 @@ class MaskGenerator {
   explicit MaskGenerator(MaskOptions options = {});
 
   /// Masks for `batch` windows of `channels` x `patches` tokens. `region_ids` ([C] or [B, C] int64, -1 = none) is
-  /// required by the region strategy and ignored otherwise.
+  /// required by the region strategy and ignored otherwise. Row b uses window index first_window + b.
   MaskResult generate(int64_t batch, int64_t channels, int64_t patches, uint64_t seed,
-                      const torch::Tensor& region_ids = {}) const;
+                      const torch::Tensor& region_ids = {}, int64_t first_window = 0) const;
 
   /// The complementary mask for the symmetric pass: logical not.
   static torch::Tensor complement(const torch::Tensor& mask) { return mask.logical_not(); }

@@ -17,6 +17,7 @@
 ///   before_optimizer_step(ctx)
 ///   Trainer: optimiser step
 ///   after_optimizer_step(ctx)
+///   interval_metrics(ctx)          only when a metrics row is written (every train.log_every steps and at the end)
 /// Every rank calls the hooks in the same order, so they may run collectives on ctx.dist.
 #include <torch/torch.h>
 
@@ -68,6 +69,16 @@ class TrainingTask {
   /// Validation metrics by name (logged as val/<name>); must return the same values on every rank (reduce them
   /// over ctx.dist when each rank evaluates a shard). Runs under NoGradGuard with the model in eval mode.
   virtual std::map<std::string, double> evaluate(const EvalContext& ctx) {
+    (void)ctx;
+    return {};
+  }
+
+  /// Metrics that describe the whole interval since the previous metrics row rather than one step (e.g. codebook
+  /// usage over the interval). Called on every rank each time the Trainer writes a train row (every log_every
+  /// steps and after the last step), after that step's optimiser step; may run collectives on ctx.dist. The values
+  /// are averaged over ranks and logged as train/<name> without averaging over steps (a name also returned by
+  /// train_step is replaced).
+  virtual std::map<std::string, double> interval_metrics(const StepContext& ctx) {
     (void)ctx;
     return {};
   }

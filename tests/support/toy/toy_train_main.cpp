@@ -121,23 +121,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const efm::Interrupted& e) {
-    EFM_LOG_WARN("{}", e.what());
-    efm::log::flush();
-    return 128 + e.signal_number();
-  } catch (const efm::ConfigError& e) {
-    EFM_LOG_ERROR("{}", e.what());
-    efm::log::flush();
-    return 2;
-  } catch (const efm::ArgumentError& e) {
-    EFM_LOG_ERROR("{}", e.what());
-    efm::log::flush();
-    return 2;
-  } catch (const std::exception& e) {
-    EFM_LOG_ERROR("{}", e.what());
-    efm::log::flush();
-    return 1;
-  }
+  return efm::run_guarded([&] { return run(argc, argv); });
 }

@@ -141,5 +141,20 @@ TEST(Masking, ErrorsNameTheProblem) {
                                                  "channels")));
 }
 
+TEST(Masking, FirstWindowSelectsTheWindowsOfALargerBatch) {
+  // A data-parallel rank holding windows [2, 5) of a step batch draws the masks a single process draws for them.
+  for (auto strategy : {MaskStrategy::random, MaskStrategy::channel_set, MaskStrategy::region}) {
+    MaskGenerator gen(MaskOptions().strategy(strategy).ratio(0.5));
+    auto regions = regions_1020();
+    auto whole = gen.generate(/*batch=*/6, /*channels=*/19, /*patches=*/4, /*seed=*/11, regions);
+    auto part = gen.generate(/*batch=*/3, 19, 4, 11, regions, /*first_window=*/2);
+    EXPECT_TRUE(torch::equal(part.mask, whole.mask.slice(0, 2, 5))) << mask_strategy_name(strategy);
+    auto other = gen.generate(3, 19, 4, 11, regions, /*first_window=*/0);
+    EXPECT_FALSE(torch::equal(part.mask, other.mask)) << mask_strategy_name(strategy);
+  }
+  EXPECT_THAT([] { MaskGenerator().generate(1, 2, 2, 1, {}, -1); },
+              ::testing::ThrowsMessage<ArgumentError>(::testing::HasSubstr("first_window (-1) must be >= 0")));
+}
+
 }  // namespace
 }  // namespace efm::models

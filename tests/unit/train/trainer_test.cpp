@@ -113,6 +113,40 @@ TEST(Trainer, InterruptAndResumeIsExact) {
   EXPECT_EQ(CheckpointManager(b_dir.path(), 2).steps(), (std::vector<int64_t>{8, 10}));  // keep_last 2
 }
 
+// interval_metrics() is called once per metrics row (log_every 2 over 5 steps: after steps 2, 4 and the last, 5),
+// with the context of the step that ends the interval, and its values are written as they are (not averaged).
+class IntervalTask : public test::ToyTask {
+ public:
+  using test::ToyTask::ToyTask;
+  std::map<std::string, double> interval_metrics(const StepContext& ctx) override {
+    calls.push_back(ctx.step);
+    const int64_t n = ctx.step + 1 - steps_logged_;
+    steps_logged_ = ctx.step + 1;
+    return {{"steps_in_interval", static_cast<double>(n)}, {"acc", -1.0}};
+  }
+  std::vector<int64_t> calls;
+
+ private:
+  int64_t steps_logged_ = 0;
+};
+
+TEST(Trainer, IntervalMetricsAreWrittenOncePerRow) {
+  ToyData s;
+  test::TempDir dir("interval");
+  IntervalTask task{test::ToyTaskOptions{}};
+  Trainer t(options(dir.path(), 5), task, s.source, s.index);
+  t.fit();
+  EXPECT_EQ(task.calls, (std::vector<int64_t>{1, 3, 4}));
+  std::map<int64_t, std::string> interval, acc;
+  for (const auto& r : read_csv(dir / "metrics.csv").rows) {
+    if (r[1] == "train" && r[2] == "steps_in_interval") interval[std::stoll(r[0])] = r[3];
+    if (r[1] == "train" && r[2] == "acc") acc[std::stoll(r[0])] = r[3];
+  }
+  EXPECT_EQ(interval, (std::map<int64_t, std::string>{{2, "2"}, {4, "2"}, {5, "1"}}));
+  // A name also returned by train_step ("acc") is replaced by the interval value.
+  EXPECT_EQ(acc, (std::map<int64_t, std::string>{{2, "-1"}, {4, "-1"}, {5, "-1"}}));
+}
+
 // Gradient accumulation of 2 x 4 windows equals one batch of 8 (the sampler gives the same windows per step);
 // the tolerance covers float32 summation order (mean over 8 vs two means over 4, then AdamW's normalisation).
 TEST(Trainer, AccumulationEqualsBigBatch) {
