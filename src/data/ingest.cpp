@@ -76,7 +76,6 @@ signal::ChannelStats pool_stats(const std::vector<signal::ChannelStats>& parts, 
   return out;
 }
 
-
 namespace {
 
 /// Seconds of input read per chunk (per channel): large enough for efficient block reads, small enough for memory.

@@ -64,16 +64,17 @@ fs::path resolve_model_file(const fs::path& path, const std::string& which) {
     const fs::path pointer = ckpts / name;
     if (!fs::is_regular_file(pointer)) continue;
     std::string step = read_file(pointer);
-    step.erase(std::remove_if(step.begin(), step.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
-               step.end());
+    step.erase(
+        std::remove_if(step.begin(), step.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+        step.end());
     const fs::path m = ckpts / step / "model.pt";
     EFM_CHECK_DATA(fs::exists(m), "{} names '{}', but {} does not exist", pointer.string(), step, m.string());
     return m;
   }
-  throw DataError(fmt::format(
-      "'{}' is neither a model file, a checkpoint directory (with model.pt) nor a run directory (with "
-      "checkpoints/latest)",
-      path.string()));
+  throw DataError(
+      fmt::format("'{}' is neither a model file, a checkpoint directory (with model.pt) nor a run directory (with "
+                  "checkpoints/latest)",
+                  path.string()));
 }
 
 namespace {
@@ -116,8 +117,9 @@ void add_training_curves(HtmlReport& rep, const fs::path& metrics_csv, const std
     if (series.count(k)) loss.push_back(series[k]);
   }
   if (!loss.empty()) {
-    rep.figure(line_plot_svg(loss, PlotOptions().title("Loss").x_label("optimiser step").y_label("loss").size(560, 300)),
-               "training loss (mean over the logging interval) and validation loss");
+    rep.figure(
+        line_plot_svg(loss, PlotOptions().title("Loss").x_label("optimiser step").y_label("loss").size(560, 300)),
+        "training loss (mean over the logging interval) and validation loss");
   }
   if (selection != "loss" && series.count("val/" + selection)) {
     rep.figure(line_plot_svg({series["val/" + selection]},
@@ -181,8 +183,8 @@ Selected selected_checkpoint(const fs::path& run_dir, const std::string& which) 
 
 /// Scores val (threshold) and the test part with the model at `sel`; writes the outputs into `out`.
 FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& exp, const fs::path& run_dir,
-                                 const fs::path& out, const Selected& sel, const torch::Device& device,
-                                 bool external, const std::string& store_name) {
+                                 const fs::path& out, const Selected& sel, const torch::Device& device, bool external,
+                                 const std::string& store_name) {
   train::load_module_state(task.model(), sel.dir / "model.pt", /*strict=*/true);
   FinetuneOutcome o;
   o.run_dir = run_dir;
@@ -209,29 +211,29 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
   } else {
     atomic_write_file(out / "metrics.csv", std::string(MetricSet::kCsvHeader) + o.test.csv_rows(sel.step, split));
   }
-  atomic_write_file(out / "metrics.json",
-                    fmt::format("{{\"head\": \"{}\", \"selected_step\": {}, \"checkpoint\": \"{}\", \"store\": \"{}\", "
-                                "\"val\": {}, \"{}\": {}}}\n",
-                                exp.finetune.head, sel.step, sel.dir.string(), store_name, o.val.to_json(), split,
-                                o.test.to_json()));
+  atomic_write_file(
+      out / "metrics.json",
+      fmt::format("{{\"head\": \"{}\", \"selected_step\": {}, \"checkpoint\": \"{}\", \"store\": \"{}\", "
+                  "\"val\": {}, \"{}\": {}}}\n",
+                  exp.finetune.head, sel.step, sel.dir.string(), store_name, o.val.to_json(), split, o.test.to_json()));
   if (!test.predictions_csv.empty()) atomic_write_file(out / ("predictions_" + split + ".csv"), test.predictions_csv);
 
   // report.html
   const HeadSpec& spec = task.spec();
   HtmlReport rep(fmt::format("{} — {}", spec.name, run_dir.filename().string()));
   const Split& s = task.split();
-  std::string split_text = external ? fmt::format("all {} usable recordings of {}", s.recordings(SplitPart::test).size(), store_name)
-                                    : fmt::format("by {}: train {} / val {} / test {} recordings (seed {})", s.by,
-                                                  s.recordings(SplitPart::train).size(),
-                                                  s.recordings(SplitPart::val).size(),
-                                                  s.recordings(SplitPart::test).size(), exp.split.seed);
+  std::string split_text =
+      external ? fmt::format("all {} usable recordings of {}", s.recordings(SplitPart::test).size(), store_name)
+               : fmt::format("by {}: train {} / val {} / test {} recordings (seed {})", s.by,
+                             s.recordings(SplitPart::train).size(), s.recordings(SplitPart::val).size(),
+                             s.recordings(SplitPart::test).size(), exp.split.seed);
   rep.definitions({{"head", spec.name + ": " + spec.description},
                    {"input → output", input_text(spec.input) + " → " + spec.output},
                    {"loss", spec.loss},
                    {"labels", spec.labels},
                    {"mode", exp.finetune.mode + (exp.finetune.mode == "full"
-                                                      ? fmt::format(" (layer decay {})", exp.finetune.layer_decay)
-                                                      : std::string())},
+                                                     ? fmt::format(" (layer decay {})", exp.finetune.layer_decay)
+                                                     : std::string())},
                    {"initialisation", exp.init.checkpoint.empty() ? std::string("from scratch") : exp.init.checkpoint},
                    {"model", fmt::format("{} (d {}, depth {})", exp.model.size, exp.model.to_options().embed_dim,
                                          exp.model.to_options().depth)},
@@ -252,20 +254,22 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
   rep.heading(external ? "External store" : "Test split");
   add_eval_result(rep, test);
   rep.write(out / "report.html");
-  EFM_LOG_INFO("[eval] {} at step {}: {}; wrote {}", split, sel.step,
-               [&] {
-                 std::string t;
-                 for (const auto& k : spec.metrics) {
-                   if (auto v = o.test.find(k)) t += fmt::format("{}{} {:.4f}", t.empty() ? "" : ", ", k, *v);
-                 }
-                 return t;
-               }(),
-               (out / "report.html").string());
+  EFM_LOG_INFO(
+      "[eval] {} at step {}: {}; wrote {}", split, sel.step,
+      [&] {
+        std::string t;
+        for (const auto& k : spec.metrics) {
+          if (auto v = o.test.find(k)) t += fmt::format("{}{} {:.4f}", t.empty() ? "" : ", ", k, *v);
+        }
+        return t;
+      }(),
+      (out / "report.html").string());
   return o;
 }
 
 /// Backbone options for the run: the pretrained checkpoint's model section when it has one.
-models::BackboneOptions backbone_for(FinetuneExperiment& exp, const std::string& stored_config, const std::string& origin) {
+models::BackboneOptions backbone_for(FinetuneExperiment& exp, const std::string& stored_config,
+                                     const std::string& origin) {
   if (!stored_config.empty() && exp.init.use_checkpoint_model) {
     if (auto m = model_section_of(stored_config, origin)) {
       m->drop_path = exp.model.drop_path;
@@ -385,7 +389,8 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   if (exp.train.keep_best.metric.empty()) {
     exp.train.keep_best.metric =
         "val/" + (exp.finetune.selection_metric.empty() ? def.spec.selection_metric : exp.finetune.selection_metric);
-    exp.train.keep_best.mode = exp.finetune.selection_mode.empty() ? def.spec.selection_mode : exp.finetune.selection_mode;
+    exp.train.keep_best.mode =
+        exp.finetune.selection_mode.empty() ? def.spec.selection_mode : exp.finetune.selection_mode;
   }
   data::SamplerOptions so;
   so.batch_size = exp.train.batch_size;
@@ -521,7 +526,8 @@ std::vector<FinetuneOutcome> evaluate_run(const fs::path& run_dir, const Evaluat
   }
   FinetuneExperiment exp = config::load<FinetuneExperiment>({{(run_dir / "config.yaml").string()}, {}});
   if (!exp.resolved.classes.empty()) exp.finetune.classes = exp.resolved.classes;
-  const bool external = !options.store.empty() && fs::weakly_canonical(options.store) != fs::weakly_canonical(exp.data.store);
+  const bool external =
+      !options.store.empty() && fs::weakly_canonical(options.store) != fs::weakly_canonical(exp.data.store);
   const std::string store_dir = options.store.empty() ? exp.data.store : options.store;
   models::configure_threads(static_cast<int>(exp.run.threads));
   const torch::Device device = models::select_device(exp.run.device);

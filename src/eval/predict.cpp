@@ -237,10 +237,11 @@ PredictResult run_predict(const PredictOptions& o) {
   const int64_t step = data::seconds_to_samples(pc.step_s, sf, "predict.step_s");
   int64_t total_in = 0;
   for (const auto& s : spans) total_in += s.in_count;
-  EFM_LOG_INFO("[predict] {}: {} channels at {} Hz, {:.1f} s in {} segment(s); model {} ({}), window {} s every {} s, "
-               "{} threads, device {}",
-               o.input.filename().string(), n_out, plan.sfreq_hz, info.duration_s, spans.size(),
-               l.model_file.string(), exp.finetune.head, exp.data.window_s, pc.step_s, threads, device.str());
+  EFM_LOG_INFO(
+      "[predict] {}: {} channels at {} Hz, {:.1f} s in {} segment(s); model {} ({}), window {} s every {} s, "
+      "{} threads, device {}",
+      o.input.filename().string(), n_out, plan.sfreq_hz, info.duration_s, spans.size(), l.model_file.string(),
+      exp.finetune.head, exp.data.window_s, pc.step_s, threads, device.str());
 
   std::vector<double> read_buf;
   auto read_chunk = [&](size_t k, int64_t s, int64_t m) {
@@ -362,8 +363,10 @@ PredictResult run_predict(const PredictOptions& o) {
     int64_t pos0 = 0, next_start = 0;
     auto consume = [&](Eigen::MatrixXf y) {
       if (y.cols() == 0) return;
-      if (zscore) signal::normalize_in_place(y, pp, stats);
-      else signal::normalize_in_place(y, pp, signal::ChannelStats{});
+      if (zscore)
+        signal::normalize_in_place(y, pp, stats);
+      else
+        signal::normalize_in_place(y, pp, signal::ChannelStats{});
       Eigen::MatrixXf joined(n_out, hold.cols() + y.cols());
       joined << hold, y;
       hold = std::move(joined);
@@ -439,10 +442,11 @@ PredictResult run_predict(const PredictOptions& o) {
     const auto& s = *result.score;
     std::string lat;
     for (double x : s.latencies_s()) lat += (lat.empty() ? "" : ", ") + fmt::format("{:+.1f} s", x);
-    EFM_LOG_INFO("[predict] vs {} annotated seizure(s): sensitivity {:.3f}, precision {:.3f}, {} false alarm(s) "
-                 "({:.1f}/24 h), detection latency {}",
-                 s.n_reference, s.sensitivity, s.precision, s.false_positives, s.false_alarms_per_24h,
-                 lat.empty() ? std::string("-") : lat);
+    EFM_LOG_INFO(
+        "[predict] vs {} annotated seizure(s): sensitivity {:.3f}, precision {:.3f}, {} false alarm(s) "
+        "({:.1f}/24 h), detection latency {}",
+        s.n_reference, s.sensitivity, s.precision, s.false_positives, s.false_alarms_per_24h,
+        lat.empty() ? std::string("-") : lat);
   }
   return result;
 }

@@ -17,12 +17,9 @@ namespace efm::eval {
 
 const char* split_name(SplitPart part) {
   switch (part) {
-    case SplitPart::train:
-      return "train";
-    case SplitPart::val:
-      return "val";
-    case SplitPart::test:
-      return "test";
+    case SplitPart::train: return "train";
+    case SplitPart::val: return "val";
+    case SplitPart::test: return "test";
   }
   return "?";
 }
@@ -149,8 +146,8 @@ void subsample_part(Split& split, const std::vector<data::RecordingInfo>& recs, 
   std::mt19937_64 rng(derive_seed(seed, "label_fraction"));
   for (auto group : strata_groups(units, /*stratify=*/true)) {
     std::shuffle(group.begin(), group.end(), rng);
-    const auto keep = std::max<int64_t>(
-        1, static_cast<int64_t>(std::llround(static_cast<double>(group.size()) * fraction)));
+    const auto keep =
+        std::max<int64_t>(1, static_cast<int64_t>(std::llround(static_cast<double>(group.size()) * fraction)));
     for (size_t k = static_cast<size_t>(keep); k < group.size(); ++k) {
       for (size_t r : group[k]->recordings) split.part_of[r] = -1;
     }

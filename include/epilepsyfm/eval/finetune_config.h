@@ -39,7 +39,7 @@ struct FinetuneDataConfig {
   /// (its segment metrics use the labelled windows at stride_s, which must then be a multiple of it), and the
   /// validation/test windows of history and recording heads.
   double eval_stride_s = 0.0;
-  bool drop_rejected = true;   ///< leave out windows the store marks as rejected (amplitude rule)
+  bool drop_rejected = true;  ///< leave out windows the store marks as rejected (amplitude rule)
   /// Fraction of the training units (subjects or recordings) kept, stratified by class and seeded (low-label
   /// experiments: 0.1 = 10% of the training labels). Validation and test are never reduced.
   double train_label_fraction = 1.0;
@@ -111,10 +111,10 @@ struct HeadConfig {
   /// full: every parameter trains, with layer-wise lr decay; linear_probe: the backbone is frozen (eval mode, no
   /// gradients) and only the head trains.
   std::string mode = "full";
-  double layer_decay = 0.65;      ///< lr scale decay^(depth + 1 - layer): LaBraM/BEiT layer ids
-  double drop_path = 0.1;         ///< stochastic depth of the backbone during fine-tuning
-  double dropout = 0.0;           ///< dropout before the head's output layer
-  double head_init_scale = 0.001; ///< head output weights and bias scaled after trunc-normal(0.02) init
+  double layer_decay = 0.65;       ///< lr scale decay^(depth + 1 - layer): LaBraM/BEiT layer ids
+  double drop_path = 0.1;          ///< stochastic depth of the backbone during fine-tuning
+  double dropout = 0.0;            ///< dropout before the head's output layer
+  double head_init_scale = 0.001;  ///< head output weights and bias scaled after trunc-normal(0.02) init
   /// none | balanced: BCE pos_weight = n_neg / n_pos, CE weights n / (K n_k), from the training split.
   std::string class_weighting = "none";
   double label_smoothing = 0.1;  ///< multi-class cross-entropy only
@@ -123,14 +123,14 @@ struct HeadConfig {
   /// seizure_detection: store labels that count as seizure; empty = the store's seizure flag (labels.csv).
   std::vector<std::string> positive_labels;
   // history -> horizon heads
-  double history_s = 90.0;            ///< seconds of history the model sees (1-s patches)
-  std::optional<double> horizon_s;    ///< seconds to forecast; null = the head's default (12 s / 20 s)
+  double history_s = 90.0;          ///< seconds of history the model sees (1-s patches)
+  std::optional<double> horizon_s;  ///< seconds to forecast; null = the head's default (12 s / 20 s)
   // patient / recording heads
-  std::string labels_csv;             ///< CSV `subject,label[,...]` (or `recording,label`): one row per unit
-  std::string label_column = "label"; ///< column of labels_csv holding the label
-  std::string level = "subject";      ///< subject | recording: what a label row names
-  std::string pooling = "mean";       ///< mean | attention (gated attention, Ilse et al. 2018) over windows
-  int64_t max_eval_windows = 256;     ///< windows per unit at evaluation (evenly spaced; 0 = all)
+  std::string labels_csv;              ///< CSV `subject,label[,...]` (or `recording,label`): one row per unit
+  std::string label_column = "label";  ///< column of labels_csv holding the label
+  std::string level = "subject";       ///< subject | recording: what a label row names
+  std::string pooling = "mean";        ///< mean | attention (gated attention, Ilse et al. 2018) over windows
+  int64_t max_eval_windows = 256;      ///< windows per unit at evaluation (evenly spaced; 0 = all)
   /// Validation metric for model selection (without "val/"); empty = the head's default; mode max | min.
   std::string selection_metric;
   std::string selection_mode;
@@ -168,10 +168,10 @@ struct EvaluateConfig {
   int64_t smoothing_steps = 1;
   double merge_gap_s = 0.0;
   double min_duration_s = 0.0;
-  int64_t batch_size = 32;     ///< windows per forward pass
-  int64_t max_timelines = 8;   ///< recordings plotted in report.html (those with seizures first)
-  int64_t max_traces = 4;      ///< forecast examples plotted
-  int64_t max_windows = 0;     ///< history heads: test windows scored (evenly spaced; 0 = all)
+  int64_t batch_size = 32;    ///< windows per forward pass
+  int64_t max_timelines = 8;  ///< recordings plotted in report.html (those with seizures first)
+  int64_t max_traces = 4;     ///< forecast examples plotted
+  int64_t max_windows = 0;    ///< history heads: test windows scored (evenly spaced; 0 = all)
 
   template <class V>
   void visit(V& v) {

@@ -87,9 +87,9 @@ struct PredictResult {
   int64_t windows = 0;
   int64_t seconds = 0;  ///< rows of the probabilities CSV
   std::vector<std::string> channels;
-  std::vector<Event> events;              ///< detected
-  std::vector<Event> reference;           ///< annotated seizures used for scoring
-  std::optional<EventScore> score;        ///< when reference seizures were given
+  std::vector<Event> events;        ///< detected
+  std::vector<Event> reference;     ///< annotated seizures used for scoring
+  std::optional<EventScore> score;  ///< when reference seizures were given
   std::filesystem::path probabilities_csv, events_csv, events_edf;
   double elapsed_s = 0;
 };

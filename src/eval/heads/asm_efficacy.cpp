@@ -6,8 +6,9 @@ namespace efm::eval {
 HeadDefinition asm_efficacy_head() {
   HeadSpec s;
   s.name = "asm_efficacy";
-  s.description = "anti-seizure medication efficacy: responder vs non-responder per patient (cohort labels are "
-                  "private in the paper; bring your own CSV)";
+  s.description =
+      "anti-seizure medication efficacy: responder vs non-responder per patient (cohort labels are "
+      "private in the paper; bring your own CSV)";
   s.input = HeadInput::recording;
   s.output = "P(responder) per subject (or recording)";
   s.loss = "BCE with logits on the pooled (mean or attention) window embeddings of each unit";

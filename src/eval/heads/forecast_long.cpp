@@ -11,8 +11,8 @@ HeadDefinition forecast_long_head() {
   s.output = "future normalised signal [channels, horizon_s x 200]";
   s.loss = "MSE on the normalised signal";
   s.labels = "none: the signal after the history window";
-  s.metrics = {"mae", "mse", "rmse", "pearson", "persistence_mae", "persistence_patch_mae", "mean_mae",
-               "skill_vs_persistence"};
+  s.metrics = {
+      "mae", "mse", "rmse", "pearson", "persistence_mae", "persistence_patch_mae", "mean_mae", "skill_vs_persistence"};
   s.selection_metric = "mae";
   s.selection_mode = "min";
   s.default_horizon_s = 20.0;

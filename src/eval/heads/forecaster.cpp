@@ -171,8 +171,8 @@ class ForecasterTask : public FinetuneTask {
       }
       for (int64_t i = 0; i < B; ++i, ++seen) {
         const auto& info = recs[static_cast<size_t>(b.recordings[static_cast<size_t>(i)])];
-        std::vector<std::string> row{info.id, format_metric_value(static_cast<double>(b.start_samples[i]) /
-                                                                  info.sfreq_hz)};
+        std::vector<std::string> row{info.id,
+                                     format_metric_value(static_cast<double>(b.start_samples[i]) / info.sfreq_hz)};
         const int n_models = spectra() ? 3 : 4;
         for (int m = 0; m < n_models; ++m) {
           double e = 0;
@@ -215,8 +215,8 @@ class ForecasterTask : public FinetuneTask {
     }
     if (!report) return r;
     ReportTable t;
-    t.title = fmt::format("Model vs baselines ({}, {} windows, {} s history -> {} s horizon)", r.split.empty() ? "test" : r.split,
-                          seen, opt_.history_s, opt_.horizon_s);
+    t.title = fmt::format("Model vs baselines ({}, {} windows, {} s history -> {} s horizon)",
+                          r.split.empty() ? "test" : r.split, seen, opt_.history_s, opt_.horizon_s);
     auto f3 = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : std::string("nan"); };
     if (!spectra()) {
       t.header = {"forecast", "MAE", "MSE", "RMSE", "Pearson r"};
@@ -246,8 +246,8 @@ class ForecasterTask : public FinetuneTask {
   };
   struct Out {
     torch::Tensor loss;
-    torch::Tensor history, future;      // [B, C, H*P], [B, C, F*P]
-    torch::Tensor prediction;           // signal: [B, C, F*P]
+    torch::Tensor history, future;                                 // [B, C, H*P], [B, C, F*P]
+    torch::Tensor prediction;                                      // signal: [B, C, F*P]
     torch::Tensor target_amp, target_phase, pred_amp, pred_phase;  // spectra: [B, C, F, bins]
   };
 
@@ -256,8 +256,8 @@ class ForecasterTask : public FinetuneTask {
 
   int64_t whole_patches(double seconds, const char* key) const {
     const double p = seconds;  // 1-s patches
-    EFM_CHECK_CONFIG(p >= 1 && std::abs(p - std::round(p)) < 1e-9, "{}: {} s is not a whole number of 1-s patches",
-                     key, seconds);
+    EFM_CHECK_CONFIG(p >= 1 && std::abs(p - std::round(p)) < 1e-9, "{}: {} s is not a whole number of 1-s patches", key,
+                     seconds);
     return static_cast<int64_t>(std::llround(p));
   }
 
@@ -271,8 +271,8 @@ class ForecasterTask : public FinetuneTask {
   Out forward(const data::Batch& b) {
     Out o;
     const int64_t B = b.signal.size(0), C = b.signal.size(1);
-    EFM_CHECK_DATA(b.signal.size(2) == (h_ + f_) * kP, "forecast window has {} samples, expected {}",
-                   b.signal.size(2), (h_ + f_) * kP);
+    EFM_CHECK_DATA(b.signal.size(2) == (h_ + f_) * kP, "forecast window has {} samples, expected {}", b.signal.size(2),
+                   (h_ + f_) * kP);
     o.history = b.signal.narrow(2, 0, h_ * kP).contiguous();
     o.future = b.signal.narrow(2, h_ * kP, f_ * kP).contiguous();
     models::EegInput in = input_of(b);
@@ -294,7 +294,8 @@ class ForecasterTask : public FinetuneTask {
     o.pred_amp = pr.select(-1, 0);
     auto vx = pr.select(-1, 1), vy = pr.select(-1, 2);
     o.pred_phase = torch::atan2(vy, vx);
-    const auto cos_err = (vx * torch::cos(t.phase) + vy * torch::sin(t.phase)) / (torch::sqrt(vx * vx + vy * vy) + 1e-6);
+    const auto cos_err =
+        (vx * torch::cos(t.phase) + vy * torch::sin(t.phase)) / (torch::sqrt(vx * vx + vy * vy) + 1e-6);
     o.loss = torch::mse_loss(o.pred_amp, t.amp) + (1.0 - cos_err).mean();
     return o;
   }
@@ -326,12 +327,12 @@ class ForecasterTask : public FinetuneTask {
         }
         series.push_back(std::move(s));
       }
-      f.svg = line_plot_svg(series, PlotOptions()
-                                        .title(fmt::format("Forecast: {} channel {} at {:.0f} s", rec,
-                                                           info.channel_names[0], t0))
-                                        .x_label("seconds from the forecast start")
-                                        .y_label("normalised signal")
-                                        .size(1100, 260));
+      f.svg = line_plot_svg(
+          series, PlotOptions()
+                      .title(fmt::format("Forecast: {} channel {} at {:.0f} s", rec, info.channel_names[0], t0))
+                      .x_label("seconds from the forecast start")
+                      .y_label("normalised signal")
+                      .size(1100, 260));
       f.caption = fmt::format("{}: the last {:.0f} s of history, then {} s of truth vs forecasts ({})", rec,
                               static_cast<double>(show_hist) / kP, opt_.horizon_s, info.channel_names[0]);
     } else {
@@ -348,12 +349,12 @@ class ForecasterTask : public FinetuneTask {
         }
         series.push_back(std::move(s));
       }
-      f.svg = line_plot_svg(series, PlotOptions()
-                                        .title(fmt::format("Amplitude spectrum of the first future second: {} at {:.0f} s",
-                                                           rec, t0))
-                                        .x_label("frequency (Hz)")
-                                        .y_label("|X(f)| / P")
-                                        .size(1100, 260));
+      f.svg = line_plot_svg(
+          series, PlotOptions()
+                      .title(fmt::format("Amplitude spectrum of the first future second: {} at {:.0f} s", rec, t0))
+                      .x_label("frequency (Hz)")
+                      .y_label("|X(f)| / P")
+                      .size(1100, 260));
       f.caption = fmt::format("{}: channel {}, first 1-s patch of the {} s horizon", rec, info.channel_names[0],
                               opt_.horizon_s);
     }

@@ -13,8 +13,10 @@ HeadDefinition frequency_phase_head() {
   s.output = "per future patch and channel: amplitude |X_k|/200 and phase angle(X_k), k = 0..100 (1 Hz bins)";
   s.loss = "MSE(amplitude) + mean(1 - cos(phase error))";
   s.labels = "none: the spectra of the signal after the history window";
-  s.metrics = {"amplitude_mae", "phase_error_abs_rad", "phase_error_cos", "persistence_amplitude_mae",
-               "mean_amplitude_mae", "persistence_phase_error_abs_rad", "mean_phase_error_abs_rad"};
+  s.metrics = {"amplitude_mae",           "phase_error_abs_rad",
+               "phase_error_cos",         "persistence_amplitude_mae",
+               "mean_amplitude_mae",      "persistence_phase_error_abs_rad",
+               "mean_phase_error_abs_rad"};
   s.selection_metric = "loss";
   s.selection_mode = "min";
   s.default_horizon_s = 12.0;

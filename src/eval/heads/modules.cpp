@@ -23,9 +23,8 @@ LinearHeadImpl::LinearHeadImpl(LinearHeadOptions options) : options_(options) {
 torch::Tensor LinearHeadImpl::forward(const torch::Tensor& x) {
   auto h = x;
   if (options_.dropout() > 0) {
-    h = torch::nn::functional::dropout(h,
-                                       torch::nn::functional::DropoutFuncOptions().p(options_.dropout()).training(
-                                           is_training()));
+    h = torch::nn::functional::dropout(
+        h, torch::nn::functional::DropoutFuncOptions().p(options_.dropout()).training(is_training()));
   }
   return fc(h);
 }
@@ -41,7 +40,7 @@ std::pair<torch::Tensor, torch::Tensor> AttentionPoolImpl::forward(const torch::
   EFM_CHECK_DATA(h.dim() == 2 && h.size(0) > 0, "AttentionPool: expected a bag [N, d] with N >= 1, got {}",
                  models::shape_str(h));
   auto gate = torch::tanh(attention_v(h)) * torch::sigmoid(attention_u(h));  // [N, hidden]
-  auto a = torch::softmax(attention_w(gate).squeeze(-1), /*dim=*/0);       // [N]
+  auto a = torch::softmax(attention_w(gate).squeeze(-1), /*dim=*/0);         // [N]
   return {(a.unsqueeze(-1) * h).sum(0), a};
 }
 

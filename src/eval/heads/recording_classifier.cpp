@@ -78,9 +78,9 @@ class RecordingClassifierTask : public FinetuneTask {
       if (!in_store.count(k)) absent.push_back(k);
     }
     if (!absent.empty()) {
-      EFM_LOG_WARN("[finetune] {}: {} labelled {}(s) have no recording in the store: {}{}", h.labels_csv,
-                   absent.size(), h.level, join(std::vector<std::string>(absent.begin(), absent.begin() +
-                                                                         std::min<size_t>(absent.size(), 8))),
+      EFM_LOG_WARN("[finetune] {}: {} labelled {}(s) have no recording in the store: {}{}", h.labels_csv, absent.size(),
+                   h.level,
+                   join(std::vector<std::string>(absent.begin(), absent.begin() + std::min<size_t>(absent.size(), 8))),
                    absent.size() > 8 ? ", ..." : "");
     }
     if (unlabelled > 0) {
@@ -155,8 +155,8 @@ class RecordingClassifierTask : public FinetuneTask {
     if (exp().finetune.class_weighting != "balanced") return;
     const double n = static_cast<double>(seen.size());
     if (binary_) {
-      pos_weight_ = torch::tensor({counts[1] > 0 ? static_cast<double>(counts[0]) / static_cast<double>(counts[1]) : 1.0},
-                                  torch::kFloat32);
+      pos_weight_ = torch::tensor(
+          {counts[1] > 0 ? static_cast<double>(counts[0]) / static_cast<double>(counts[1]) : 1.0}, torch::kFloat32);
     } else {
       std::vector<float> w;
       for (size_t c = 0; c < k; ++c) {
@@ -186,9 +186,8 @@ class RecordingClassifierTask : public FinetuneTask {
     }
     std::vector<torch::Tensor> embeddings;
     if (!selection.empty()) {
-      for_each_batch(data.source, data.index, selection, device, [&](const data::Batch& b) {
-        embeddings.push_back(backbone_forward(input_of(b)).pooled);
-      });
+      for_each_batch(data.source, data.index, selection, device,
+                     [&](const data::Batch& b) { embeddings.push_back(backbone_forward(input_of(b)).pooled); });
     }
     EvalResult r;
     r.n_windows = static_cast<int64_t>(selection.size());
@@ -240,7 +239,8 @@ class RecordingClassifierTask : public FinetuneTask {
     }
     csv += "\n";
     for (size_t u = 0; u < bag.size(); ++u) {
-      std::vector<std::string> row{bag[u].first, opt_.classes[static_cast<size_t>(y[u])], std::to_string(bag[u].second)};
+      std::vector<std::string> row{bag[u].first, opt_.classes[static_cast<size_t>(y[u])],
+                                   std::to_string(bag[u].second)};
       std::vector<double> probs;
       if (binary_) {
         probs = {1.0 - s[u], s[u]};

@@ -62,15 +62,17 @@ void add_classification_report(EvalResult& r, const Labels& y, const Scores& sco
   const ConfusionMatrix cm = confusion_matrix(y, pred, k);
   std::vector<std::vector<double>> cells(static_cast<size_t>(k), std::vector<double>(static_cast<size_t>(k)));
   for (int64_t i = 0; i < k; ++i) {
-    for (int64_t j = 0; j < k; ++j) cells[static_cast<size_t>(i)][static_cast<size_t>(j)] = static_cast<double>(cm(i, j));
+    for (int64_t j = 0; j < k; ++j)
+      cells[static_cast<size_t>(i)][static_cast<size_t>(j)] = static_cast<double>(cm(i, j));
   }
   ReportFigure c;
-  c.svg = heatmap_svg(cells, classes, classes,
-                      PlotOptions()
-                          .title("Confusion matrix (" + r.split + ")")
-                          .x_label("predicted")
-                          .y_label("true")
-                          .size(std::max(360, 90 * static_cast<int>(k) + 160), std::max(320, 70 * static_cast<int>(k) + 140)));
+  c.svg = heatmap_svg(
+      cells, classes, classes,
+      PlotOptions()
+          .title("Confusion matrix (" + r.split + ")")
+          .x_label("predicted")
+          .y_label("true")
+          .size(std::max(360, 90 * static_cast<int>(k) + 160), std::max(320, 70 * static_cast<int>(k) + 140)));
   c.caption = k == 2 ? fmt::format("rows: true class; columns: predicted at threshold {}", threshold)
                      : std::string("rows: true class; columns: arg-max prediction");
   c.row_start = k != 2 || !both_classes_present(y);
@@ -81,8 +83,8 @@ void add_classification_report(EvalResult& r, const Labels& y, const Scores& sco
   t.header = {"class", "support", "predicted", "precision", "recall", "F1"};
   for (int64_t i = 0; i < k; ++i) {
     const auto u = static_cast<size_t>(i);
-    t.rows.push_back({classes[u], std::to_string(pc.support[u]), std::to_string(pc.predicted[u]),
-                      fmt3(pc.precision[u]), fmt3(pc.recall[u]), fmt3(pc.f1[u])});
+    t.rows.push_back({classes[u], std::to_string(pc.support[u]), std::to_string(pc.predicted[u]), fmt3(pc.precision[u]),
+                      fmt3(pc.recall[u]), fmt3(pc.f1[u])});
   }
   r.tables.push_back(std::move(t));
 }

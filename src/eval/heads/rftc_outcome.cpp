@@ -6,8 +6,9 @@ namespace efm::eval {
 HeadDefinition rftc_outcome_head() {
   HeadSpec s;
   s.name = "rftc_outcome";
-  s.description = "RFTC surgery outcome per patient from scalp EEG or SEEG (e.g. Engel I vs II-IV; cohort labels "
-                  "are private in the paper; bring your own CSV)";
+  s.description =
+      "RFTC surgery outcome per patient from scalp EEG or SEEG (e.g. Engel I vs II-IV; cohort labels "
+      "are private in the paper; bring your own CSV)";
   s.input = HeadInput::recording;
   s.output = "P(engel_I) per subject (or recording); more classes with finetune.classes";
   s.loss = "BCE with logits (two classes) or cross-entropy, on pooled window embeddings of each unit";

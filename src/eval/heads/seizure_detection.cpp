@@ -13,8 +13,15 @@ HeadDefinition seizure_detection_head() {
   s.output = "P(seizure) per window";
   s.loss = "BCE with logits (pos_weight n_neg/n_pos with class_weighting: balanced)";
   s.labels = "store window labels: seizure = the store's seizure flag (labels.csv) or finetune.positive_labels";
-  s.metrics = {"auroc", "average_precision", "balanced_accuracy", "sensitivity", "specificity",
-               "event_sensitivity", "event_precision", "event_f1", "event_false_alarms_per_24h",
+  s.metrics = {"auroc",
+               "average_precision",
+               "balanced_accuracy",
+               "sensitivity",
+               "specificity",
+               "event_sensitivity",
+               "event_precision",
+               "event_f1",
+               "event_false_alarms_per_24h",
                "event_latency_median_s"};
   s.selection_metric = "auroc";
   s.selection_mode = "max";
@@ -25,9 +32,8 @@ HeadDefinition seizure_detection_head() {
             WindowClassifierOptions o;
             o.classes = configured_classes(setup, s.default_classes);
             for (size_t l = 0; l < labels.size(); ++l) {
-              const bool seizure = positive.empty()
-                                       ? (l < setup.seizure_labels.size() && setup.seizure_labels[l])
-                                       : std::count(positive.begin(), positive.end(), labels[l]) > 0;
+              const bool seizure = positive.empty() ? (l < setup.seizure_labels.size() && setup.seizure_labels[l])
+                                                    : std::count(positive.begin(), positive.end(), labels[l]) > 0;
               o.class_of_label.push_back(seizure ? 1 : 0);
             }
             o.event_scoring = true;

@@ -13,8 +13,9 @@ HeadDefinition seizure_type_head() {
   s.input = HeadInput::window;
   s.output = "class probabilities (softmax)";
   s.loss = "cross-entropy with label smoothing (finetune.label_smoothing, 0.1)";
-  s.labels = "store window labels named in finetune.classes (default: every seizure label of the store, sorted); "
-             "other windows are not used";
+  s.labels =
+      "store window labels named in finetune.classes (default: every seizure label of the store, sorted); "
+      "other windows are not used";
   s.metrics = {"balanced_accuracy", "cohen_kappa", "f1_weighted", "f1_macro", "accuracy", "auroc_ovr_macro"};
   s.selection_metric = "balanced_accuracy";
   s.selection_mode = "max";
@@ -29,8 +30,7 @@ HeadDefinition seizure_type_head() {
             o.classes = configured_classes(setup, seizure_labels);
             for (const auto& c : o.classes) {
               EFM_CHECK_CONFIG(std::count(labels.begin(), labels.end(), c) > 0,
-                               "finetune.classes: '{}' is not a label of the store (labels: {})", c,
-                               [&] {
+                               "finetune.classes: '{}' is not a label of the store (labels: {})", c, [&] {
                                  std::string t;
                                  for (const auto& l : labels) t += (t.empty() ? "" : ", ") + l;
                                  return t;

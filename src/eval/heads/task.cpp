@@ -15,12 +15,9 @@ namespace efm::eval {
 
 std::string input_text(HeadInput input) {
   switch (input) {
-    case HeadInput::window:
-      return "window";
-    case HeadInput::history_horizon:
-      return "history -> horizon";
-    case HeadInput::recording:
-      return "all windows of a subject/recording";
+    case HeadInput::window: return "window";
+    case HeadInput::history_horizon: return "history -> horizon";
+    case HeadInput::recording: return "all windows of a subject/recording";
   }
   return "?";
 }
@@ -42,12 +39,11 @@ void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backb
   for (SplitPart p : {SplitPart::train, SplitPart::val, SplitPart::test}) {
     const auto i = static_cast<size_t>(p);
     sources_[i] = std::make_shared<data::SubsetWindowSource>(setup_.source, split.recordings(p));
-    indices_[i] =
-        std::make_shared<data::WindowIndex>(data::WindowIndex::build(*sources_[i], window_options(p != SplitPart::train)));
+    indices_[i] = std::make_shared<data::WindowIndex>(
+        data::WindowIndex::build(*sources_[i], window_options(p != SplitPart::train)));
   }
-  EFM_CHECK_CONFIG(indices_[0]->size() > 0,
-                   "head '{}': the training split has no usable windows ({} recordings; {})", spec_.name,
-                   sources_[0]->recordings().size(), describe_data());
+  EFM_CHECK_CONFIG(indices_[0]->size() > 0, "head '{}': the training split has no usable windows ({} recordings; {})",
+                   spec_.name, sources_[0]->recordings().size(), describe_data());
   models::BackboneOptions opts = backbone;
   opts.drop_path = linear_probe() ? 0.0 : exp().finetune.drop_path;
   model_ = FinetuneModel(opts, make_head(opts.embed_dim));

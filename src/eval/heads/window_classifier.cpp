@@ -35,8 +35,8 @@ class WindowClassifierTask : public FinetuneTask {
       lut[l + 1] = opt_.class_of_label[l];
       any = any || opt_.class_of_label[l] >= 0;
     }
-    EFM_CHECK_CONFIG(any, "head '{}': none of the store's labels ({}) maps to a class ({})", spec_.name,
-                     join(labels), join(opt_.classes));
+    EFM_CHECK_CONFIG(any, "head '{}': none of the store's labels ({}) maps to a class ({})", spec_.name, join(labels),
+                     join(opt_.classes));
     lut_ = torch::tensor(lut, torch::kInt64);
   }
 
@@ -114,7 +114,8 @@ class WindowClassifierTask : public FinetuneTask {
     for (const auto& w : train_index()->windows()) counts[static_cast<size_t>(class_of(w.label))] += 1;
     std::string text;
     for (int64_t c = 0; c < k; ++c) {
-      text += fmt::format("{}{} {}", c ? ", " : "", opt_.classes[static_cast<size_t>(c)], counts[static_cast<size_t>(c)]);
+      text +=
+          fmt::format("{}{} {}", c ? ", " : "", opt_.classes[static_cast<size_t>(c)], counts[static_cast<size_t>(c)]);
       if (counts[static_cast<size_t>(c)] == 0) {
         EFM_LOG_WARN("[finetune] class '{}' has no training window", opt_.classes[static_cast<size_t>(c)]);
       }
@@ -154,8 +155,7 @@ class WindowClassifierTask : public FinetuneTask {
         w.stride_s = es;
         timeline_index = std::make_shared<data::WindowIndex>(data::WindowIndex::build(*data.source, w));
       } else {
-        EFM_LOG_WARN("[eval] data.eval_stride_s ({}) does not divide data.stride_s ({}): no timelines", es,
-                     d.stride_s);
+        EFM_LOG_WARN("[eval] data.eval_stride_s ({}) does not divide data.stride_s ({}): no timelines", es, d.stride_s);
         timelines = false;
       }
     }
@@ -233,8 +233,8 @@ class WindowClassifierTask : public FinetuneTask {
   struct Scored {
     std::vector<int64_t> rec, start, label;
     Labels cls;
-    Scores scores;              ///< [n, width]
-    std::vector<double> loss;   ///< unweighted BCE / CE per window (NaN when unlabelled)
+    Scores scores;             ///< [n, width]
+    std::vector<double> loss;  ///< unweighted BCE / CE per window (NaN when unlabelled)
     void append(const Scored& o, size_t i, int64_t width) {
       rec.push_back(o.rec[i]);
       start.push_back(o.start[i]);
@@ -287,9 +287,7 @@ class WindowClassifierTask : public FinetuneTask {
   int64_t class_of(int64_t store_label) const {
     return store_label < 0 ? -1 : opt_.class_of_label[static_cast<size_t>(store_label)];
   }
-  torch::Tensor classes_of(const torch::Tensor& labels) const {
-    return lut_.to(labels.device()).index({labels + 1});
-  }
+  torch::Tensor classes_of(const torch::Tensor& labels) const { return lut_.to(labels.device()).index({labels + 1}); }
   torch::Tensor logits(const data::Batch& b) {
     const auto emb = backbone_forward(input_of(b)).pooled;
     return net()->head_as<LinearHeadImpl>()->forward(emb);

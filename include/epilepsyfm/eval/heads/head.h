@@ -50,13 +50,13 @@ struct HeadSpec {
   std::string name;
   std::string description;
   HeadInput input = HeadInput::window;
-  std::string output;  ///< "P(seizure)", "class", "future signal [C, horizon]", ...
-  std::string loss;    ///< e.g. "BCE with logits"
-  std::string labels;  ///< where labels come from
-  std::vector<std::string> metrics;  ///< main reported metrics
-  std::string selection_metric;      ///< default validation metric for model selection (without "val/")
-  std::string selection_mode;        ///< "max" | "min"
-  double default_horizon_s = 0;      ///< history_horizon heads
+  std::string output;                        ///< "P(seizure)", "class", "future signal [C, horizon]", ...
+  std::string loss;                          ///< e.g. "BCE with logits"
+  std::string labels;                        ///< where labels come from
+  std::vector<std::string> metrics;          ///< main reported metrics
+  std::string selection_metric;              ///< default validation metric for model selection (without "val/")
+  std::string selection_mode;                ///< "max" | "min"
+  double default_horizon_s = 0;              ///< history_horizon heads
   std::vector<std::string> default_classes;  ///< class names when finetune.classes is empty (may be empty)
 };
 

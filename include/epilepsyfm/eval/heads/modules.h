@@ -19,7 +19,8 @@ namespace efm::eval {
 /// Linear output layer with LaBraM's head init: trunc-normal(std 0.02) weights and zero bias, both multiplied by
 /// `init_scale` (0.001), after an optional dropout.
 struct LinearHeadOptions {
-  LinearHeadOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
+  LinearHeadOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
   TORCH_ARG(int64_t, in_features);
   TORCH_ARG(int64_t, out_features);
   TORCH_ARG(double, init_scale) = 0.001;
