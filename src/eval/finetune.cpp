@@ -2,6 +2,7 @@
 #include "epilepsyfm/eval/finetune.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "epilepsyfm/models/checkpoint_io.h"
 #include "epilepsyfm/models/runtime.h"
 #include "epilepsyfm/train/checkpoint.h"
+#include "epilepsyfm/train/model_files.h"
 #include "epilepsyfm/train/trainer.h"
 #include "eval/heads/report_util.h"
 
@@ -308,6 +310,29 @@ void check_geometry(FinetuneTask& task) {
   }
 }
 
+/// The backbone learnt from data preprocessed one way; fine-tuning it on data preprocessed another way is refused
+/// unless init.allow_preprocessing_mismatch (the pretraining config records its store's preprocessing).
+void check_init_preprocessing(const FinetuneExperiment& exp, const std::string& stored_config,
+                              const std::string& origin, const data::StoreWindowSource& store) {
+  const auto trained = preprocessing_record_of(stored_config, origin);
+  if (!trained) {
+    EFM_LOG_WARN("[finetune] {} records no preprocessing; cannot check it against the store", origin);
+    return;
+  }
+  EFM_CHECK_CONFIG(!store.store().recordings().empty(), "data.store: {} holds no recordings", exp.data.store);
+  const auto here = train::PreprocessingRecord::from_store(store.store().details(0)->preprocessing);
+  const auto diff = trained->differences(here);
+  if (diff.empty()) return;
+  const std::string text =
+      fmt::format("the pretrained backbone {} learnt from {} but the store {} holds {} ({})", origin,
+                  trained->describe(), exp.data.store, here.describe(), fmt::join(diff, "; "));
+  EFM_CHECK_CONFIG(exp.init.allow_preprocessing_mismatch,
+                   "{}; re-ingest the store with the pretraining preprocessing, or accept it with --set "
+                   "init.allow_preprocessing_mismatch=true",
+                   text);
+  EFM_LOG_WARN("[finetune] {} (allowed by init.allow_preprocessing_mismatch)", text);
+}
+
 }  // namespace
 
 FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, const FinetuneRunOptions& options) {
@@ -361,13 +386,13 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   std::string init_origin, prefix;
   std::string stored_config;
   if (!exp.init.checkpoint.empty()) {
-    const fs::path model_file = resolve_model_file(exp.init.checkpoint, "latest");
-    models::StateDictFile f = models::read_state_dict(model_file);
+    // A pretrain run directory (its pretrained.pt, else its latest checkpoint), a checkpoint directory or a file.
+    const train::ModelFile mf = train::resolve_model_file(exp.init.checkpoint, train::kPretrainedFile);
+    models::StateDictFile f = models::read_state_dict(mf.weights);
     init_tensors = std::move(f.tensors);
-    init_origin = model_file.string();
-    stored_config = f.config_yaml;
-    const fs::path beside = model_file.parent_path() / "config.yaml";
-    if (stored_config.empty() && fs::exists(beside)) stored_config = read_file(beside);
+    init_origin = mf.weights.string();
+    stored_config = mf.config_yaml;
+    check_init_preprocessing(exp, stored_config, init_origin, *store);
     prefix = exp.init.prefix;
     if (prefix == "auto") {
       prefix.clear();
@@ -549,7 +574,7 @@ std::vector<FinetuneOutcome> evaluate_run(const fs::path& run_dir, const Evaluat
   } else {
     split = read_splits_csv(run_dir / "splits.csv", recs);
   }
-  task->bind(split, exp.model.to_options());
+  task->bind(split, exp.model.to_options(), /*for_training=*/false);
   task->model().to(device);
   const fs::path out = !options.out.empty()
                            ? options.out

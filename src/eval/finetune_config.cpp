@@ -17,12 +17,21 @@ struct ModelSection {
     v("model", model);
   }
 };
+/// Only `data.preprocessing` of a stored experiment config.
+struct PreprocessingSection {
+  std::optional<train::PreprocessingRecord> preprocessing;
+  template <class V>
+  void visit(V& v) {
+    v("preprocessing", preprocessing);
+  }
+};
 }  // namespace
 
 }  // namespace efm::eval
 
 EFM_INSTANTIATE_CONFIG(efm::eval::FinetuneExperiment)
 EFM_INSTANTIATE_CONFIG(efm::eval::ModelSection)
+EFM_INSTANTIATE_CONFIG(efm::eval::PreprocessingSection)
 
 namespace efm::eval {
 
@@ -61,6 +70,23 @@ std::optional<models::BackboneConfig> model_section_of(const std::string& config
   YAML::Emitter out;
   out << YAML::BeginMap << YAML::Key << "model" << YAML::Value << root["model"] << YAML::EndMap;
   return config::parse_yaml<ModelSection>(out.c_str(), origin).model;
+}
+
+std::optional<train::PreprocessingRecord> preprocessing_record_of(const std::string& config_yaml,
+                                                                  const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(config_yaml);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: the stored config is not valid YAML: {}", origin, e.what()));
+  }
+  if (!root.IsMap() || !root["data"].IsMap() || !root["data"]["preprocessing"].IsDefined() ||
+      root["data"]["preprocessing"].IsNull()) {
+    return std::nullopt;
+  }
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "preprocessing" << YAML::Value << root["data"]["preprocessing"] << YAML::EndMap;
+  return config::parse_yaml<PreprocessingSection>(out.c_str(), origin + " data").preprocessing;
 }
 
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin) {

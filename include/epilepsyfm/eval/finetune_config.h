@@ -27,6 +27,7 @@
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/config/train.h"
 #include "epilepsyfm/models/model_config.h"
+#include "epilepsyfm/train/experiments.h"
 
 namespace efm::eval {
 
@@ -95,12 +96,16 @@ struct InitConfig {
   /// Take the backbone architecture from the checkpoint's stored config (its `model:` section) when it has one;
   /// the fine-tuning drop_path/dropout still apply. false: `model:` of this config must match the weights.
   bool use_checkpoint_model = true;
+  /// The pretraining config records its store's preprocessing (filters, rate, normalisation, montage); a store
+  /// preprocessed differently is a ConfigError unless this is true (then a warning).
+  bool allow_preprocessing_mismatch = false;
 
   template <class V>
   void visit(V& v) {
     v("checkpoint", checkpoint);
     v("prefix", prefix);
     v("use_checkpoint_model", use_checkpoint_model);
+    v("allow_preprocessing_mismatch", allow_preprocessing_mismatch);
   }
 };
 
@@ -262,6 +267,10 @@ struct FinetuneExperiment {
 /// The `model:` section of a stored config (a pretraining or fine-tuning checkpoint's config.yaml), if it has one.
 /// Other sections are ignored. Throws ConfigError naming `origin` when the section is malformed.
 std::optional<models::BackboneConfig> model_section_of(const std::string& config_yaml, const std::string& origin);
+
+/// The `data.preprocessing` record of a stored pretraining/tokenizer config (train/experiments.h), if it has one.
+std::optional<train::PreprocessingRecord> preprocessing_record_of(const std::string& config_yaml,
+                                                                  const std::string& origin);
 
 /// Parses a store's config.yaml (an ingest experiment) into its ingest settings.
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin);

@@ -188,6 +188,7 @@ class ForecasterTask : public FinetuneTask {
       }
     });
     EvalResult r;
+    r.split = data.split;
     r.n_windows = seen;
     r.n_units = static_cast<int64_t>(recs.size());
     r.metrics.set("loss", seen > 0 ? loss_sum / static_cast<double>(seen) : std::nan(""));
@@ -215,8 +216,8 @@ class ForecasterTask : public FinetuneTask {
     }
     if (!report) return r;
     ReportTable t;
-    t.title = fmt::format("Model vs baselines ({}, {} windows, {} s history -> {} s horizon)",
-                          r.split.empty() ? "test" : r.split, seen, opt_.history_s, opt_.horizon_s);
+    t.title = fmt::format("Model vs baselines ({}, {} windows, {} s history -> {} s horizon)", r.split, seen,
+                          opt_.history_s, opt_.horizon_s);
     auto f3 = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : std::string("nan"); };
     if (!spectra()) {
       t.header = {"forecast", "MAE", "MSE", "RMSE", "Pearson r"};

@@ -190,6 +190,7 @@ class RecordingClassifierTask : public FinetuneTask {
                      [&](const data::Batch& b) { embeddings.push_back(backbone_forward(input_of(b)).pooled); });
     }
     EvalResult r;
+    r.split = data.split;
     r.n_windows = static_cast<int64_t>(selection.size());
     r.n_units = static_cast<int64_t>(bag.size());
     if (bag.empty()) {
@@ -230,7 +231,7 @@ class RecordingClassifierTask : public FinetuneTask {
     if (!report) return r;
     add_classification_report(r, y, s, opt_.classes, exp().evaluate.threshold);
     ReportTable t;
-    t.title = fmt::format("Per-{} predictions ({})", exp().finetune.level, r.split.empty() ? "test" : r.split);
+    t.title = fmt::format("Per-{} predictions ({})", exp().finetune.level, r.split);
     t.header = {exp().finetune.level, "label", "windows"};
     std::string csv = exp().finetune.level + ",label,windows";
     for (const auto& c : opt_.classes) {

@@ -31,7 +31,7 @@ FinetuneTask::FinetuneTask(HeadSpec spec, HeadSetup setup) : spec_(std::move(spe
 
 FinetuneTask::~FinetuneTask() = default;
 
-void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backbone) {
+void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backbone, bool for_training) {
   EFM_CHECK_ARG(split.part_of.size() == setup_.source->recordings().size(),
                 "head '{}': the split has {} entries for {} recordings", spec_.name, split.part_of.size(),
                 setup_.source->recordings().size());
@@ -42,15 +42,16 @@ void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backb
     indices_[i] = std::make_shared<data::WindowIndex>(
         data::WindowIndex::build(*sources_[i], window_options(p != SplitPart::train)));
   }
-  EFM_CHECK_CONFIG(indices_[0]->size() > 0, "head '{}': the training split has no usable windows ({} recordings; {})",
-                   spec_.name, sources_[0]->recordings().size(), describe_data());
+  EFM_CHECK_CONFIG(!for_training || indices_[0]->size() > 0,
+                   "head '{}': the training split has no usable windows ({} recordings; {})", spec_.name,
+                   sources_[0]->recordings().size(), describe_data());
   models::BackboneOptions opts = backbone;
   opts.drop_path = linear_probe() ? 0.0 : exp().finetune.drop_path;
   model_ = FinetuneModel(opts, make_head(opts.embed_dim));
   if (linear_probe()) {
     for (auto& p : model_->backbone->parameters()) p.set_requires_grad(false);
   }
-  after_bind();
+  if (for_training) after_bind();
 }
 
 void FinetuneTask::load_backbone(const std::map<std::string, torch::Tensor>& tensors, const std::string& prefix,
@@ -125,6 +126,7 @@ EvalResult FinetuneTask::evaluate_split(SplitPart part, const torch::Device& dev
   d.source = sources_[i];
   d.index = indices_[i];
   d.setup = &setup_;
+  d.split = name.empty() ? split_name(part) : name;
   auto subset = std::dynamic_pointer_cast<const data::SubsetWindowSource>(sources_[i]);
   d.base_index = [subset](int64_t r) { return subset->base_index(r); };
   const bool was_training = model_->is_training();
@@ -135,7 +137,7 @@ EvalResult FinetuneTask::evaluate_split(SplitPart part, const torch::Device& dev
     r = run_evaluation(d, device, report);
   }
   if (was_training) model_->train();
-  r.split = name.empty() ? split_name(part) : name;
+  r.split = d.split;
   return r;
 }
 

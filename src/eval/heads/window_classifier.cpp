@@ -172,6 +172,7 @@ class WindowClassifierTask : public FinetuneTask {
       seg.append(all, i, width);
     }
     EvalResult r;
+    r.split = data.split;
     r.n_windows = static_cast<int64_t>(all.rec.size());
     r.n_units = static_cast<int64_t>(recs.size());
     const Labels& y = seg.cls;

@@ -114,8 +114,9 @@ class FinetuneTask : public train::TrainingTask {
   virtual void set_tuned_threshold(double threshold) { (void)threshold; }
 
   /// Builds the split's sources and window indices, the model (backbone options from `backbone`) and freezes the
-  /// backbone in linear_probe mode. Throws ConfigError when a split has no usable windows.
-  void bind(const Split& split, const models::BackboneOptions& backbone);
+  /// backbone in linear_probe mode. `for_training`: the training split must have usable windows (else ConfigError)
+  /// and the head derives its training statistics (class weights); false for scoring only (evaluate).
+  void bind(const Split& split, const models::BackboneOptions& backbone, bool for_training = true);
   const Split& split() const { return split_; }
 
   /// Loads pretrained backbone weights (state-dict tensors with `prefix` removed); missing fc_norm.* (pooling) is
@@ -149,7 +150,7 @@ class FinetuneTask : public train::TrainingTask {
   virtual data::WindowOptions window_options(bool for_eval) const = 0;
   /// The head module on top of a backbone with embedding size `embed_dim`.
   virtual std::shared_ptr<torch::nn::Module> make_head(int64_t embed_dim) = 0;
-  /// Called at the end of bind() (class weights from the training windows, ...).
+  /// Called at the end of bind() for training (class weights from the training windows, ...).
   virtual void after_bind() {}
   /// Scores `index` windows of `source` (recordings of that source). `seizure_events` / labels come from `setup`
   /// with recording indices mapped through `base_index`.
@@ -158,6 +159,7 @@ class FinetuneTask : public train::TrainingTask {
     std::shared_ptr<const data::WindowIndex> index;
     std::function<int64_t(int64_t)> base_index;  ///< recording of `source` -> recording of setup.source
     const HeadSetup* setup = nullptr;
+    std::string split;  ///< the split's name in the result, figure titles and tables ("val", "test", ...)
   };
   virtual EvalResult run_evaluation(const EvalData& data, const torch::Device& device, bool report) = 0;
 
