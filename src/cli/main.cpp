@@ -41,6 +41,12 @@ constexpr Verb kVerbs[] = {
      "train the VQ neural tokenizer on a store; `tokenizer encode` writes the codes of a store's windows"},
     {"pretrain", EFM_TORCH_VERB(efm::cli::run_pretrain), true,
      "masked EEG pretraining against a frozen tokenizer's codes (random, channel-set or region masks)"},
+    {"finetune", EFM_TORCH_VERB(efm::cli::run_finetune), true,
+     "fine-tune a task head (seizure detection/type, forecasting, ASM, RFTC) with model selection and report"},
+    {"evaluate", EFM_TORCH_VERB(efm::cli::run_evaluate), true,
+     "re-score a finetune run (test split or another store), rewrite report.html"},
+    {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
+     "stream a recording through a seizure detector: per-second P, events, EDF+"},
     {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},
     {"version", EFM_TORCH_VERB(efm::cli::run_version), true, "print versions, BLAS, threads and CUDA availability"},
 };

@@ -8,4 +8,7 @@ int run_launch(int argc, char** argv);
 int run_simulate(int argc, char** argv);
 int run_tokenizer(int argc, char** argv);
 int run_pretrain(int argc, char** argv);
+int run_finetune(int argc, char** argv);
+int run_evaluate(int argc, char** argv);
+int run_predict(int argc, char** argv);
 }  // namespace efm::cli

@@ -28,6 +28,54 @@
 namespace efm::data {
 namespace fs = std::filesystem;
 
+std::vector<SegmentSpan> input_segments(const io::RecordingInfo& info, const ChannelPlan& plan) {
+  int64_t available = std::numeric_limits<int64_t>::max();
+  int64_t spr = 0;
+  for (int i : plan.inputs) {
+    const auto& s = info.signals[static_cast<size_t>(i)];
+    available = std::min(available, s.n_samples);
+    spr = s.samples_per_record;
+  }
+  std::vector<SegmentSpan> out;
+  if (info.segments.empty() || info.record_duration_s <= 0 || spr <= 0) {
+    out.push_back(SegmentSpan{0.0, 0, available});
+    return out;
+  }
+  for (const auto& seg : info.segments) {
+    SegmentSpan s;
+    s.onset_s = seg.onset_s;
+    s.in_start = seg.first_record * spr;
+    s.in_count = std::min(seg.n_records * spr, available - s.in_start);
+    if (s.in_count > 0) out.push_back(s);
+  }
+  return out;
+}
+
+signal::ChannelStats pool_stats(const std::vector<signal::ChannelStats>& parts, size_t n_channels) {
+  signal::ChannelStats out;
+  out.mean_uv.assign(n_channels, 0.0);
+  out.std_uv.assign(n_channels, 0.0);
+  out.max_abs_uv.assign(n_channels, 0.0);
+  int64_t total = 0;
+  for (const auto& p : parts) total += p.count;
+  out.count = total;
+  if (total == 0) return out;
+  for (size_t c = 0; c < n_channels; ++c) {
+    double mean = 0;
+    for (const auto& p : parts) mean += p.mean_uv[c] * static_cast<double>(p.count);
+    mean /= static_cast<double>(total);
+    double var = 0;
+    for (const auto& p : parts) {
+      const double d = p.mean_uv[c] - mean;
+      var += static_cast<double>(p.count) * (p.std_uv[c] * p.std_uv[c] + d * d);
+      out.max_abs_uv[c] = std::max(out.max_abs_uv[c], p.max_abs_uv[c]);
+    }
+    out.mean_uv[c] = mean;
+    out.std_uv[c] = std::sqrt(var / static_cast<double>(total));
+  }
+  return out;
+}
+
 namespace {
 
 /// Seconds of input read per chunk (per channel): large enough for efficient block reads, small enough for memory.
@@ -91,35 +139,6 @@ class ChunkQueue {
   std::exception_ptr error_;
 };
 
-/// Where a segment's samples lie in the file (per signal of the plan's rate) and in the output.
-struct SegmentSpan {
-  double onset_s = 0;
-  int64_t in_start = 0, in_count = 0;
-};
-
-std::vector<SegmentSpan> input_segments(const io::RecordingInfo& info, const ChannelPlan& plan) {
-  int64_t available = std::numeric_limits<int64_t>::max();
-  int64_t spr = 0;
-  for (int i : plan.inputs) {
-    const auto& s = info.signals[static_cast<size_t>(i)];
-    available = std::min(available, s.n_samples);
-    spr = s.samples_per_record;
-  }
-  std::vector<SegmentSpan> out;
-  if (info.segments.empty() || info.record_duration_s <= 0 || spr <= 0) {
-    out.push_back(SegmentSpan{0.0, 0, available});
-    return out;
-  }
-  for (const auto& seg : info.segments) {
-    SegmentSpan s;
-    s.onset_s = seg.onset_s;
-    s.in_start = seg.first_record * spr;
-    s.in_count = std::min(seg.n_records * spr, available - s.in_start);
-    if (s.in_count > 0) out.push_back(s);
-  }
-  return out;
-}
-
 /// Per-window maximum of |x| over channels, accumulated as the output streams by (memory: one float per
 /// gcd(length, stride) samples).
 class WindowMaxima {
@@ -152,32 +171,6 @@ class WindowMaxima {
   int64_t gran_ = 1, n_win_ = 0, pos_ = 0;
   std::vector<float> blocks_;
 };
-
-/// Pooled statistics of several segments (population variance, as each segment's).
-signal::ChannelStats pool_stats(const std::vector<signal::ChannelStats>& parts, size_t n_channels) {
-  signal::ChannelStats out;
-  out.mean_uv.assign(n_channels, 0.0);
-  out.std_uv.assign(n_channels, 0.0);
-  out.max_abs_uv.assign(n_channels, 0.0);
-  int64_t total = 0;
-  for (const auto& p : parts) total += p.count;
-  out.count = total;
-  if (total == 0) return out;
-  for (size_t c = 0; c < n_channels; ++c) {
-    double mean = 0;
-    for (const auto& p : parts) mean += p.mean_uv[c] * static_cast<double>(p.count);
-    mean /= static_cast<double>(total);
-    double var = 0;
-    for (const auto& p : parts) {
-      const double d = p.mean_uv[c] - mean;
-      var += static_cast<double>(p.count) * (p.std_uv[c] * p.std_uv[c] + d * d);
-      out.max_abs_uv[c] = std::max(out.max_abs_uv[c], p.max_abs_uv[c]);
-    }
-    out.mean_uv[c] = mean;
-    out.std_uv[c] = std::sqrt(var / static_cast<double>(total));
-  }
-  return out;
-}
 
 io::StoredPreprocessing stored_preprocessing(const signal::PreprocessOptions& o, const config::IngestConfig& cfg,
                                              const io::WindowGeometry& g) {

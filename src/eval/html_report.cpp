@@ -45,6 +45,10 @@ void HtmlReport::figure(const std::string& svg, const std::string& caption) {
   body_ += "</figure>\n";
 }
 
+void HtmlReport::link(const std::string& href, const std::string& text) {
+  body_ += "<p><a href=\"" + html_escape(href) + "\">" + html_escape(text) + "</a></p>\n";
+}
+
 void HtmlReport::begin_row() {
   body_ += "<div class=\"row\">\n";
 }

@@ -99,6 +99,19 @@ struct ChannelPlan {
 /// file when required channels are missing (missing: error) or nothing is left.
 ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestChannelsConfig& config);
 
+/// Where one gap-free segment of a recording lies in the file, in samples of the plan's signals (all at
+/// plan.sfreq_hz): EDF+D files have one per stretch between gaps; files without data records one in all.
+struct SegmentSpan {
+  double onset_s = 0;    ///< time of the segment's first sample from the recording start
+  int64_t in_start = 0;  ///< first sample (per signal, in file order)
+  int64_t in_count = 0;  ///< samples
+};
+/// The segments of `info` for the signals `plan` reads (a signal shorter than the others bounds them all).
+std::vector<SegmentSpan> input_segments(const io::RecordingInfo& info, const ChannelPlan& plan);
+
+/// Statistics of several segments pooled as one recording (population variance, as each part's; max of maxima).
+signal::ChannelStats pool_stats(const std::vector<signal::ChannelStats>& parts, size_t n_channels);
+
 // ---- running ---------------------------------------------------------------------------------------------------
 
 /// Outcome of one input file.

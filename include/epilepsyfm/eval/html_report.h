@@ -24,6 +24,8 @@ class HtmlReport {
   void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
   /// An SVG (from plot.h) with an optional caption.
   void figure(const std::string& svg, const std::string& caption = {});
+  /// A hyperlink on its own line (e.g. to a sub-run's report; relative paths keep the report portable).
+  void link(const std::string& href, const std::string& text);
   /// Starts a flex row: following figures sit side by side until end_row().
   void begin_row();
   void end_row();
