@@ -17,6 +17,8 @@
 //                              frozen  = B N 2 D K                  (cosine code lookup, no gradient)
 // Pre-training step:           frozen  = B [backbone_tok + N (2 d^2 + 2 d D) + N 2 D K]   (labels)
 //                              trained = 2B backbone_student + B N 2 d K                   (symmetric pass, lm_head)
+// (Model FLOPs of the step as defined: the C++ MaskedEegModel computes the mask-independent patch features once
+// for B windows instead of 2B, which saves B N patch_embed x 3, about 0.5 GFLOP of ~74 for base; not subtracted.)
 #include "flops.h"
 
 namespace efm::bench {

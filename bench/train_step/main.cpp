@@ -247,7 +247,8 @@ int main(int argc, char** argv) {
   std::printf("\n%s\n", bench::flops_formula_text().c_str());
   std::printf(
       "Python reference: bench/reference/labram_step.py (independent PyTorch implementation; symmetric pass as two\n"
-      "forwards of B windows, LaBraM's way; C++ runs one forward of 2B). Both sides apply the LibTorch 1.13 CPU\n"
-      "GroupNorm-backward workaround (contiguous gradient after the TemporalConv flattening); timing unaffected.\n");
+      "forwards of B windows, LaBraM's way; C++ computes the mask-independent patch features once and runs the\n"
+      "blocks on one batch of 2B windows). Both sides apply the LibTorch 1.13 CPU GroupNorm-backward workaround\n"
+      "(contiguous gradient after the TemporalConv flattening); timing unaffected.\n");
   return 0;
 }
