@@ -102,7 +102,15 @@ TokenGeometry BackboneImpl::check(const EegInput& input) const {
 
 torch::Tensor BackboneImpl::embed(const EegInput& input, const TokenGeometry& geometry, const torch::Tensor& mask,
                                   const torch::Tensor& mask_token) {
-  auto x = patch_embed(input, geometry, mask, mask_token);
+  return embed_features(patch_embed->features(input, geometry), input, geometry, mask, mask_token);
+}
+
+torch::Tensor BackboneImpl::embed_features(const torch::Tensor& features, const EegInput& input,
+                                           const TokenGeometry& geometry, const torch::Tensor& mask,
+                                           const torch::Tensor& mask_token) {
+  // As PatchEmbedding::forward: mask token replaces the content features, then the positional terms and CLS.
+  auto x =
+      patch_embed->positions(mask.defined() ? apply_mask_token(features, mask, mask_token) : features, input, geometry);
   if (options_.dropout > 0.0) {
     x = torch::nn::functional::dropout(
         x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout).training(is_training()));

@@ -66,8 +66,13 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   both.region_ids =
       (!input.region_ids.defined() || input.region_ids.dim() == 1) ? input.region_ids : cat_twice(input.region_ids);
   both.coords = (!input.coords.defined() || input.coords.dim() == 2) ? input.coords : cat_twice(input.coords);
-  auto x = features(both, both_mask).slice(/*dim=*/1, 1);  // [2B, N, d]
-  auto logits = lm_head(x.index({both_mask}));             // [B*N, K]: first the M tokens, then the ~M tokens
+  // The content features (TemporalConv, spectral branch, fusion) do not depend on the mask: compute them once for
+  // the B windows and share them between both passes (their gradients add up), instead of twice for [x; x].
+  const TokenGeometry g2{2 * g.batch, g.channels, g.patches};
+  auto content = backbone->patch_embed->features(input, g);
+  auto tokens = backbone->embed_features(torch::cat({content, content}, 0), both, g2, both_mask, mask_token);
+  auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);  // [2B, N, d]
+  auto logits = lm_head(x.index({both_mask}));            // [B*N, K]: first the M tokens, then the ~M tokens
   auto labels = torch::cat({codes.to(device), codes.to(device)}, 0).index({both_mask});
   auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
   auto correct = (logits.detach().argmax(-1) == labels).to(torch::kFloat);

@@ -88,6 +88,10 @@ class BackboneImpl : public torch::nn::Module {
   /// Embedded tokens [B, 1 + C*T, d]; optional mask [B, C*T] bool + mask_token [d] (see PatchEmbedding).
   torch::Tensor embed(const EegInput& input, const TokenGeometry& geometry, const torch::Tensor& mask = {},
                       const torch::Tensor& mask_token = {});
+  /// embed() from content features computed beforehand (PatchEmbedding::features, [B, C*T, d]): masking, positions,
+  /// CLS and dropout. Lets the symmetric masked pass compute the mask-independent features once for both passes.
+  torch::Tensor embed_features(const torch::Tensor& features, const EegInput& input, const TokenGeometry& geometry,
+                               const torch::Tensor& mask = {}, const torch::Tensor& mask_token = {});
   /// Transformer blocks and the final LayerNorm: [B, L, d] -> [B, L, d].
   torch::Tensor encode(const torch::Tensor& tokens);
   /// [B, 1 + N, d] (after encode) -> [B, d].

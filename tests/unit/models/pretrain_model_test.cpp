@@ -61,6 +61,36 @@ TEST(MaskedEegModel, SymmetricLossIsTheSumOfBothPasses) {
   EXPECT_DOUBLE_EQ(l.accuracy, acc);
 }
 
+TEST(MaskedEegModel, SymmetricLossGradientsEqualTwoSeparatePasses) {
+  // symmetric_loss computes the mask-independent patch features once for both passes; every parameter gradient
+  // must still equal that of the two separate passes.
+  torch::manual_seed(1);
+  MaskedEegModel mem(MaskedEegModelOptions(test::micro_options()).codebook_size(16));
+  mem->eval();  // no dropout
+  EegInput in = test::random_input(2, 3, 2);
+  auto mask = MaskGenerator(MaskOptions().ratio(0.5)).generate(2, 3, 2, 3).mask;
+  auto codes = torch::randint(16, {2, 6}, torch::kLong);
+  mem->symmetric_loss(in, codes, mask).loss.backward();
+  std::vector<torch::Tensor> shared;
+  for (const auto& p : mem->parameters()) {
+    shared.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+  auto ce = F::cross_entropy(mem->forward(in, mask), codes.index({mask}));
+  auto ce_sym = F::cross_entropy(mem->forward(in, mask.logical_not()), codes.index({mask.logical_not()}));
+  (ce + ce_sym).backward();
+  const auto params = mem->named_parameters();
+  int64_t nonzero = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i].value();
+    auto separate = p.grad().defined() ? p.grad() : torch::zeros_like(p);
+    // float32 sums in a different order: agreement to ~1e-6 relative is expected.
+    EXPECT_TRUE(torch::allclose(shared[i], separate, /*rtol=*/1e-4, /*atol=*/1e-6)) << params[i].key();
+    if (shared[i].abs().sum().item<float>() > 0) ++nonzero;
+  }
+  EXPECT_GT(nonzero, 10);  // the temporal/spectral encoders and blocks all received gradient
+}
+
 TEST(MaskedEegModel, LearnsToPredictCodesOfAFixedBatch) {
   torch::manual_seed(0);
   MaskedEegModel mem(MaskedEegModelOptions(test::micro_options()).codebook_size(4));
