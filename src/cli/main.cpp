@@ -47,6 +47,8 @@ constexpr Verb kVerbs[] = {
      "re-score a finetune run (test split or another store), rewrite report.html"},
     {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
      "stream a recording through a seizure detector: per-second P, events, EDF+"},
+    {"report", efm::cli::run_report, false,
+     "one HTML page over a pipeline's runs (tokenizer, pretraining, each task's test metrics)"},
     {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},
     {"version", EFM_TORCH_VERB(efm::cli::run_version), true, "print versions, BLAS, threads and CUDA availability"},
 };

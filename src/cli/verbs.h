@@ -6,6 +6,7 @@ int run_ingest(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_launch(int argc, char** argv);
 int run_simulate(int argc, char** argv);
+int run_report(int argc, char** argv);
 int run_tokenizer(int argc, char** argv);
 int run_pretrain(int argc, char** argv);
 int run_finetune(int argc, char** argv);

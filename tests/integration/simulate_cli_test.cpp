@@ -83,8 +83,8 @@ TEST(SimulateCli, ShippedConfigsResolve) {
     EXPECT_FALSE(fs::exists("unused_dir"));
   }
   const auto r = test::run_cli({"simulate", "--config", config("demo.yaml"), "--dump-config"});
-  EXPECT_THAT(r.output, HasSubstr("n_subjects: 6"));
-  EXPECT_THAT(r.output, HasSubstr("recording_duration_s: 600"));
+  EXPECT_THAT(r.output, HasSubstr("n_subjects: 10"));
+  EXPECT_THAT(r.output, HasSubstr("recording_duration_s: 360"));
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ TEST(SimulateConfig, DefaultsRoundTripAndShippedFilesLoad) {
     EXPECT_TRUE(equal(parse_yaml<SimulateExperiment>(to_yaml(e)), e)) << name;
   }
   const auto demo = load<SimulateExperiment>({{(test::source_dir() / "configs/simulate/demo.yaml").string()}, {}});
-  EXPECT_EQ(demo.simulate.n_subjects * demo.simulate.recordings_per_subject, 12);
+  EXPECT_EQ(demo.simulate.n_subjects * demo.simulate.recordings_per_subject, 20);
   EXPECT_EQ(demo.run.seed, 42);
 }
 
