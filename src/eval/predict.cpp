@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -222,11 +223,17 @@ PredictResult run_predict(const PredictOptions& o) {
     for (const auto& n : v) s += (s.empty() ? "" : " ") + n;
     return s;
   };
-  if (plan.names != exp.resolved.channels) {
+  std::vector<std::string> unseen;
+  for (const auto& n : plan.names) {
+    if (std::find(exp.resolved.channels.begin(), exp.resolved.channels.end(), n) == exp.resolved.channels.end()) {
+      unseen.push_back(n);
+    }
+  }
+  if (!unseen.empty()) {
     EFM_LOG_WARN(
-        "[predict] channels [{}] differ from the training channels [{}]; the model embeds each channel by its "
-        "electrode, so it still runs, but expect a domain shift",
-        names(plan.names), names(exp.resolved.channels));
+        "[predict] {} of {} channels were not in the training windows ([{}]; trained on [{}]); the model embeds each "
+        "channel by its electrode, so it still runs, but expect a domain shift",
+        unseen.size(), plan.names.size(), names(unseen), names(exp.resolved.channels));
   }
   const signal::PreprocessOptions pp = data::preprocess_options(ing.preprocess);
   const auto n_out = static_cast<int>(plan.names.size());

@@ -49,8 +49,8 @@ Cohort make_cohort(const fs::path& dir, int subjects, const std::vector<std::str
   Cohort c{dir / "sim", dir / "store"};
   run_ok({"simulate", "--config", config("simulate", "test.yaml"), "--out", c.sim.string(), "--set",
           "simulate.n_subjects=" + std::to_string(subjects)});
-  std::vector<std::string> args{"ingest",          "--config", config("ingest", "default.yaml"), "--input",
-                                c.sim.string(),    "--out",    c.store.string()};
+  std::vector<std::string> args{"ingest", "--config",      config("ingest", "default.yaml"), "--input", c.sim.string(),
+                                "--out",  c.store.string()};
   for (const auto& s : ingest_sets) args.insert(args.end(), {"--set", s});
   run_ok(args);
   return c;
@@ -66,16 +66,25 @@ const Cohort& shared_cohort() {
 /// `finetune` arguments: a 1-layer d-32 backbone, `epochs` epochs of batches of 8, one thread.
 std::vector<std::string> finetune_args(const std::string& head_config, const fs::path& store, const fs::path& out,
                                        int epochs = 1, bool small_model = true) {
-  std::vector<std::string> a{"finetune",    "--config", config("finetune", head_config),
-                             "--store",     store.string(),
-                             "--out",       out.string(),
+  std::vector<std::string> a{"finetune",
+                             "--config",
+                             config("finetune", head_config),
+                             "--store",
+                             store.string(),
+                             "--out",
+                             out.string(),
                              "--no-progress",
-                             "--set",       "run.threads=1",
-                             "--set",       "train.epochs=" + std::to_string(epochs),
-                             "--set",       "train.batch_size=8",
-                             "--set",       "train.warmup_epochs=0"};
+                             "--set",
+                             "run.threads=1",
+                             "--set",
+                             "train.epochs=" + std::to_string(epochs),
+                             "--set",
+                             "train.batch_size=8",
+                             "--set",
+                             "train.warmup_epochs=0"};
   if (small_model) {
-    for (const char* s : {"model.size=tiny", "model.depth=1", "model.embed_dim=32", "model.heads=2", "model.ffn_dim=64"}) {
+    for (const char* s :
+         {"model.size=tiny", "model.depth=1", "model.embed_dim=32", "model.heads=2", "model.ffn_dim=64"}) {
       a.insert(a.end(), {"--set", s});
     }
   }
@@ -381,17 +390,33 @@ TEST(HeadsPredictE2E, PredictStreamsProbabilitiesEventsAndEdfAnnotations) {
 TEST(HeadsPretrainedE2E, FinetunesFromTheBackboneOfARealPretrainRun) {
   const Cohort& c = shared_cohort();
   test::TempDir dir;
-  const std::vector<std::string> steps{"--no-progress",  "--set", "run.threads=1",         "--set",
-                                       "train.steps=4",  "--set", "train.batch_size=8",    "--set",
+  const std::vector<std::string> steps{"--no-progress",        "--set", "run.threads=1",           "--set",
+                                       "train.steps=4",        "--set", "train.batch_size=8",      "--set",
                                        "train.warmup_steps=1", "--set", "train.checkpoint_every=4"};
-  auto tok = std::vector<std::string>{"tokenizer", "--config", config("tokenizer", "tiny.yaml"), "--store",
-                                      c.store.string(), "--out", (dir / "tok").string(), "--set",
-                                      "tokenizer.encoder.depth=1", "--set", "tokenizer.vq.n_codes=32"};
+  auto tok = std::vector<std::string>{"tokenizer",
+                                      "--config",
+                                      config("tokenizer", "tiny.yaml"),
+                                      "--store",
+                                      c.store.string(),
+                                      "--out",
+                                      (dir / "tok").string(),
+                                      "--set",
+                                      "tokenizer.encoder.depth=1",
+                                      "--set",
+                                      "tokenizer.vq.n_codes=32"};
   tok.insert(tok.end(), steps.begin(), steps.end());
   run_ok(tok);
-  auto pre = std::vector<std::string>{"pretrain", "--config", config("pretrain", "tiny.yaml"), "--store",
-                                      c.store.string(), "--tokenizer", (dir / "tok").string(), "--out",
-                                      (dir / "pt").string(), "--set", "model.depth=2"};
+  auto pre = std::vector<std::string>{"pretrain",
+                                      "--config",
+                                      config("pretrain", "tiny.yaml"),
+                                      "--store",
+                                      c.store.string(),
+                                      "--tokenizer",
+                                      (dir / "tok").string(),
+                                      "--out",
+                                      (dir / "pt").string(),
+                                      "--set",
+                                      "model.depth=2"};
   pre.insert(pre.end(), steps.begin(), steps.end());
   run_ok(pre);
   const fs::path pretrained = dir / "pt" / "pretrained.pt";
@@ -400,8 +425,8 @@ TEST(HeadsPretrainedE2E, FinetunesFromTheBackboneOfARealPretrainRun) {
   // Linear probe: the backbone is the pretrained one, frozen; only the head trains.
   const fs::path lp = dir / "lp";
   auto args = finetune_args("seizure_detection.yaml", c.store, lp, 1, /*small_model=*/false);
-  args.insert(args.end(), {"--init", (dir / "pt").string(), "--set", "finetune.mode=linear_probe",
-                           "--set", "evaluate.event_scoring=false"});
+  args.insert(args.end(), {"--init", (dir / "pt").string(), "--set", "finetune.mode=linear_probe", "--set",
+                           "evaluate.event_scoring=false"});
   const std::string out = run_ok(args);
   EXPECT_THAT(out, HasSubstr("model: tiny from the checkpoint's config"));
   EXPECT_THAT(out, HasSubstr("pretrained backbone tensors from " + pretrained.string()));
@@ -458,8 +483,8 @@ double column_mean(const CsvTable& t, const std::string& name) {
 TEST(HeadsForecastE2E, SignalForecastsAreScoredAgainstPersistenceAndMeanBaselines) {
   const Cohort& c = shared_cohort();
   test::TempDir dir;
-  for (const auto& [head, horizon] : std::vector<std::pair<std::string, double>>{{"forecast_short", 12},
-                                                                                 {"forecast_long", 20}}) {
+  for (const auto& [head, horizon] :
+       std::vector<std::pair<std::string, double>>{{"forecast_short", 12}, {"forecast_long", 20}}) {
     SCOPED_TRACE(head);
     const fs::path run = dir / head;
     // 8 s of history (the shipped 90 s needs long recordings); the horizon is the head's default.
@@ -492,8 +517,8 @@ TEST(HeadsForecastE2E, SignalForecastsAreScoredAgainstPersistenceAndMeanBaseline
     EXPECT_THAT(html, HasSubstr("Model vs baselines (test"));
     EXPECT_THAT(html, HasSubstr("Forecast: "));
   }
-  const auto bad = test::run_cli(with(finetune_args("forecast_short.yaml", c.store, dir / "bad"),
-                                      {"finetune.history_s=7.5"}));
+  const auto bad =
+      test::run_cli(with(finetune_args("forecast_short.yaml", c.store, dir / "bad"), {"finetune.history_s=7.5"}));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("finetune.history_s: 7.5 s is not a whole number of 1-s patches"));
 }
@@ -507,8 +532,8 @@ TEST(HeadsForecastE2E, FrequencyPhasePredictsTheSpectraOfTheFuturePatches) {
                "model.max_patches=64"}));
   const YAML::Node j = load_json(run / "metrics.json");
   const CsvTable p = read_csv(run / "predictions_test.csv");
-  EXPECT_EQ(p.header, (std::vector<std::string>{"recording_id", "start_s", "amplitude_mae",
-                                                "persistence_amplitude_mae", "mean_amplitude_mae"}));
+  EXPECT_EQ(p.header, (std::vector<std::string>{"recording_id", "start_s", "amplitude_mae", "persistence_amplitude_mae",
+                                                "mean_amplitude_mae"}));
   EXPECT_EQ(metric(j, "test", "n_windows"), static_cast<double>(p.rows.size()));
   EXPECT_NEAR(metric(j, "test", "amplitude_mae"), column_mean(p, "amplitude_mae"), 1e-12);
   EXPECT_NEAR(metric(j, "test", "persistence_amplitude_mae"), column_mean(p, "persistence_amplitude_mae"), 1e-12);
@@ -528,9 +553,9 @@ TEST(HeadsForecastE2E, FrequencyPhasePredictsTheSpectraOfTheFuturePatches) {
 TEST(HeadsRecordingE2E, AsmEfficacyAndRftcOutcomeClassifySubjectsFromALabelCsv) {
   const Cohort& c = shared_cohort();
   test::TempDir dir;
-  for (const auto& [head, csv, pooling] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"asm_efficacy", "labels_asm_response.csv", "attention"}, {"rftc_outcome", "labels_rftc_outcome.csv", "mean"}}) {
+  for (const auto& [head, csv, pooling] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"asm_efficacy", "labels_asm_response.csv", "attention"},
+           {"rftc_outcome", "labels_rftc_outcome.csv", "mean"}}) {
     SCOPED_TRACE(head);
     const fs::path run = dir / head;
     run_ok(with(finetune_args(head + ".yaml", c.store, run),
@@ -578,8 +603,9 @@ TEST(HeadsRecordingE2E, AsmEfficacyAndRftcOutcomeClassifySubjectsFromALabelCsv) 
 TEST(HeadsReportBrowser, ReportRendersInHeadlessChromiumWithoutErrors) {
   const fs::path chromium = "/usr/bin/chromium";
   if (!fs::exists(chromium)) {
-    std::fprintf(stderr, "\n*** CHROMIUM NOT FOUND at /usr/bin/chromium: report.html not rendered (apt-get install "
-                         "chromium, or run scripts/setup.sh) ***\n\n");
+    std::fprintf(stderr,
+                 "\n*** CHROMIUM NOT FOUND at /usr/bin/chromium: report.html not rendered (apt-get install "
+                 "chromium, or run scripts/setup.sh) ***\n\n");
     GTEST_SKIP() << "CHROMIUM NOT FOUND: /usr/bin/chromium (Debian package chromium)";
   }
   const Cohort& c = shared_cohort();

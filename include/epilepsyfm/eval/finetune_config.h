@@ -219,7 +219,7 @@ struct PredictConfig {
 /// Written by finetune: what the trained model was trained on (for evaluate and predict).
 struct ResolvedConfig {
   std::string store_config_hash;      ///< SHA-256 of the store's config.yaml
-  std::vector<std::string> channels;  ///< channel names of the training windows (first channel group)
+  std::vector<std::string> channels;  ///< channel names of the training windows (all channel groups)
   std::vector<std::string> classes;   ///< names of the head's output classes (empty for regression heads)
   std::string split_by;               ///< subject | recording, after `auto`
   config::IngestConfig ingest;        ///< the store's preprocessing, channel and label settings

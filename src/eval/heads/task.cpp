@@ -99,9 +99,16 @@ std::shared_ptr<const data::WindowIndex> FinetuneTask::part_index(SplitPart part
 }
 
 std::vector<std::string> FinetuneTask::training_channels() const {
+  // Every channel group: a store may mix montages (Bonn's single channel next to 10-20 scalp recordings).
+  std::vector<std::string> out;
   const auto& idx = *indices_[0];
-  if (idx.groups().empty() || idx.groups()[0].recordings.empty()) return {};
-  return sources_[0]->recordings()[static_cast<size_t>(idx.groups()[0].recordings[0])].channel_names;
+  for (const auto& g : idx.groups()) {
+    if (g.recordings.empty()) continue;
+    for (const auto& n : sources_[0]->recordings()[static_cast<size_t>(g.recordings[0])].channel_names) {
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    }
+  }
+  return out;
 }
 
 std::string FinetuneTask::describe_data() const {

@@ -129,7 +129,7 @@ class FinetuneTask : public train::TrainingTask {
   /// Source / index of a part (train, val, test).
   std::shared_ptr<const data::WindowSource> part_source(SplitPart part) const;
   std::shared_ptr<const data::WindowIndex> part_index(SplitPart part) const;
-  /// Channel names of the first training window group.
+  /// Channel names of the training windows (every channel group, in order of first appearance).
   std::vector<std::string> training_channels() const;
   /// One line per part: units, recordings, windows, classes.
   std::string describe_data() const;
