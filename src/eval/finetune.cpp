@@ -447,7 +447,8 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
     trainer.fit();
   }
   const Selected sel = selected_checkpoint(run_dir, "best");
-  EFM_LOG_INFO("[finetune] selected step {} ({} = {})", sel.step, exp.train.keep_best.metric, sel.dir.string());
+  EFM_LOG_INFO("[finetune] selected step {} (best {} on validation): {}", sel.step, exp.train.keep_best.metric,
+               sel.dir.string());
   return score_and_report(*task, exp, run_dir, run_dir, sel, device, /*external=*/false, exp.data.store);
 }
 

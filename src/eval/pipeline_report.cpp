@@ -7,8 +7,8 @@
 #include <map>
 #include <optional>
 
-#include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/eval/html_report.h"
@@ -74,8 +74,8 @@ void add_finetune_run(HtmlReport& rep, const fs::path& dir, const fs::path& out_
                                                         {"selected step", j["selected_step"].as<std::string>("")}};
   if (fs::exists(dir / "config.yaml")) {
     const YAML::Node cfg = YAML::LoadFile((dir / "config.yaml").string());
-    const std::string init = cfg["init"] && cfg["init"]["checkpoint"] ? cfg["init"]["checkpoint"].as<std::string>("")
-                                                                         : std::string();
+    const std::string init =
+        cfg["init"] && cfg["init"]["checkpoint"] ? cfg["init"]["checkpoint"].as<std::string>("") : std::string();
     defs.push_back({"initialisation", init.empty() ? "from scratch" : init});
     if (cfg["finetune"] && cfg["finetune"]["mode"]) defs.push_back({"mode", cfg["finetune"]["mode"].as<std::string>()});
   }
@@ -106,6 +106,29 @@ void add_seed_summary(HtmlReport& rep, const fs::path& dir, const fs::path& out_
   if (fs::exists(dir / "report.html")) rep.link(relative_link(dir / "report.html", out_dir), head + ": full report");
 }
 
+// The headline test metrics of each fine-tuning run in one table (those of the list that the head reports).
+void add_overview(HtmlReport& rep, const std::vector<std::pair<fs::path, RunKind>>& kinds) {
+  static const char* const kHeadline[] = {
+      "auroc", "balanced_accuracy",    "event_f1",      "cohen_kappa",        "f1_macro",
+      "mae",   "skill_vs_persistence", "amplitude_mae", "phase_error_abs_rad"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [dir, kind] : kinds) {
+    if (kind != RunKind::finetune && kind != RunKind::finetune_seeds) continue;
+    const bool seeds = kind == RunKind::finetune_seeds;
+    const YAML::Node j = YAML::LoadFile((dir / (seeds ? "summary.json" : "metrics.json")).string());
+    std::string text;
+    for (const char* k : kHeadline) {
+      const YAML::Node v = seeds ? j["test"][k]["mean"] : j["test"][k];
+      if (!v) continue;
+      text += fmt::format("{}{} {}", text.empty() ? "" : ", ", k, v.IsNull() ? "n/a" : number(v.as<double>()));
+    }
+    rows.push_back({j["head"].as<std::string>(), text + (seeds ? " (mean over seeds)" : "")});
+  }
+  if (rows.empty()) return;
+  rep.heading("Overview");
+  rep.table({"task", "test metrics at the selected step"}, rows);
+}
+
 }  // namespace
 
 RunKind detect_run_kind(const fs::path& dir) {
@@ -126,6 +149,11 @@ size_t write_pipeline_report(const std::vector<fs::path>& runs, const fs::path& 
   HtmlReport rep(title);
   std::vector<std::pair<fs::path, RunKind>> kinds;
   for (const auto& r : runs) kinds.push_back({r, detect_run_kind(r)});
+  try {
+    add_overview(rep, kinds);
+  } catch (const YAML::Exception& e) {
+    throw DataError(fmt::format("report: cannot read a run's metrics.json/summary.json: {}", e.what()));
+  }
   bool learning = false, tasks = false;
   for (const auto& [dir, kind] : kinds) {
     try {
@@ -134,8 +162,7 @@ size_t write_pipeline_report(const std::vector<fs::path>& runs, const fs::path& 
         learning = true;
         if (kind == RunKind::tokenizer) {
           rep.heading("VQ neural tokenizer", 3);
-          add_training_run(rep, dir,
-                           {"loss", "amplitude_loss", "phase_loss", "codebook_usage", "codebook_perplexity"},
+          add_training_run(rep, dir, {"loss", "amplitude_loss", "phase_loss", "codebook_usage", "codebook_perplexity"},
                            "tokenizer run");
         } else {
           rep.heading("Masked EEG pretraining", 3);
