@@ -118,7 +118,9 @@ void add_overview(HtmlReport& rep, const std::vector<std::pair<fs::path, RunKind
     const YAML::Node j = YAML::LoadFile((dir / (seeds ? "summary.json" : "metrics.json")).string());
     std::string text;
     for (const char* k : kHeadline) {
-      const YAML::Node v = seeds ? j["test"][k]["mean"] : j["test"][k];
+      const YAML::Node entry = j["test"][k];
+      if (!entry) continue;
+      const YAML::Node v = seeds ? entry["mean"] : entry;
       if (!v) continue;
       text += fmt::format("{}{} {}", text.empty() ? "" : ", ", k, v.IsNull() ? "n/a" : number(v.as<double>()));
     }
