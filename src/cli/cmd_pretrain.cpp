@@ -37,9 +37,10 @@ void check_tokenizer_preprocessing(const train::LoadedTokenizer& tok, const trai
       fmt::format("the tokenizer {} was trained on {} but the store {} holds {} ({})", tok.file.description,
                   trained->describe(), exp.data.store, exp.data.preprocessing->describe(), fmt::join(diff, "; "));
   if (!exp.data.allow_preprocessing_mismatch) {
-    throw ConfigError(text + "; its codes would not describe this data. Re-ingest the store with the tokenizer's "
-                             "preprocessing, train a tokenizer on this store, or accept it with --set "
-                             "data.allow_preprocessing_mismatch=true");
+    throw ConfigError(text +
+                      "; its codes would not describe this data. Re-ingest the store with the tokenizer's "
+                      "preprocessing, train a tokenizer on this store, or accept it with --set "
+                      "data.allow_preprocessing_mismatch=true");
   }
   EFM_LOG_WARN("[pretrain] {} (allowed by data.allow_preprocessing_mismatch)", text);
 }
@@ -47,17 +48,18 @@ void check_tokenizer_preprocessing(const train::LoadedTokenizer& tok, const trai
 }  // namespace
 
 int run_pretrain(int argc, char** argv) {
-  ArgParser args(
-      "epilepsyfm pretrain --config FILE --store STORE --tokenizer TOK_RUN --out RUN [--set KEY=VALUE]...",
-      "Masked EEG pretraining: tokens of the store's windows are masked (strategy mask.strategy: random, "
-      "channel_set or region) and the model predicts the frozen tokenizer's code of each masked token, in a "
-      "symmetric pass with the complementary mask. Writes metrics.csv (losses, masked-token accuracy, label "
-      "statistics), checkpoints and RUN/pretrained.pt.");
+  ArgParser args("epilepsyfm pretrain --config FILE --store STORE --tokenizer TOK_RUN --out RUN [--set KEY=VALUE]...",
+                 "Masked EEG pretraining: tokens of the store's windows are masked (strategy mask.strategy: random, "
+                 "channel_set or region) and the model predicts the frozen tokenizer's code of each masked token, in a "
+                 "symmetric pass with the complementary mask. Writes metrics.csv (losses, masked-token accuracy, label "
+                 "statistics), checkpoints and RUN/pretrained.pt.");
   add_learning_options(args);
-  args.option("tokenizer", "TOK_RUN", "tokenizer run, checkpoint directory or tokenizer.pt (sets tokenizer.checkpoint)");
-  args.epilog("Example: epilepsyfm pretrain --config configs/pretrain/tiny.yaml --config configs/pretrain/mask_random.yaml "
-              "--store stores/shared --tokenizer runs/tok_tiny --out runs/pt_tiny\nData parallel: epilepsyfm launch "
-              "--nproc 2 -- pretrain ... (docs/distributed.md)");
+  args.option("tokenizer", "TOK_RUN",
+              "tokenizer run, checkpoint directory or tokenizer.pt (sets tokenizer.checkpoint)");
+  args.epilog(
+      "Example: epilepsyfm pretrain --config configs/pretrain/tiny.yaml --config configs/pretrain/mask_random.yaml "
+      "--store stores/shared --tokenizer runs/tok_tiny --out runs/pt_tiny\nData parallel: epilepsyfm launch "
+      "--nproc 2 -- pretrain ... (docs/distributed.md)");
   if (!args.parse(argc, argv)) return 0;
 
   auto exp = config::load<train::PretrainExperiment>(learning_config_sources(args));
@@ -80,20 +82,21 @@ int run_pretrain(int argc, char** argv) {
   tok.tokenizer->to(session.device);
   check_model_fits(*tok.tokenizer->encoder, data);
 
-  train::PretrainTaskOptions po{models::MaskedEegModelOptions(exp.model.to_options())
-                                    .codebook_size(tok.tokenizer->options().vq.n_codes()),
-                                exp.mask.to_options(), static_cast<uint64_t>(exp.run.seed)};
+  train::PretrainTaskOptions po{
+      models::MaskedEegModelOptions(exp.model.to_options()).codebook_size(tok.tokenizer->options().vq.n_codes()),
+      exp.mask.to_options(), static_cast<uint64_t>(exp.run.seed)};
   train::PretrainTask task(po, tok.tokenizer);
   task.masked_model()->to(session.device);
   check_model_fits(*task.masked_model()->backbone, data);
   const std::string config_yaml = config::to_yaml(exp);
   open_run(session, run_dir_mode(args), config_yaml);
-  EFM_LOG_INFO("[pretrain] model {} ({} parameters: backbone {}, lm_head {} classes); mask {} ratio {}; labels from "
-               "{} ({} codes, chance accuracy {:.2e})",
-               exp.model.size, models::count_parameters(*task.masked_model()),
-               models::count_parameters(*task.masked_model()->backbone), po.model.codebook_size(), exp.mask.strategy,
-               exp.mask.ratio, tok.file.description, po.model.codebook_size(),
-               1.0 / static_cast<double>(po.model.codebook_size()));
+  EFM_LOG_INFO(
+      "[pretrain] model {} ({} parameters: backbone {}, lm_head {} classes); mask {} ratio {}; labels from "
+      "{} ({} codes, chance accuracy {:.2e})",
+      exp.model.size, models::count_parameters(*task.masked_model()),
+      models::count_parameters(*task.masked_model()->backbone), po.model.codebook_size(), exp.mask.strategy,
+      exp.mask.ratio, tok.file.description, po.model.codebook_size(),
+      1.0 / static_cast<double>(po.model.codebook_size()));
 
   train::TrainerOptions opt;
   opt.train = exp.train;
@@ -115,11 +118,11 @@ int run_pretrain(int argc, char** argv) {
       const auto it = result.last_metrics.find(name);
       return it == result.last_metrics.end() ? std::string("n/a") : fmt::format("{:.4g}", it->second);
     };
-    EFM_LOG_INFO("[pretrain] done: {} steps; last interval: loss {}, masked-token accuracy {} (symmetric pass {}), "
-                 "most frequent label {} of tokens, chance {:.2e}; weights {}",
-                 result.steps, metric("train/loss"), metric("train/accuracy"), metric("train/accuracy_symmetric"),
-                 metric("train/label_majority_frac"), 1.0 / static_cast<double>(po.model.codebook_size()),
-                 out.string());
+    EFM_LOG_INFO(
+        "[pretrain] done: {} steps; last interval: loss {}, masked-token accuracy {} (symmetric pass {}), "
+        "most frequent label {} of tokens, chance {:.2e}; weights {}",
+        result.steps, metric("train/loss"), metric("train/accuracy"), metric("train/accuracy_symmetric"),
+        metric("train/label_majority_frac"), 1.0 / static_cast<double>(po.model.codebook_size()), out.string());
   }
   return 0;
 }

@@ -43,8 +43,9 @@ int run_tokenizer(int argc, char** argv) {
                  "Writes metrics.csv (losses, codebook usage, perplexity), checkpoints and RUN/tokenizer.pt.\n"
                  "Sub-command: `epilepsyfm tokenizer encode --help` writes the codes of a store's windows.");
   add_learning_options(args);
-  args.epilog("Example: epilepsyfm tokenizer --config configs/tokenizer/tiny.yaml --store stores/shared --out "
-              "runs/tok_tiny\nData parallel: epilepsyfm launch --nproc 2 -- tokenizer ... (docs/distributed.md)");
+  args.epilog(
+      "Example: epilepsyfm tokenizer --config configs/tokenizer/tiny.yaml --store stores/shared --out "
+      "runs/tok_tiny\nData parallel: epilepsyfm launch --nproc 2 -- tokenizer ... (docs/distributed.md)");
   if (!args.parse(argc, argv)) return 0;
 
   auto exp = config::load<train::TokenizerExperiment>(learning_config_sources(args));
@@ -89,8 +90,8 @@ int run_tokenizer(int argc, char** argv) {
         "{}, perplexity {} of {} codes; weights {}",
         result.steps, metric_text(result, "train/loss"), metric_text(result, "train/amplitude_loss"),
         metric_text(result, "train/phase_loss"), metric_text(result, "train/commitment_loss"),
-        metric_text(result, "train/codebook_usage", "{:.3f}"), metric_text(result, "train/codebook_perplexity", "{:.1f}"),
-        q.n_codes(), out.string());
+        metric_text(result, "train/codebook_usage", "{:.3f}"),
+        metric_text(result, "train/codebook_perplexity", "{:.1f}"), q.n_codes(), out.string());
   }
   return 0;
 }
@@ -148,7 +149,8 @@ int run_tokenizer_encode(int argc, char** argv) {
     for (int64_t i = 0; i < batch->size(); ++i) {
       const int64_t* p = codes.data_ptr<int64_t>() + i * n;
       const int64_t label = batch->labels.defined() ? batch->labels[i].item<int64_t>() : -1;
-      csv += csv_line({batch->recording_ids[static_cast<size_t>(i)], std::to_string(batch->start_samples[static_cast<size_t>(i)]),
+      csv += csv_line({batch->recording_ids[static_cast<size_t>(i)],
+                       std::to_string(batch->start_samples[static_cast<size_t>(i)]),
                        label >= 0 ? labels[static_cast<size_t>(label)] : "", std::to_string(c), std::to_string(n / c),
                        fmt::format("{}", fmt::join(p, p + n, " "))});
     }
@@ -158,12 +160,13 @@ int run_tokenizer_encode(int argc, char** argv) {
   const auto& q = *tok.tokenizer->quantizer;
   const torch::Tensor counts = q.usage_counts();
   const double tokens = counts.sum().item<double>();
-  std::printf("[encode] %lld windows, %.0f tokens -> %s\n[encode] codebook usage %.4f (%lld of %lld codes), "
-              "perplexity %.1f, most frequent code %lld (%.4f of tokens)\n",
-              static_cast<long long>(windows), tokens, args.get("out").c_str(), q.usage(),
-              static_cast<long long>((counts > 0).sum().item<int64_t>()), static_cast<long long>(counts.size(0)),
-              q.perplexity(), static_cast<long long>(counts.argmax().item<int64_t>()),
-              counts.max().item<double>() / std::max(tokens, 1.0));
+  std::printf(
+      "[encode] %lld windows, %.0f tokens -> %s\n[encode] codebook usage %.4f (%lld of %lld codes), "
+      "perplexity %.1f, most frequent code %lld (%.4f of tokens)\n",
+      static_cast<long long>(windows), tokens, args.get("out").c_str(), q.usage(),
+      static_cast<long long>((counts > 0).sum().item<int64_t>()), static_cast<long long>(counts.size(0)),
+      q.perplexity(), static_cast<long long>(counts.argmax().item<int64_t>()),
+      counts.max().item<double>() / std::max(tokens, 1.0));
   return 0;
 }
 

@@ -50,8 +50,8 @@ void tree(std::string& out, const torch::nn::Module& m, int indent, int depth) {
     const auto child = m.named_children()[name];
     const auto blocks = child->children();
     if (child->as<torch::nn::ModuleList>() != nullptr && !blocks.empty()) {
-      line(out, indent, fmt::format("{} ({} x {})", name, blocks.size(), count(models::count_parameters(*blocks[0], false))),
-           n);
+      line(out, indent,
+           fmt::format("{} ({} x {})", name, blocks.size(), count(models::count_parameters(*blocks[0], false))), n);
       continue;
     }
     line(out, indent, name, n);
@@ -89,8 +89,8 @@ std::string describe_backbone_and_mem(const models::BackboneOptions& b, int64_t 
 std::string describe_tokenizer(const models::TokenizerOptions& t) {
   models::NeuralTokenizer tok(t);
   std::string out = fmt::format("tokenizer encoder: {}\n", backbone_summary(tok->encoder->options()));
-  line(out, 0, fmt::format("tokenizer (codebook {} x {}, decoder depth {})", t.vq.n_codes(), t.vq.code_dim(),
-                           t.decoder_depth),
+  line(out, 0,
+       fmt::format("tokenizer (codebook {} x {}, decoder depth {})", t.vq.n_codes(), t.vq.code_dim(), t.decoder_depth),
        models::count_parameters(*tok));
   tree(out, *tok, 1, 1);
   out += fmt::format("{:<54}(the codebook is {} EMA-updated buffer values, not parameters)\n", "",
@@ -109,15 +109,15 @@ std::string describe_model(const std::string& what) {
     return out + "\n" + describe_tokenizer(t);
   }
   if (!fs::is_regular_file(what)) {
-    throw ConfigError(fmt::format("inspect --model: '{}' is neither a size ({}) nor a config file", what,
-                                  fmt::join(names, ", ")));
+    throw ConfigError(
+        fmt::format("inspect --model: '{}' is neither a size ({}) nor a config file", what, fmt::join(names, ", ")));
   }
   std::string pretrain_error;
   try {
     const auto exp = config::load<train::PretrainExperiment>({{what}, {}});
     int64_t k = models::tokenizer_preset(exp.model.size).vq.n_codes();
-    std::string note = fmt::format(", the {} tokenizer preset's; the real count comes from tokenizer.checkpoint",
-                                   exp.model.size);
+    std::string note =
+        fmt::format(", the {} tokenizer preset's; the real count comes from tokenizer.checkpoint", exp.model.size);
     if (!exp.tokenizer.checkpoint.empty() && fs::exists(exp.tokenizer.checkpoint)) {
       const auto file = train::resolve_model_file(exp.tokenizer.checkpoint, train::kTokenizerFile);
       k = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description)
@@ -133,8 +133,9 @@ std::string describe_model(const std::string& what) {
     const auto exp = config::load<train::TokenizerExperiment>({{what}, {}});
     return fmt::format("tokenizer config {}\n\n", what) + describe_tokenizer(exp.tokenizer.to_options());
   } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("inspect --model: {} is neither a pretraining config ({}) nor a tokenizer config ({})",
-                                  what, pretrain_error, e.what()));
+    throw ConfigError(
+        fmt::format("inspect --model: {} is neither a pretraining config ({}) nor a tokenizer config ({})", what,
+                    pretrain_error, e.what()));
   }
 }
 
@@ -193,7 +194,8 @@ std::string describe_checkpoint(const fs::path& path) {
   if (sd.tensors.count("quantizer.codebook")) {
     const auto& cb = sd.tensors.at("quantizer.codebook");
     const bool init = sd.tensors.count("quantizer.initialized") && sd.tensors.at("quantizer.initialized").item<bool>();
-    out += fmt::format("\ncodebook     {} x {}, {}\n", cb.size(0), cb.size(1), init ? "initialised" : "NOT initialised");
+    out +=
+        fmt::format("\ncodebook     {} x {}, {}\n", cb.size(0), cb.size(1), init ? "initialised" : "NOT initialised");
     if (sd.tensors.count("quantizer.cluster_size")) {
       const auto& cs = sd.tensors.at("quantizer.cluster_size");
       out += fmt::format("cluster size EMA: {} codes below 1e-3 (dead), median {:.3g}, max {:.3g}\n",

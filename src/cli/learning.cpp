@@ -29,8 +29,8 @@ config::ConfigSources learning_config_sources(const ArgParser& args) {
   if (args.flag_set("resume") && s.files.empty() && args.has("out")) {
     const fs::path saved = fs::path(args.get("out")) / "config.yaml";
     if (!fs::exists(saved)) {
-      throw ConfigError(fmt::format("--resume: {} does not exist; give --config or the directory of a run",
-                                    saved.string()));
+      throw ConfigError(
+          fmt::format("--resume: {} does not exist; give --config or the directory of a run", saved.string()));
     }
     s.files.push_back(saved.string());
   }
@@ -60,9 +60,10 @@ void open_run(Session& s, RunDirMode mode, const std::string& config_yaml) {
   if (s.dist->is_main()) s.run_dir = open_run_dir(s.run_dir, mode, config_yaml);
   s.dist->barrier();
   if (!s.dist->is_main() && !fs::is_directory(s.run_dir)) {
-    throw DataError(fmt::format("rank {}: the run directory {} written by rank 0 is not visible here (runs on "
-                                "several machines need a shared file system)",
-                                s.dist->rank(), s.run_dir.string()));
+    throw DataError(
+        fmt::format("rank {}: the run directory {} written by rank 0 is not visible here (runs on "
+                    "several machines need a shared file system)",
+                    s.dist->rank(), s.run_dir.string()));
   }
 }
 
@@ -82,7 +83,8 @@ TrainingData open_training_data(train::DataConfig& data) {
           "data.preprocessing: the config records {} but the store {} was preprocessed with {} ({})",
           data.preprocessing->describe(), store.dir().string(), d.preprocessing.describe(), fmt::join(diff, "; "));
       if (!data.allow_preprocessing_mismatch) {
-        throw ConfigError(text + "; use the store the run was made with, or --set data.allow_preprocessing_mismatch=true");
+        throw ConfigError(text +
+                          "; use the store the run was made with, or --set data.allow_preprocessing_mismatch=true");
       }
       EFM_LOG_WARN("[data] {} (allowed by data.allow_preprocessing_mismatch)", text);
     }
@@ -103,10 +105,11 @@ TrainingData open_training_data(train::DataConfig& data) {
         data.window_s, store.dir().string(), store.recordings().size(), st.short_recordings, st.dropped_rejected,
         st.dropped_label));
   }
-  EFM_LOG_INFO("[data] {}: {} recordings, {} windows of {} s (stride {} s) in {} channel group(s); {} rejected, {} "
-               "recordings shorter than a window; preprocessing {}",
-               store.dir().string(), store.recordings().size(), d.index->size(), data.window_s, data.stride_s,
-               d.index->groups().size(), st.dropped_rejected, st.short_recordings, d.preprocessing.describe());
+  EFM_LOG_INFO(
+      "[data] {}: {} recordings, {} windows of {} s (stride {} s) in {} channel group(s); {} rejected, {} "
+      "recordings shorter than a window; preprocessing {}",
+      store.dir().string(), store.recordings().size(), d.index->size(), data.window_s, data.stride_s,
+      d.index->groups().size(), st.dropped_rejected, st.short_recordings, d.preprocessing.describe());
   return d;
 }
 
@@ -122,13 +125,15 @@ void check_model_fits(const models::BackboneImpl& model, const TrainingData& dat
     try {
       model.check_spec(spec);
     } catch (const Error& e) {
-      throw ConfigError(fmt::format("recording '{}' ({} channels): {}", first.id, first.channel_names.size(), e.what()));
+      throw ConfigError(
+          fmt::format("recording '{}' ({} channels): {}", first.id, first.channel_names.size(), e.what()));
     }
     const int64_t max_id = *std::max_element(first.channel_ids.begin(), first.channel_ids.end());
     if (model.options().use_electrodes && max_id >= model.options().n_electrodes) {
-      throw ConfigError(fmt::format("recording '{}': electrode id {} is outside the model's table of {} rows; raise "
-                                    "model.n_electrodes",
-                                    first.id, max_id, model.options().n_electrodes));
+      throw ConfigError(
+          fmt::format("recording '{}': electrode id {} is outside the model's table of {} rows; raise "
+                      "model.n_electrodes",
+                      first.id, max_id, model.options().n_electrodes));
     }
   }
 }

@@ -43,7 +43,8 @@ std::string norm(const PreprocessingRecord& r) {
 
 std::vector<std::string> PreprocessingRecord::differences(const PreprocessingRecord& o) const {
   std::vector<std::string> out;
-  if (l_freq_hz != o.l_freq_hz || h_freq_hz != o.h_freq_hz) out.push_back(fmt::format("band-pass {} vs {}", band(*this), band(o)));
+  if (l_freq_hz != o.l_freq_hz || h_freq_hz != o.h_freq_hz)
+    out.push_back(fmt::format("band-pass {} vs {}", band(*this), band(o)));
   if (notch_hz != o.notch_hz || notch_harmonics != o.notch_harmonics) {
     out.push_back(fmt::format("notch {} vs {}", notch(*this), notch(o)));
   }

@@ -23,9 +23,10 @@ ModelFile from_file(const fs::path& file) {
     m.config_yaml = read_file(file.parent_path() / "config.yaml");  // a checkpoint's model.pt
   }
   if (m.config_yaml.empty()) {
-    throw ConfigError(fmt::format("{}: the file holds no config (no '{}' entry and no config.yaml beside it), so "
-                                  "the model it belongs to is unknown",
-                                  file.string(), models::kConfigKey));
+    throw ConfigError(
+        fmt::format("{}: the file holds no config (no '{}' entry and no config.yaml beside it), so "
+                    "the model it belongs to is unknown",
+                    file.string(), models::kConfigKey));
   }
   return m;
 }
@@ -57,10 +58,10 @@ ModelFile resolve_model_file(const fs::path& path, const std::string& export_nam
         return from_checkpoint_dir(*latest);
       }
     }
-    throw ConfigError(fmt::format(
-        "{}: no trained weights found: expected {} (written when a run finishes), a checkpoint directory "
-        "(model.pt + config.yaml) or a run directory with checkpoints/latest",
-        path.string(), (path / export_name).string()));
+    throw ConfigError(
+        fmt::format("{}: no trained weights found: expected {} (written when a run finishes), a checkpoint directory "
+                    "(model.pt + config.yaml) or a run directory with checkpoints/latest",
+                    path.string(), (path / export_name).string()));
   }
   throw ConfigError(fmt::format("{}: does not exist", path.string()));
 }

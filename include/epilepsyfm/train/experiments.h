@@ -38,8 +38,9 @@ struct StoredPreprocessing;
 
 namespace efm::train {
 
-/// What the tokens of a model were computed from: the content-relevant preprocessing of a store (io::StoredPreprocessing
-/// without the ingest window table and the rejection threshold, which do not change the signal).
+/// What the tokens of a model were computed from: the content-relevant preprocessing of a store
+/// (io::StoredPreprocessing without the ingest window table and the rejection threshold, which do not change the
+/// signal).
 struct PreprocessingRecord {
   std::string profile;
   double l_freq_hz = 0;  ///< band-pass low edge (0 = none)
@@ -74,11 +75,11 @@ struct PreprocessingRecord {
 
 /// The `data:` section: which store, which windows.
 struct DataConfig {
-  std::string store;           ///< store directory (`--store` sets it)
-  double window_s = 4.0;       ///< window length (s); C channels x window_s tokens per window
-  double stride_s = 4.0;       ///< distance between window starts (s)
-  bool drop_rejected = true;   ///< skip windows flagged by ingest's amplitude rejection
-  std::vector<std::string> labels;  ///< keep only windows with these labels (empty = all windows)
+  std::string store;                          ///< store directory (`--store` sets it)
+  double window_s = 4.0;                      ///< window length (s); C channels x window_s tokens per window
+  double stride_s = 4.0;                      ///< distance between window starts (s)
+  bool drop_rejected = true;                  ///< skip windows flagged by ingest's amplitude rejection
+  std::vector<std::string> labels;            ///< keep only windows with these labels (empty = all windows)
   bool allow_preprocessing_mismatch = false;  ///< pretrain: accept a tokenizer trained on other preprocessing
   /// Filled from the store when the run starts (see the file comment); leave it unset (~) in config files.
   std::optional<PreprocessingRecord> preprocessing;
