@@ -98,26 +98,12 @@ int run_pretrain(int argc, char** argv) {
       exp.mask.ratio, tok.file.description, po.model.codebook_size(),
       1.0 / static_cast<double>(po.model.codebook_size()));
 
-  train::TrainerOptions opt;
-  opt.train = exp.train;
-  opt.seed = static_cast<uint64_t>(exp.run.seed);
-  opt.deterministic = exp.run.deterministic;
-  opt.run_dir = session.run_dir;
-  opt.config_yaml = config_yaml;
-  opt.device = session.device;
-  opt.dist = session.dist;
-  opt.progress = !args.flag_set("no-progress");
-  train::Trainer trainer(opt, task, data.source, data.index);
-  if (args.flag_set("resume")) trainer.resume();
-  const train::TrainResult result = trainer.fit();
+  const train::TrainResult result = fit_task(args, session, exp.run, exp.train, config_yaml, task, data);
 
   if (session.dist->is_main()) {
     const fs::path out = session.run_dir / train::kPretrainedFile;
     models::save_state_dict(*task.masked_model(), out, config_yaml);
-    auto metric = [&](const char* name) {
-      const auto it = result.last_metrics.find(name);
-      return it == result.last_metrics.end() ? std::string("n/a") : fmt::format("{:.4g}", it->second);
-    };
+    auto metric = [&](const char* name) { return last_metric_text(result, name); };
     EFM_LOG_INFO(
         "[pretrain] done: {} steps; last interval: loss {}, masked-token accuracy {} (symmetric pass {}), "
         "most frequent label {} of tokens, chance {:.2e}; weights {}",

@@ -28,11 +28,6 @@ namespace {
 
 int run_tokenizer_encode(int argc, char** argv);
 
-std::string metric_text(const train::TrainResult& r, const char* name, const char* fmt_spec = "{:.4g}") {
-  const auto it = r.last_metrics.find(name);
-  return it == r.last_metrics.end() ? std::string("n/a") : fmt::format(fmt::runtime(fmt_spec), it->second);
-}
-
 }  // namespace
 
 int run_tokenizer(int argc, char** argv) {
@@ -69,18 +64,7 @@ int run_tokenizer(int argc, char** argv) {
                exp.tokenizer.encoder.size, models::count_parameters(*task.tokenizer()->encoder), q.n_codes(),
                q.code_dim(), exp.tokenizer.decoder_depth, models::count_parameters(*task.tokenizer()));
 
-  train::TrainerOptions opt;
-  opt.train = exp.train;
-  opt.seed = static_cast<uint64_t>(exp.run.seed);
-  opt.deterministic = exp.run.deterministic;
-  opt.run_dir = session.run_dir;
-  opt.config_yaml = config_yaml;
-  opt.device = session.device;
-  opt.dist = session.dist;
-  opt.progress = !args.flag_set("no-progress");
-  train::Trainer trainer(opt, task, data.source, data.index);
-  if (args.flag_set("resume")) trainer.resume();
-  const train::TrainResult result = trainer.fit();
+  const train::TrainResult result = fit_task(args, session, exp.run, exp.train, config_yaml, task, data);
 
   if (session.dist->is_main()) {
     const fs::path out = session.run_dir / train::kTokenizerFile;
@@ -88,10 +72,10 @@ int run_tokenizer(int argc, char** argv) {
     EFM_LOG_INFO(
         "[tokenizer] done: {} steps; last interval: loss {} (amplitude {}, phase {}, commitment {}), codebook usage "
         "{}, perplexity {} of {} codes; weights {}",
-        result.steps, metric_text(result, "train/loss"), metric_text(result, "train/amplitude_loss"),
-        metric_text(result, "train/phase_loss"), metric_text(result, "train/commitment_loss"),
-        metric_text(result, "train/codebook_usage", "{:.3f}"),
-        metric_text(result, "train/codebook_perplexity", "{:.1f}"), q.n_codes(), out.string());
+        result.steps, last_metric_text(result, "train/loss"), last_metric_text(result, "train/amplitude_loss"),
+        last_metric_text(result, "train/phase_loss"), last_metric_text(result, "train/commitment_loss"),
+        last_metric_text(result, "train/codebook_usage", "{:.3f}"),
+        last_metric_text(result, "train/codebook_perplexity", "{:.1f}"), q.n_codes(), out.string());
   }
   return 0;
 }

@@ -138,4 +138,26 @@ void check_model_fits(const models::BackboneImpl& model, const TrainingData& dat
   }
 }
 
+train::TrainResult fit_task(const ArgParser& args, const Session& session, const config::RunConfig& run,
+                            const config::TrainConfig& train_config, const std::string& config_yaml,
+                            train::TrainingTask& task, const TrainingData& data) {
+  train::TrainerOptions opt;
+  opt.train = train_config;
+  opt.seed = static_cast<uint64_t>(run.seed);
+  opt.deterministic = run.deterministic;
+  opt.run_dir = session.run_dir;
+  opt.config_yaml = config_yaml;
+  opt.device = session.device;
+  opt.dist = session.dist;
+  opt.progress = !args.flag_set("no-progress");
+  train::Trainer trainer(opt, task, data.source, data.index);
+  if (args.flag_set("resume")) trainer.resume();
+  return trainer.fit();
+}
+
+std::string last_metric_text(const train::TrainResult& result, const char* name, const char* fmt_spec) {
+  const auto it = result.last_metrics.find(name);
+  return it == result.last_metrics.end() ? std::string("n/a") : fmt::format(fmt::runtime(fmt_spec), it->second);
+}
+
 }  // namespace efm::cli

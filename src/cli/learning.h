@@ -15,6 +15,7 @@
 #include "epilepsyfm/models/backbone.h"
 #include "epilepsyfm/train/distributed.h"
 #include "epilepsyfm/train/experiments.h"
+#include "epilepsyfm/train/trainer.h"
 
 namespace efm::cli {
 
@@ -52,5 +53,14 @@ TrainingData open_training_data(train::DataConfig& data);
 /// ConfigError when the windows of some channel group do not fit `model` (sampling rate, patch length, more
 /// patches than its time embedding), naming the group's first recording.
 void check_model_fits(const models::BackboneImpl& model, const TrainingData& data);
+
+/// Trains `task` on `data` with the run's settings (seed, determinism, device, process group) and the verb's
+/// --resume / --no-progress flags; returns the Trainer's result.
+train::TrainResult fit_task(const ArgParser& args, const Session& session, const config::RunConfig& run,
+                            const config::TrainConfig& train_config, const std::string& config_yaml,
+                            train::TrainingTask& task, const TrainingData& data);
+
+/// The last logged value of `name` (e.g. "train/loss") formatted with `fmt_spec`, or "n/a".
+std::string last_metric_text(const train::TrainResult& result, const char* name, const char* fmt_spec = "{:.4g}");
 
 }  // namespace efm::cli
