@@ -43,9 +43,10 @@ std::vector<double> ReferenceRun::numbers(const std::string& key) const {
   return v;
 }
 
-ReferenceRun run_reference(const std::string& args, const std::string& expect_key) {
+ReferenceRun run_reference(const std::string& args, const std::string& expect_key, const std::string& env) {
   ReferenceRun r;
-  const auto [rc, out] = run_capture(std::string(kPython) + " " + EFM_BENCH_REFERENCE_SCRIPT + " " + args);
+  const auto [rc, out] = run_capture((env.empty() ? std::string() : env + " ") + std::string(kPython) + " " +
+                                     EFM_BENCH_REFERENCE_SCRIPT + " " + args);
   r.output = out;
   std::stringstream ss(out);
   std::string line;

@@ -21,6 +21,7 @@ struct ReferenceRun {
 };
 
 /// Runs the script with `args` (e.g. "--phase tokenizer --threads 2 ..."); ok = exit status 0 and `expect_key` seen.
-ReferenceRun run_reference(const std::string& args, const std::string& expect_key);
+/// `env` prefixes the command (e.g. "env -u OMP_WAIT_POLICY"); empty = this process's environment.
+ReferenceRun run_reference(const std::string& args, const std::string& expect_key, const std::string& env = {});
 
 }  // namespace efm::bench

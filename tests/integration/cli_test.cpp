@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "support/test_support.h"
 
 using ::testing::HasSubstr;
@@ -23,6 +25,22 @@ TEST(Cli, VersionThreadsOptionIsApplied) {
   const auto r = test::run_cli({"version", "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("threads         2 (LibTorch intra-op)"));
+}
+
+// core/thread_env.h: both binaries give LibTorch's OpenMP pool OMP_WAIT_POLICY=PASSIVE unless the caller chose a value.
+TEST(Cli, ThreadEnvironmentDefaultsToPassiveAndKeepsTheCallersChoice) {
+  const std::string unset = "env -u OMP_WAIT_POLICY -u EPILEPSYFM_OMP_WAIT_POLICY_DEFAULTED";
+  auto r = test::run_cli({"version"}, unset);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=PASSIVE (epilepsyfm default)"));
+  r = test::run_cli({"version"}, "env OMP_WAIT_POLICY=ACTIVE");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=ACTIVE (yours)"));
+  // Started directly (not through the front binary), epilepsyfm-torch restarts itself once with the setting.
+  const auto torch_bin = std::filesystem::path(EFM_CLI_PATH).parent_path() / "epilepsyfm-torch";
+  r = test::run_command(unset + " " + test::shell_quote(torch_bin.string()) + " version");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=PASSIVE (epilepsyfm default)"));
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {
