@@ -10,6 +10,7 @@
 
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/units.h"
+#include "io/detail/layout.h"
 
 namespace efm::io::detail {
 
@@ -87,26 +88,81 @@ void EdfBlockCache::load(int64_t first_record, int64_t n_records) {
   n_ = n_records;
 }
 
+int64_t EdfBlockCache::ensure(int64_t r0, int64_t r_end) {
+  r_end = std::min(r_end, r0 + max_records_);
+  if (!(r0 >= first_ && r_end <= first_ + n_)) {
+    // Read ahead to at least kMinBlockBytes so that the next signals and the next chunk come from memory.
+    const int64_t min_records = std::max<int64_t>(1, kMinBlockBytes / std::max<int64_t>(1, header_.record_bytes));
+    const int64_t n = std::min(std::max(r_end - r0, min_records), header_.n_records - r0);
+    load(r0, std::min(n, max_records_));
+  }
+  return first_ + n_;
+}
+
 void EdfBlockCache::read(int index, const EdfScaling& scaling, int64_t start, int64_t count, double* out) {
   const EdfSignal& s = header_.signals[size_t(index)];
   const int64_t spr = s.samples_per_record;
-  const int64_t min_records = std::max<int64_t>(1, kMinBlockBytes / std::max<int64_t>(1, header_.record_bytes));
   int64_t done = 0;
   while (done < count) {
     const int64_t pos = start + done;
-    const int64_t r0 = pos / spr;
-    const int64_t r_end = std::min((start + count + spr - 1) / spr, r0 + max_records_);
-    if (!(r0 >= first_ && r_end <= first_ + n_)) {
-      // Read ahead to at least kMinBlockBytes so that the next signals and the next chunk come from memory.
-      const int64_t n = std::min(std::max(r_end - r0, min_records), header_.n_records - r0);
-      load(r0, std::min(n, max_records_));
-    }
-    const int64_t avail_end = (first_ + n_) * spr;
+    const int64_t avail_end = ensure(pos / spr, (start + count + spr - 1) / spr) * spr;
     const int64_t n = std::min(start + count, avail_end) - pos;
     decode_edf_samples(buffer_.data(), header_.record_bytes, header_.bytes_per_sample, s, scaling, pos - first_ * spr,
                        n, out + done);
     done += n;
   }
+}
+
+EdfBlockCache::NonFinite EdfBlockCache::read_block(const std::vector<int>& index,
+                                                   const std::vector<EdfScaling>& scaling,
+                                                   const std::vector<double>& factor, int64_t start, int64_t count,
+                                                   float* out, int64_t ld) {
+  NonFinite bad;
+  if (index.empty() || count <= 0) return bad;
+  const int64_t spr = header_.signals[size_t(index.front())].samples_per_record;
+  const int64_t n_sig = int64_t(index.size());
+  // Per data record: each signal decoded into a row of `rows` (contiguous, vectorised), then the [signals, spr]
+  // tile transposed into the column-major output (a few kB: stays in L1).
+  std::vector<double> tmp(static_cast<size_t>(spr));
+  std::vector<float> rows(static_cast<size_t>(spr * n_sig));
+  int64_t done = 0;
+  while (done < count) {
+    const int64_t pos = start + done;
+    const int64_t avail_end = ensure(pos / spr, (start + count + spr - 1) / spr) * spr;
+    const int64_t end = std::min(start + count, avail_end);
+    for (int64_t p = pos; p < end;) {
+      const int64_t n = std::min(end, (p / spr + 1) * spr) - p;
+      for (int64_t k = 0; k < n_sig; ++k) {
+        const EdfSignal& s = header_.signals[size_t(index[size_t(k)])];
+        decode_edf_samples(buffer_.data(), header_.record_bytes, header_.bytes_per_sample, s, scaling[size_t(k)],
+                           p - first_ * spr, n, tmp.data());
+        // The same double arithmetic as read() + finish_samples(), then rounded to float.
+        const double f = factor[size_t(k)];
+        float* row = rows.data() + k * n;
+        if (f != 1.0) {
+          for (int64_t i = 0; i < n; ++i) row[i] = static_cast<float>(tmp[size_t(i)] * f);
+        } else {
+          for (int64_t i = 0; i < n; ++i) row[i] = static_cast<float>(tmp[size_t(i)]);
+        }
+        // A value that is not finite in double is not finite in float either; report the double.
+        if (!all_finite(row, n)) {
+          for (int64_t i = 0; i < n; ++i) {
+            const double v = f != 1.0 ? tmp[size_t(i)] * f : tmp[size_t(i)];
+            if (std::isfinite(v)) continue;
+            bad.found = true;
+            bad.k = size_t(k);
+            bad.sample = p + i;
+            bad.value = v;
+            return bad;
+          }
+        }
+      }
+      transpose_into(rows.data(), n, n, n_sig, out + (p - start) * ld, ld);
+      p += n;
+    }
+    done = end - start;
+  }
+  return bad;
 }
 
 namespace {

@@ -79,6 +79,33 @@ class EdflibSource final : public SignalSource {
     finish_samples(info_, signal, start, count, out);
   }
 
+  void read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld) override {
+    bool same_rate = true;
+    for (int s : signals) {
+      same_rate &=
+          s >= 0 && s < int(info_.signals.size()) &&
+          info_.signals[size_t(s)].samples_per_record == info_.signals[size_t(signals.front())].samples_per_record;
+    }
+    if (!cache_ || signals.empty() || !same_rate) {
+      SignalSource::read_block(signals, start, count, out, ld);
+      return;
+    }
+    check_block_request(info_, signals, start, count, out, ld);
+    std::vector<int> index;
+    std::vector<EdfScaling> scalings;
+    std::vector<double> factors;
+    for (int s : signals) {
+      index.push_back(header_.data_signals[size_t(s)]);
+      scalings.push_back(scalings_[size_t(s)]);
+      const double f = info_.signals[size_t(s)].microvolts_per_unit;
+      factors.push_back(f > 0 ? f : 1.0);  // as finish_samples: non-voltage signals stay in the file's unit
+    }
+    const EdfBlockCache::NonFinite bad = cache_->read_block(index, scalings, factors, start, count, out, ld);
+    if (bad.found)
+      throw DataError(fmt::format("{}: signal '{}' has a non-finite value ({}) at sample {}", info_.path.string(),
+                                  info_.signals[size_t(signals[bad.k])].label, bad.value, bad.sample));
+  }
+
  private:
   void read_with_edflib(int signal, int64_t start, int64_t count, double* out) {
     constexpr int64_t kChunk = int64_t(1) << 20;  // edfread_physical_samples takes an int count

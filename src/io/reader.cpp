@@ -31,6 +31,16 @@ std::string refusal_reason(const detail::EdflibAttempt& attempt, const detail::E
 
 }  // namespace
 
+void SignalSource::read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld) {
+  detail::check_block_request(info(), signals, start, count, out, ld);
+  std::vector<double> buf(static_cast<size_t>(count));
+  for (size_t k = 0; k < signals.size(); ++k) {
+    read(signals[k], start, count, buf.data());
+    float* o = out + k;
+    for (int64_t t = 0; t < count; ++t) o[t * ld] = static_cast<float>(buf[static_cast<size_t>(t)]);
+  }
+}
+
 bool biosig_available() {
 #ifdef EFM_WITH_BIOSIG
   return true;

@@ -347,14 +347,27 @@ Eigen::MatrixXf Preprocessor::push(const Eigen::Ref<const Eigen::MatrixXf>& chun
     }
   }
   m.n_in += chunk.cols();
-  std::vector<Eigen::MatrixXf> parts(m.groups.size());
+  // Every group is in the same state: the output length is known before filtering, so each group copies its rows
+  // into the output itself (in parallel) instead of a gather afterwards.
+  const Impl::Group& g0 = m.groups.front();
+  const int64_t n_out = g0.resampler->push_outputs(g0.fir ? g0.fir->push_outputs(chunk.cols()) : chunk.cols());
+  if (m.groups.size() == 1) {
+    Impl::Group& g = m.groups.front();
+    Eigen::MatrixXf y = g.fir ? g.resampler->push(g.fir->push(chunk)) : g.resampler->push(chunk);
+    EFM_CHECK_STATE(y.cols() == n_out, "Preprocessor: {} outputs, expected {}", y.cols(), n_out);
+    g.stats->add(y);
+    return y;
+  }
+  Eigen::MatrixXf out(m.channels, n_out);
   m.for_each_group([&](Impl::Group& g) {
     const auto rows = chunk.middleRows(g.c0, g.count);
-    Eigen::MatrixXf y = g.fir ? g.resampler->push(g.fir->push(rows)) : g.resampler->push(rows);
-    g.stats->add(y);
-    parts[static_cast<size_t>(&g - m.groups.data())] = std::move(y);
+    float* dst = out.data() + g.c0;
+    const int64_t n = g.fir ? g.resampler->push_into(g.fir->push(rows), dst, m.channels)
+                            : g.resampler->push_into(rows, dst, m.channels);
+    EFM_CHECK_STATE(n == n_out, "Preprocessor: channel group gave {} outputs, expected {}", n, n_out);
+    g.stats->add(out.middleRows(g.c0, g.count));
   });
-  return gather(parts);
+  return out;
 }
 
 Eigen::MatrixXf Preprocessor::finish() {

@@ -89,6 +89,12 @@ class SignalSource {
   /// Throws ArgumentError for an out-of-range request and DataError for read failures or non-finite values,
   /// naming the file (and signal).
   virtual void read(int signal, int64_t start, int64_t count, double* out) = 0;
+  /// Reads samples [start, start + count) of several data signals at once, as float32, column-major: sample t of
+  /// signals[k] goes to out[t * ld + k] (ld >= signals.size(); the range must be valid for every signal). Values are
+  /// read()'s values rounded to float (so |x| > 3.4e38 becomes +-inf); the same errors as read(). The default calls
+  /// read() per signal; the EDF/BDF block decoder (EdfDecode::block) converts all signals of each data record in one
+  /// pass instead.
+  virtual void read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld);
 };
 
 /// Opens a recording, choosing the reader by content and `options.policy` (see above). Throws DataError naming the

@@ -47,9 +47,25 @@ class EdfBlockCache {
   explicit EdfBlockCache(const EdfHeader& header);
   /// Decodes samples [start, start + count) of header signal `index` (physical values, file unit).
   void read(int index, const EdfScaling& scaling, int64_t start, int64_t count, double* out);
+  /// The first non-finite value read_block() met (found == false: none).
+  struct NonFinite {
+    bool found = false;
+    size_t k = 0;        ///< index into `index`
+    int64_t sample = 0;  ///< sample number within the signal
+    double value = 0;
+  };
+  /// Decodes samples [start, start + count) of the header signals `index[k]` (all with the same samples per record)
+  /// into out[t * ld + k] as float: physical value (as read()) times factor[k] in double (factor 1 = unchanged),
+  /// then rounded to float; one pass per data record over all signals. Stops at the first value that is not finite
+  /// in double and returns it.
+  NonFinite read_block(const std::vector<int>& index, const std::vector<EdfScaling>& scaling,
+                       const std::vector<double>& factor, int64_t start, int64_t count, float* out, int64_t ld);
 
  private:
   void load(int64_t first_record, int64_t n_records);
+  /// Makes sure the block holds record r0 and as many of the records up to r_end as the block size limit allows
+  /// (reading ahead at least kMinBlockBytes); returns the end of the records available from r0.
+  int64_t ensure(int64_t r0, int64_t r_end);
   const EdfHeader& header_;
   EdfRecordFile file_;
   std::vector<uint8_t> buffer_;

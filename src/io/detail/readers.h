@@ -13,10 +13,13 @@ namespace efm::io::detail {
 // ---- shared by the SignalSource implementations (source_util.cpp) ----
 
 /// Throws ArgumentError naming the file unless `signal`, [start, start + count) and `out` are valid.
-void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const double* out);
+void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const void* out);
 /// Converts physical values of `signal` to microvolts (voltage units) in place and throws DataError naming the
 /// file, signal and sample if a value is not finite.
 void finish_samples(const RecordingInfo& info, int signal, int64_t start, int64_t count, double* out);
+/// Checks a read_block() request: ArgumentError naming the file for an invalid signal, range, ld or null `out`.
+void check_block_request(const RecordingInfo& info, const std::vector<int>& signals, int64_t start, int64_t count,
+                         const float* out, int64_t ld);
 
 // ---- EDFlib (edflib_reader.cpp) ----
 
