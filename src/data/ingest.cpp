@@ -489,9 +489,11 @@ IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_
 
   const int workers = resolve_thread_count(static_cast<int>(cfg.workers));
   const int file_threads = std::max(1, std::min<int>(workers, static_cast<int>(inputs.size())));
-  // Fewer files than workers: the spare cores filter channels in parallel inside each file.
+  // Fewer files than workers: the spare cores filter channels in parallel inside each file (the file's own thread
+  // takes part in every parallel_for, so the pool needs one thread less; one more would only oversubscribe the cores
+  // and split the channels into uneven groups).
   std::unique_ptr<ThreadPool> dsp_pool;
-  if (workers / file_threads > 1) dsp_pool = std::make_unique<ThreadPool>(workers / file_threads);
+  if (workers / file_threads > 1) dsp_pool = std::make_unique<ThreadPool>(workers / file_threads - 1);
 
   io::ReaderOptions ro;
   ro.policy = cfg.reader.policy == "strict" ? io::ReaderPolicy::strict : io::ReaderPolicy::tolerant;

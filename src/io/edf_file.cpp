@@ -184,10 +184,21 @@ int32_t sample_at(const uint8_t* p, int bytes) {
 void update_range(const uint8_t* p, int64_t n, int bytes, RangeCheck& c) {
   int32_t mn = c.min, mx = c.max;
   if (bytes == 2) {
+    // In int16 (8 lanes per SSE2 min/max instead of a widening to int32 per sample).
+    int16_t mn16 = INT16_MAX, mx16 = INT16_MIN;
     for (int64_t k = 0; k < n; ++k) {
-      const int32_t v = static_cast<int16_t>(uint16_t(p[2 * k]) | (uint16_t(p[2 * k + 1]) << 8));
-      mn = v < mn ? v : mn;
-      mx = v > mx ? v : mx;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      int16_t v;
+      std::memcpy(&v, p + 2 * k, sizeof v);  // EDF samples are little-endian, as this CPU
+#else
+      const auto v = static_cast<int16_t>(uint16_t(p[2 * k]) | (uint16_t(p[2 * k + 1]) << 8));
+#endif
+      mn16 = v < mn16 ? v : mn16;
+      mx16 = v > mx16 ? v : mx16;
+    }
+    if (n > 0) {
+      mn = std::min<int32_t>(mn, mn16);
+      mx = std::max<int32_t>(mx, mx16);
     }
   } else {
     for (int64_t k = 0; k < n; ++k) {

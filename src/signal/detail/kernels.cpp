@@ -1,7 +1,10 @@
 #include "signal/detail/kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -144,7 +147,90 @@ void polyphase_baseline(const PolyphaseView& v, int64_t j0, int64_t count, const
   polyphase_impl<4>(v, j0, count, x, x_first, channels, out, ld_out);
 }
 
+typedef double V4d __attribute__((vector_size(32)));
+typedef float V4f __attribute__((vector_size(16)));
+typedef int32_t V4i __attribute__((vector_size(16)));
+
+// See shifted_sums() in kernels.h. d * d and the additions stay separate operations (no FMA contraction: the
+// target below enables AVX only), so results equal the scalar loop's bit for bit.
+EFM_LANE_INLINE void shifted_sums_impl(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end,
+                                       double* sum, double* sum2, float* max_abs) {
+  size_t c = c_begin;
+  for (; c + 8 <= c_end; c += 8) {
+    V4f x0, x1;
+    std::memcpy(&x0, x + c, sizeof x0);
+    std::memcpy(&x1, x + c + 4, sizeof x1);
+    const V4d k0 = __builtin_convertvector(x0, V4d), k1 = __builtin_convertvector(x1, V4d);
+    V4d s0 = {}, s1 = {}, q0 = {}, q1 = {};
+    V4f m0, m1;
+    std::memcpy(&m0, max_abs + c, sizeof m0);
+    std::memcpy(&m1, max_abs + c + 4, sizeof m1);
+    for (int64_t t = 0; t < nt; ++t) {
+      const float* col = x + static_cast<size_t>(t) * stride + c;
+      V4f a0, a1;
+      std::memcpy(&a0, col, sizeof a0);
+      std::memcpy(&a1, col + 4, sizeof a1);
+      const V4d d0 = __builtin_convertvector(a0, V4d) - k0, d1 = __builtin_convertvector(a1, V4d) - k1;
+      s0 += d0;
+      s1 += d1;
+      q0 += d0 * d0;
+      q1 += d1 * d1;
+      const V4f b0 = reinterpret_cast<V4f>(reinterpret_cast<V4i>(a0) & 0x7fffffff);
+      const V4f b1 = reinterpret_cast<V4f>(reinterpret_cast<V4i>(a1) & 0x7fffffff);
+      m0 = m0 < b0 ? b0 : m0;  // std::max(m, |x|)
+      m1 = m1 < b1 ? b1 : m1;
+    }
+    for (int l = 0; l < 4; ++l) {
+      sum[c + l] += s0[l];
+      sum[c + 4 + l] += s1[l];
+      sum2[c + l] += q0[l];
+      sum2[c + 4 + l] += q1[l];
+    }
+    std::memcpy(max_abs + c, &m0, sizeof m0);
+    std::memcpy(max_abs + c + 4, &m1, sizeof m1);
+  }
+  for (; c < c_end; ++c) {
+    const double k = static_cast<double>(x[c]);
+    double s = 0, q = 0;
+    float m = max_abs[c];
+    for (int64_t t = 0; t < nt; ++t) {
+      const float v = x[static_cast<size_t>(t) * stride + c];
+      const double d = static_cast<double>(v) - k;
+      s += d;
+      q += d * d;
+      m = std::max(m, std::abs(v));
+    }
+    sum[c] += s;
+    sum2[c] += q;
+    max_abs[c] = m;
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx"))) void shifted_sums_avx(const float* x, size_t stride, int64_t nt, size_t c_begin,
+                                                     size_t c_end, double* sum, double* sum2, float* max_abs) {
+  shifted_sums_impl(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+}
+#endif
+
+void shifted_sums_baseline(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end, double* sum,
+                           double* sum2, float* max_abs) {
+  shifted_sums_impl(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+}
+
 }  // namespace
+
+void shifted_sums(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end, double* sum, double* sum2,
+                  float* max_abs) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool has_avx = __builtin_cpu_supports("avx") && std::getenv("EFM_SIGNAL_NO_AVX2") == nullptr;
+  if (has_avx) {
+    shifted_sums_avx(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+    return;
+  }
+#endif
+  shifted_sums_baseline(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+}
 
 void fft_convolve_block(const FftConvView& view, int lanes, const float* ring_re, const float* ring_im, int start,
                         float* out_re, float* out_im) {
