@@ -244,10 +244,20 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   if (!match.errors.empty()) {
     throw DataError(fmt::format("{}: a label file for it could not be read: {}", f.relative, match.errors.front()));
   }
-  auto sha_future = std::async(std::launch::async, [path = f.path] { return sha256_file(path); });
-
-  auto src = run.hooks.open ? run.hooks.open(f.path, run.reader) : io::open_recording(f.path, run.reader);
+  // The SHA-256 for the manifest: EDF/BDF readers hash the file during their open-time scan (one read less);
+  // otherwise a thread hashes it while the recording is processed.
+  io::ReaderOptions reader_options = run.reader;
+  reader_options.sha256 = true;
+  auto src = run.hooks.open ? run.hooks.open(f.path, reader_options) : io::open_recording(f.path, reader_options);
   const io::RecordingInfo& info = src->info();
+  std::future<std::string> sha_future;
+  if (info.sha256.empty()) {
+    sha_future = std::async(std::launch::async, [path = f.path] { return sha256_file(path); });
+  } else {
+    std::promise<std::string> known;
+    known.set_value(info.sha256);
+    sha_future = known.get_future();
+  }
   out.reader = info.reader;
   int64_t n_in = 0;
   for (const auto& s : info.signals) n_in = std::max(n_in, s.n_samples);

@@ -7,8 +7,10 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <future>
 
 #include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/core/units.h"
 #include "io/detail/layout.h"
 
@@ -41,6 +43,13 @@ void EdfRecordFile::read_records(int64_t first, int64_t count, std::vector<uint8
       std::fread(buffer.data(), 1, size_t(bytes), file_) != size_t(bytes))
     throw DataError(fmt::format("{}: could not read data records {}..{} ({} bytes at offset {}): {}",
                                 header_.path.string(), first, first + count - 1, bytes, offset,
+                                std::ferror(file_) ? std::strerror(errno) : "unexpected end of file"));
+}
+
+void EdfRecordFile::read_header(std::vector<uint8_t>& buffer) {
+  buffer.resize(size_t(header_.header_bytes));
+  if (fseeko(file_, 0, SEEK_SET) != 0 || std::fread(buffer.data(), 1, buffer.size(), file_) != buffer.size())
+    throw DataError(fmt::format("{}: could not read its {}-byte header: {}", header_.path.string(), buffer.size(),
                                 std::ferror(file_) ? std::strerror(errno) : "unexpected end of file"));
 }
 
@@ -219,17 +228,32 @@ void count_outside(const uint8_t* p, int64_t n, int bytes, int64_t lo, int64_t h
 
 }  // namespace
 
-EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges) {
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges, std::string* sha256) {
   TalCollector collector(header.n_records);
   const bool check = check_digital_ranges && !header.data_signals.empty();
-  if ((header.annotation_signals.empty() && !check) || header.n_records <= 0) return collector.finish();
+  if (sha256 == nullptr && ((header.annotation_signals.empty() && !check) || header.n_records <= 0))
+    return collector.finish();
   std::vector<RangeCheck> ranges(header.data_signals.size());
   EdfRecordFile file(header);
-  std::vector<uint8_t> buffer;
+  // Two buffers: the helper thread hashes one block while the next is read and checked. The file is exactly header
+  // plus records (read_edf_header refuses any other size), so hashing both is hashing the file.
+  Sha256 hash;
+  std::vector<uint8_t> buffers[2];
+  std::future<void> hashing;  // declared after what it uses: on an exception its destructor waits first
+  if (sha256 != nullptr) {
+    file.read_header(buffers[1]);
+    hash.update(buffers[1].data(), buffers[1].size());
+  }
   const int64_t per_block = std::max<int64_t>(1, kScanBlockBytes / std::max<int64_t>(1, header.record_bytes));
-  for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block) {
+  int64_t block_index = 0;
+  for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block, ++block_index) {
     const int64_t n = std::min(per_block, header.n_records - r0);
+    std::vector<uint8_t>& buffer = buffers[block_index % 2];
     file.read_records(r0, n, buffer);
+    if (sha256 != nullptr) {
+      if (hashing.valid()) hashing.get();
+      hashing = std::async(std::launch::async, [&hash, b = &buffer] { hash.update(b->data(), b->size()); });
+    }
     for (int64_t r = 0; r < n; ++r) {
       const uint8_t* rec = buffer.data() + r * header.record_bytes;
       for (size_t a = 0; a < header.annotation_signals.size(); ++a) {
@@ -245,6 +269,9 @@ EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_r
       }
     }
   }
+  if (hashing.valid()) hashing.get();
+  if (sha256 != nullptr) *sha256 = hash.hex_digest();
+  std::vector<uint8_t>& buffer = buffers[0];
   EdfAnnotationData out = collector.finish();
   int64_t n_signals = 0;
   std::string example;

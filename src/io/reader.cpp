@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <future>
+
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
 #include "io/detail/edf_file.h"
@@ -77,10 +79,17 @@ std::unique_ptr<SignalSource> open_recording(const std::filesystem::path& path, 
                     path.string(), header.annotation_signals.size()));
   if (header.n_records == 0)
     throw DataError(fmt::format("{}: empty recording: the header says 0 data records", path.string()));
-  const detail::EdfAnnotationData annotations = detail::scan_edf_records(header, /*check_digital_ranges=*/true);
+  // EDFlib's validation reads the whole file as the TAL scan does: both run at once (if the scan throws, the
+  // future's destructor waits for EDFlib and closes its file).
+  std::future<detail::EdflibOpenedPtr> edflib =
+      std::async(std::launch::async, [&header] { return detail::edflib_open(header); });
+  std::string sha256;
+  const detail::EdfAnnotationData annotations =
+      detail::scan_edf_records(header, /*check_digital_ranges=*/true, options.sha256 ? &sha256 : nullptr);
   RecordingInfo info = detail::edf_recording_info(header, annotations);
+  info.sha256 = std::move(sha256);
 
-  detail::EdflibAttempt attempt = detail::open_edflib(header, info, options.edf_decode);
+  detail::EdflibAttempt attempt = detail::open_edflib(header, info, options.edf_decode, edflib.get());
   if (attempt.source) return std::move(attempt.source);
 
   const std::string reason = refusal_reason(attempt, header);

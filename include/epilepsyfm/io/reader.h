@@ -77,6 +77,9 @@ enum class EdfDecode {
 struct ReaderOptions {
   ReaderPolicy policy = ReaderPolicy::tolerant;
   EdfDecode edf_decode = EdfDecode::block;
+  /// EDF/BDF: also hash the file during the open-time record scan (RecordingInfo::sha256; on a helper thread, so
+  /// the scan hardly slows down). Other formats leave RecordingInfo::sha256 empty: use sha256_file() for them.
+  bool sha256 = false;
 };
 
 /// An open recording. Not thread-safe: use one per thread.

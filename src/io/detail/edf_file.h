@@ -3,6 +3,7 @@
 // RecordingInfo that come from epilepsyfm's own header and TAL parsers (shared by both readers).
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,8 @@ class EdfRecordFile {
   /// Reads records [first, first + count) (count x record_bytes bytes) into `buffer`. Throws DataError naming the
   /// file if the read comes up short.
   void read_records(int64_t first, int64_t count, std::vector<uint8_t>& buffer);
+  /// Reads the header bytes (header_bytes from the start of the file) into `buffer`.
+  void read_header(std::vector<uint8_t>& buffer);
 
  private:
   const EdfHeader& header_;
@@ -77,7 +80,9 @@ class EdfBlockCache {
 /// (an empty result for a file without annotation signals), and with `check_digital_ranges` every data sample is
 /// checked against its signal's declared digital range. Samples outside it are reported in `deviations` (they are
 /// not clipped: MNE and BioSig do not clip either; EDFlib 1.23's edfread_physical_samples clips them).
-EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges);
+/// With `sha256`, the whole file (header and records) is also hashed on the way, on a helper thread that overlaps
+/// the next block's read, and the hex digest is stored there.
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges, std::string* sha256 = nullptr);
 
 /// RecordingInfo from the header and annotations: format, data signals, record geometry, annotations, segments
 /// (EDF+D: from the time-keeping onsets; gaps start a new segment, overlaps throw DataError), deviations. `reader`

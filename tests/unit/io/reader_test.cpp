@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/io/reader.h"
 #include "support/test_support.h"
 #include "unit/io/brainvision_fixture.h"
@@ -458,6 +459,35 @@ TEST(Reader, ReadBlockEqualsReadRoundedToFloat) {
     auto bio = open_recording(write(dir, r, "refused.edf"));
     ASSERT_EQ(bio->info().reader, "biosig");
     expect_block_equals_read(*bio, {1}, 1, 10, 2);
+  }
+}
+
+// ReaderOptions::sha256: the EDF/BDF scan hashes header and records (several scan blocks: 8 MB each) and gives
+// sha256_file()'s digest; without the option, or for files without records, the field is empty / still correct.
+TEST(Reader, Sha256FromTheOpenScanEqualsSha256File) {
+  test::TempDir dir;
+  FixtureEdf big = good_edf_plus(1);
+  big.signals[0].samples_per_record = 2 * 1024 * 1024;  // 4 MB per record: 5 records span three scan blocks
+  big.n_records = 5;
+  big.tals.clear();
+  for (int64_t r = 0; r < big.n_records; ++r) big.tals.push_back({FixtureEdf::timekeeping(double(r))});
+  for (const auto& [name, f] :
+       std::vector<std::pair<std::string, FixtureEdf>>{{"big.edf", big}, {"small.edf", good_edf_plus(3)}}) {
+    SCOPED_TRACE(name);
+    const auto p = write(dir, f, name);
+    ReaderOptions o;
+    o.sha256 = true;
+    auto src = open_recording(p, o);
+    EXPECT_EQ(src->info().sha256, sha256_file(p));
+    EXPECT_THAT(open_recording(p)->info().sha256, IsEmpty());
+  }
+  if (biosig_available()) {  // EDFlib refuses it, BioSig reads it: the scan ran first, so the digest is there
+    const auto p = write(dir, refused_by_edflib(), "refused.edf");
+    ReaderOptions o;
+    o.sha256 = true;
+    auto src = open_recording(p, o);
+    EXPECT_EQ(src->info().reader, "biosig");
+    EXPECT_EQ(src->info().sha256, sha256_file(p));
   }
 }
 
