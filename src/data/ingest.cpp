@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -138,6 +139,78 @@ class ChunkQueue {
   std::condition_variable cv_;
   bool closed_ = false, stopped_ = false;
   std::exception_ptr error_;
+};
+
+/// Runs tasks in order on its own thread: the store side of one file (transposition into chunks, HDF5 writes,
+/// window maxima), so that the file's thread goes on filtering. post() waits while `depth` tasks are pending. The
+/// first exception of a task ends the work: post() and drain() rethrow it. The destructor drops pending tasks and
+/// joins.
+class OrderedWorker {
+ public:
+  explicit OrderedWorker(size_t depth) : depth_(depth), thread_([this] { loop(); }) {}
+  ~OrderedWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      q_.clear();
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  OrderedWorker(const OrderedWorker&) = delete;
+  OrderedWorker& operator=(const OrderedWorker&) = delete;
+
+  void post(std::function<void()> task) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return q_.size() < depth_ || error_; });
+    if (error_) std::rethrow_exception(error_);
+    q_.push_back(std::move(task));
+    cv_.notify_all();
+  }
+  /// Waits until every posted task ran.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return (q_.empty() && !busy_) || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !q_.empty() || stop_; });
+        if (q_.empty()) return;
+        task = std::move(q_.front());
+        q_.pop_front();
+        busy_ = true;
+      }
+      std::exception_ptr error;
+      try {
+        task();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        busy_ = false;
+        if (error && !error_) {
+          error_ = error;
+          q_.clear();
+        }
+      }
+      cv_.notify_all();
+    }
+  }
+
+  size_t depth_;
+  std::deque<std::function<void()>> q_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, busy_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: started once the members above exist
 };
 
 /// True if no value is Inf or NaN (exponent bits all ones); branch-free, so it vectorises (Eigen's allFinite()
@@ -371,27 +444,36 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   std::optional<WindowMaxima> maxima;
   size_t current = static_cast<size_t>(-1);
   int64_t produced = 0;
-  const auto sink = [&](const Eigen::MatrixXf& y) {
+  // The store side runs on `writer` (declared after what its tasks use, so it is joined first): window maxima,
+  // `produced` and `window_max` are only touched by its tasks, in order.
+  OrderedWorker writer(2);
+  const auto sink = [&](Eigen::MatrixXf y) {
     if (y.cols() == 0) return;
-    rec->append(y);
-    maxima->add(y);
-    produced += y.cols();
+    writer.post([&, y = std::move(y)] {
+      rec->append(y);
+      maxima->add(y);
+      produced += y.cols();
+    });
   };
   const auto end_segment = [&] {
     sink(pp->finish());
-    const auto& seg = h.segments[current];
-    EFM_CHECK_STATE(produced == seg.n_samples, "{}: segment {} produced {} samples, expected {}", f.relative, current,
-                    produced, seg.n_samples);
     stats.push_back(pp->stats());
-    maxima->append_to(window_max);
     pp.reset();
+    writer.post([&, segment = current] {
+      const auto& seg = h.segments[segment];
+      EFM_CHECK_STATE(produced == seg.n_samples, "{}: segment {} produced {} samples, expected {}", f.relative, segment,
+                      produced, seg.n_samples);
+      maxima->append_to(window_max);
+    });
   };
   while (auto c = queue.pop()) {
     if (c->segment != current) {
       current = c->segment;
       if (!pp) pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
-      maxima.emplace(h.segments[current].n_samples, run.geometry);
-      produced = 0;
+      writer.post([&, n = h.segments[current].n_samples] {
+        maxima.emplace(n, run.geometry);
+        produced = 0;
+      });
     }
     if (plan.identity) {
       sink(pp->push(c->x));
@@ -400,6 +482,7 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
     }
     if (c->last_of_segment) end_segment();
   }
+  writer.drain();
 
   io::RecordingFooter footer;
   const signal::ChannelStats st = pool_stats(stats, static_cast<size_t>(n_out));
