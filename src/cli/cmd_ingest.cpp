@@ -3,6 +3,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#ifdef __GLIBC__  // defined by the C library headers above
+#include <malloc.h>
+#endif
 
 #include "cli/args.h"
 #include "cli/common.h"
@@ -67,6 +70,14 @@ int run_ingest(int argc, char** argv) {
   fs::create_directories(store);
   log::add_file_sink(store / "ingest.log");
 
+#ifdef __GLIBC__
+  // Ingest allocates and frees blocks of 0.1-1 MB per chunk on several threads. glibc's defaults serve them with
+  // fresh mmaps or give the top of the heap back to the kernel between chunks, so every chunk faults in and zeroes
+  // new pages (about a third of the page faults of a 1-h ingest); keeping freed blocks for reuse avoids that. Peak
+  // RSS stays bounded by the blocks alive at once (bench/ingest: +3 MB).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
   data::IngestHooks hooks;
   hooks.show_progress = !args.flag_set("no-progress");
   const data::IngestSummary summary = data::run_ingest(exp.ingest, store, hooks);

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -139,6 +141,91 @@ class ChunkQueue {
   std::exception_ptr error_;
 };
 
+/// Runs tasks in order on its own thread: the store side of one file (transposition into chunks, HDF5 writes,
+/// window maxima), so that the file's thread goes on filtering. post() waits while `depth` tasks are pending. The
+/// first exception of a task ends the work: post() and drain() rethrow it. The destructor drops pending tasks and
+/// joins.
+class OrderedWorker {
+ public:
+  explicit OrderedWorker(size_t depth) : depth_(depth), thread_([this] { loop(); }) {}
+  ~OrderedWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      q_.clear();
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  OrderedWorker(const OrderedWorker&) = delete;
+  OrderedWorker& operator=(const OrderedWorker&) = delete;
+
+  void post(std::function<void()> task) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return q_.size() < depth_ || error_; });
+    if (error_) std::rethrow_exception(error_);
+    q_.push_back(std::move(task));
+    cv_.notify_all();
+  }
+  /// Waits until every posted task ran.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return (q_.empty() && !busy_) || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !q_.empty() || stop_; });
+        if (q_.empty()) return;
+        task = std::move(q_.front());
+        q_.pop_front();
+        busy_ = true;
+      }
+      std::exception_ptr error;
+      try {
+        task();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        busy_ = false;
+        if (error && !error_) {
+          error_ = error;
+          q_.clear();
+        }
+      }
+      cv_.notify_all();
+    }
+  }
+
+  size_t depth_;
+  std::deque<std::function<void()>> q_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, busy_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: started once the members above exist
+};
+
+/// True if no value is Inf or NaN (exponent bits all ones); branch-free, so it vectorises (Eigen's allFinite()
+/// does not, and costs several times more on the reader thread).
+bool all_finite(const Eigen::MatrixXf& x) {
+  const float* p = x.data();
+  uint32_t bad = 0;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    uint32_t u;
+    std::memcpy(&u, p + i, sizeof u);
+    bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+  }
+  return bad == 0;
+}
+
 /// Per-window maximum of |x| over channels, accumulated as the output streams by (memory: one float per
 /// gcd(length, stride) samples).
 class WindowMaxima {
@@ -230,10 +317,20 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   if (!match.errors.empty()) {
     throw DataError(fmt::format("{}: a label file for it could not be read: {}", f.relative, match.errors.front()));
   }
-  auto sha_future = std::async(std::launch::async, [path = f.path] { return sha256_file(path); });
-
-  auto src = run.hooks.open ? run.hooks.open(f.path, run.reader) : io::open_recording(f.path, run.reader);
+  // The SHA-256 for the manifest: EDF/BDF readers hash the file during their open-time scan (one read less);
+  // otherwise a thread hashes it while the recording is processed.
+  io::ReaderOptions reader_options = run.reader;
+  reader_options.sha256 = true;
+  auto src = run.hooks.open ? run.hooks.open(f.path, reader_options) : io::open_recording(f.path, reader_options);
   const io::RecordingInfo& info = src->info();
+  std::future<std::string> sha_future;
+  if (info.sha256.empty()) {
+    sha_future = std::async(std::launch::async, [path = f.path] { return sha256_file(path); });
+  } else {
+    std::promise<std::string> known;
+    known.set_value(info.sha256);
+    sha_future = known.get_future();
+  }
   out.reader = info.reader;
   int64_t n_in = 0;
   for (const auto& s : info.signals) n_in = std::max(n_in, s.n_samples);
@@ -297,12 +394,21 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
 
   auto rec = run.store.begin_recording(h);
 
+  const auto throw_non_finite = [&](const InputChunk& c, const SegmentSpan& span) {
+    for (Eigen::Index j = 0; j < c.x.cols(); ++j) {
+      for (Eigen::Index k = 0; k < c.x.rows(); ++k) {
+        if (std::isfinite(c.x(k, j))) continue;
+        throw DataError(fmt::format("{}: channel '{}' has a non-finite value ({}) at {:.3f} s", f.relative,
+                                    info.signals[static_cast<size_t>(plan.inputs[static_cast<size_t>(k)])].label,
+                                    c.x(k, j), span.onset_s + static_cast<double>(c.first + j) / plan.sfreq_hz));
+      }
+    }
+  };
   // Reader thread: decodes chunks of every segment into the queue while this thread filters and writes.
   ChunkQueue queue(kQueueDepth);
   std::thread reader([&] {
     try {
       const auto chunk_n = std::max<int64_t>(1, std::llround(kReadChunkSeconds * plan.sfreq_hz));
-      std::vector<double> buf;
       for (size_t u = 0; u < used_spans.size(); ++u) {
         const SegmentSpan& span = spans[used_spans[u]];
         for (int64_t s = 0; s < span.in_count; s += chunk_n) {
@@ -311,12 +417,10 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
           c.segment = u;
           c.first = s;
           c.x.resize(static_cast<Eigen::Index>(plan.inputs.size()), m);
-          buf.resize(static_cast<size_t>(m));
-          for (size_t k = 0; k < plan.inputs.size(); ++k) {
-            // The reader refuses non-finite values itself (DataError naming file and signal).
-            src->read(plan.inputs[k], span.in_start + s, m, buf.data());
-            c.x.row(static_cast<Eigen::Index>(k)) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), m).cast<float>();
-          }
+          // The reader refuses values that are not finite in double itself (DataError naming file and signal);
+          // a value beyond the float range (or a SignalSource that does not check) is caught here.
+          src->read_block(plan.inputs, span.in_start + s, m, c.x.data(), c.x.rows());
+          if (!all_finite(c.x)) throw_non_finite(c, span);
           c.last_of_segment = s + m >= span.in_count;
           if (!queue.push(std::move(c))) return;
         }
@@ -340,38 +444,36 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   std::optional<WindowMaxima> maxima;
   size_t current = static_cast<size_t>(-1);
   int64_t produced = 0;
-  const auto sink = [&](const Eigen::MatrixXf& y) {
+  // The store side runs on `writer` (declared after what its tasks use, so it is joined first): window maxima,
+  // `produced` and `window_max` are only touched by its tasks, in order.
+  OrderedWorker writer(2);
+  const auto sink = [&](Eigen::MatrixXf y) {
     if (y.cols() == 0) return;
-    rec->append(y);
-    maxima->add(y);
-    produced += y.cols();
+    writer.post([&, y = std::move(y)] {
+      rec->append(y);
+      maxima->add(y);
+      produced += y.cols();
+    });
   };
   const auto end_segment = [&] {
     sink(pp->finish());
-    const auto& seg = h.segments[current];
-    EFM_CHECK_STATE(produced == seg.n_samples, "{}: segment {} produced {} samples, expected {}", f.relative, current,
-                    produced, seg.n_samples);
     stats.push_back(pp->stats());
-    maxima->append_to(window_max);
     pp.reset();
+    writer.post([&, segment = current] {
+      const auto& seg = h.segments[segment];
+      EFM_CHECK_STATE(produced == seg.n_samples, "{}: segment {} produced {} samples, expected {}", f.relative, segment,
+                      produced, seg.n_samples);
+      maxima->append_to(window_max);
+    });
   };
   while (auto c = queue.pop()) {
-    if (!c->x.allFinite()) {
-      for (Eigen::Index j = 0; j < c->x.cols(); ++j) {
-        for (Eigen::Index k = 0; k < c->x.rows(); ++k) {
-          if (std::isfinite(c->x(k, j))) continue;
-          const SegmentSpan& span = spans[used_spans[c->segment]];
-          throw DataError(fmt::format("{}: channel '{}' has a non-finite value ({}) at {:.3f} s", f.relative,
-                                      info.signals[static_cast<size_t>(plan.inputs[static_cast<size_t>(k)])].label,
-                                      c->x(k, j), span.onset_s + static_cast<double>(c->first + j) / plan.sfreq_hz));
-        }
-      }
-    }
     if (c->segment != current) {
       current = c->segment;
       if (!pp) pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
-      maxima.emplace(h.segments[current].n_samples, run.geometry);
-      produced = 0;
+      writer.post([&, n = h.segments[current].n_samples] {
+        maxima.emplace(n, run.geometry);
+        produced = 0;
+      });
     }
     if (plan.identity) {
       sink(pp->push(c->x));
@@ -380,6 +482,7 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
     }
     if (c->last_of_segment) end_segment();
   }
+  writer.drain();
 
   io::RecordingFooter footer;
   const signal::ChannelStats st = pool_stats(stats, static_cast<size_t>(n_out));
@@ -479,9 +582,11 @@ IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_
 
   const int workers = resolve_thread_count(static_cast<int>(cfg.workers));
   const int file_threads = std::max(1, std::min<int>(workers, static_cast<int>(inputs.size())));
-  // Fewer files than workers: the spare cores filter channels in parallel inside each file.
+  // Fewer files than workers: the spare cores filter channels in parallel inside each file (the file's own thread
+  // takes part in every parallel_for, so the pool needs one thread less; one more would only oversubscribe the cores
+  // and split the channels into uneven groups).
   std::unique_ptr<ThreadPool> dsp_pool;
-  if (workers / file_threads > 1) dsp_pool = std::make_unique<ThreadPool>(workers / file_threads);
+  if (workers / file_threads > 1) dsp_pool = std::make_unique<ThreadPool>(workers / file_threads - 1);
 
   io::ReaderOptions ro;
   ro.policy = cfg.reader.policy == "strict" ? io::ReaderPolicy::strict : io::ReaderPolicy::tolerant;

@@ -7,9 +7,12 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <future>
 
 #include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/core/units.h"
+#include "io/detail/layout.h"
 
 namespace efm::io::detail {
 
@@ -40,6 +43,13 @@ void EdfRecordFile::read_records(int64_t first, int64_t count, std::vector<uint8
       std::fread(buffer.data(), 1, size_t(bytes), file_) != size_t(bytes))
     throw DataError(fmt::format("{}: could not read data records {}..{} ({} bytes at offset {}): {}",
                                 header_.path.string(), first, first + count - 1, bytes, offset,
+                                std::ferror(file_) ? std::strerror(errno) : "unexpected end of file"));
+}
+
+void EdfRecordFile::read_header(std::vector<uint8_t>& buffer) {
+  buffer.resize(size_t(header_.header_bytes));
+  if (fseeko(file_, 0, SEEK_SET) != 0 || std::fread(buffer.data(), 1, buffer.size(), file_) != buffer.size())
+    throw DataError(fmt::format("{}: could not read its {}-byte header: {}", header_.path.string(), buffer.size(),
                                 std::ferror(file_) ? std::strerror(errno) : "unexpected end of file"));
 }
 
@@ -87,26 +97,81 @@ void EdfBlockCache::load(int64_t first_record, int64_t n_records) {
   n_ = n_records;
 }
 
+int64_t EdfBlockCache::ensure(int64_t r0, int64_t r_end) {
+  r_end = std::min(r_end, r0 + max_records_);
+  if (!(r0 >= first_ && r_end <= first_ + n_)) {
+    // Read ahead to at least kMinBlockBytes so that the next signals and the next chunk come from memory.
+    const int64_t min_records = std::max<int64_t>(1, kMinBlockBytes / std::max<int64_t>(1, header_.record_bytes));
+    const int64_t n = std::min(std::max(r_end - r0, min_records), header_.n_records - r0);
+    load(r0, std::min(n, max_records_));
+  }
+  return first_ + n_;
+}
+
 void EdfBlockCache::read(int index, const EdfScaling& scaling, int64_t start, int64_t count, double* out) {
   const EdfSignal& s = header_.signals[size_t(index)];
   const int64_t spr = s.samples_per_record;
-  const int64_t min_records = std::max<int64_t>(1, kMinBlockBytes / std::max<int64_t>(1, header_.record_bytes));
   int64_t done = 0;
   while (done < count) {
     const int64_t pos = start + done;
-    const int64_t r0 = pos / spr;
-    const int64_t r_end = std::min((start + count + spr - 1) / spr, r0 + max_records_);
-    if (!(r0 >= first_ && r_end <= first_ + n_)) {
-      // Read ahead to at least kMinBlockBytes so that the next signals and the next chunk come from memory.
-      const int64_t n = std::min(std::max(r_end - r0, min_records), header_.n_records - r0);
-      load(r0, std::min(n, max_records_));
-    }
-    const int64_t avail_end = (first_ + n_) * spr;
+    const int64_t avail_end = ensure(pos / spr, (start + count + spr - 1) / spr) * spr;
     const int64_t n = std::min(start + count, avail_end) - pos;
     decode_edf_samples(buffer_.data(), header_.record_bytes, header_.bytes_per_sample, s, scaling, pos - first_ * spr,
                        n, out + done);
     done += n;
   }
+}
+
+EdfBlockCache::NonFinite EdfBlockCache::read_block(const std::vector<int>& index,
+                                                   const std::vector<EdfScaling>& scaling,
+                                                   const std::vector<double>& factor, int64_t start, int64_t count,
+                                                   float* out, int64_t ld) {
+  NonFinite bad;
+  if (index.empty() || count <= 0) return bad;
+  const int64_t spr = header_.signals[size_t(index.front())].samples_per_record;
+  const int64_t n_sig = int64_t(index.size());
+  // Per data record: each signal decoded into a row of `rows` (contiguous, vectorised), then the [signals, spr]
+  // tile transposed into the column-major output (a few kB: stays in L1).
+  std::vector<double> tmp(static_cast<size_t>(spr));
+  std::vector<float> rows(static_cast<size_t>(spr * n_sig));
+  int64_t done = 0;
+  while (done < count) {
+    const int64_t pos = start + done;
+    const int64_t avail_end = ensure(pos / spr, (start + count + spr - 1) / spr) * spr;
+    const int64_t end = std::min(start + count, avail_end);
+    for (int64_t p = pos; p < end;) {
+      const int64_t n = std::min(end, (p / spr + 1) * spr) - p;
+      for (int64_t k = 0; k < n_sig; ++k) {
+        const EdfSignal& s = header_.signals[size_t(index[size_t(k)])];
+        decode_edf_samples(buffer_.data(), header_.record_bytes, header_.bytes_per_sample, s, scaling[size_t(k)],
+                           p - first_ * spr, n, tmp.data());
+        // The same double arithmetic as read() + finish_samples(), then rounded to float.
+        const double f = factor[size_t(k)];
+        float* row = rows.data() + k * n;
+        if (f != 1.0) {
+          for (int64_t i = 0; i < n; ++i) row[i] = static_cast<float>(tmp[size_t(i)] * f);
+        } else {
+          for (int64_t i = 0; i < n; ++i) row[i] = static_cast<float>(tmp[size_t(i)]);
+        }
+        // A value that is not finite in double is not finite in float either; report the double.
+        if (!all_finite(row, n)) {
+          for (int64_t i = 0; i < n; ++i) {
+            const double v = f != 1.0 ? tmp[size_t(i)] * f : tmp[size_t(i)];
+            if (std::isfinite(v)) continue;
+            bad.found = true;
+            bad.k = size_t(k);
+            bad.sample = p + i;
+            bad.value = v;
+            return bad;
+          }
+        }
+      }
+      transpose_into(rows.data(), n, n, n_sig, out + (p - start) * ld, ld);
+      p += n;
+    }
+    done = end - start;
+  }
+  return bad;
 }
 
 namespace {
@@ -128,10 +193,21 @@ int32_t sample_at(const uint8_t* p, int bytes) {
 void update_range(const uint8_t* p, int64_t n, int bytes, RangeCheck& c) {
   int32_t mn = c.min, mx = c.max;
   if (bytes == 2) {
+    // In int16 (8 lanes per SSE2 min/max instead of a widening to int32 per sample).
+    int16_t mn16 = INT16_MAX, mx16 = INT16_MIN;
     for (int64_t k = 0; k < n; ++k) {
-      const int32_t v = static_cast<int16_t>(uint16_t(p[2 * k]) | (uint16_t(p[2 * k + 1]) << 8));
-      mn = v < mn ? v : mn;
-      mx = v > mx ? v : mx;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      int16_t v;
+      std::memcpy(&v, p + 2 * k, sizeof v);  // EDF samples are little-endian, as this CPU
+#else
+      const auto v = static_cast<int16_t>(uint16_t(p[2 * k]) | (uint16_t(p[2 * k + 1]) << 8));
+#endif
+      mn16 = v < mn16 ? v : mn16;
+      mx16 = v > mx16 ? v : mx16;
+    }
+    if (n > 0) {
+      mn = std::min<int32_t>(mn, mn16);
+      mx = std::max<int32_t>(mx, mx16);
     }
   } else {
     for (int64_t k = 0; k < n; ++k) {
@@ -152,17 +228,32 @@ void count_outside(const uint8_t* p, int64_t n, int bytes, int64_t lo, int64_t h
 
 }  // namespace
 
-EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges) {
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges, std::string* sha256) {
   TalCollector collector(header.n_records);
   const bool check = check_digital_ranges && !header.data_signals.empty();
-  if ((header.annotation_signals.empty() && !check) || header.n_records <= 0) return collector.finish();
+  if (sha256 == nullptr && ((header.annotation_signals.empty() && !check) || header.n_records <= 0))
+    return collector.finish();
   std::vector<RangeCheck> ranges(header.data_signals.size());
   EdfRecordFile file(header);
-  std::vector<uint8_t> buffer;
+  // Two buffers: the helper thread hashes one block while the next is read and checked. The file is exactly header
+  // plus records (read_edf_header refuses any other size), so hashing both is hashing the file.
+  Sha256 hash;
+  std::vector<uint8_t> buffers[2];
+  std::future<void> hashing;  // declared after what it uses: on an exception its destructor waits first
+  if (sha256 != nullptr) {
+    file.read_header(buffers[1]);
+    hash.update(buffers[1].data(), buffers[1].size());
+  }
   const int64_t per_block = std::max<int64_t>(1, kScanBlockBytes / std::max<int64_t>(1, header.record_bytes));
-  for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block) {
+  int64_t block_index = 0;
+  for (int64_t r0 = 0; r0 < header.n_records; r0 += per_block, ++block_index) {
     const int64_t n = std::min(per_block, header.n_records - r0);
+    std::vector<uint8_t>& buffer = buffers[block_index % 2];
     file.read_records(r0, n, buffer);
+    if (sha256 != nullptr) {
+      if (hashing.valid()) hashing.get();
+      hashing = std::async(std::launch::async, [&hash, b = &buffer] { hash.update(b->data(), b->size()); });
+    }
     for (int64_t r = 0; r < n; ++r) {
       const uint8_t* rec = buffer.data() + r * header.record_bytes;
       for (size_t a = 0; a < header.annotation_signals.size(); ++a) {
@@ -178,6 +269,9 @@ EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_r
       }
     }
   }
+  if (hashing.valid()) hashing.get();
+  if (sha256 != nullptr) *sha256 = hash.hex_digest();
+  std::vector<uint8_t>& buffer = buffers[0];
   EdfAnnotationData out = collector.finish();
   int64_t n_signals = 0;
   std::string example;

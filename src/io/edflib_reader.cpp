@@ -7,6 +7,7 @@
 #include <climits>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
@@ -79,6 +80,33 @@ class EdflibSource final : public SignalSource {
     finish_samples(info_, signal, start, count, out);
   }
 
+  void read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld) override {
+    bool same_rate = true;
+    for (int s : signals) {
+      same_rate &=
+          s >= 0 && s < int(info_.signals.size()) &&
+          info_.signals[size_t(s)].samples_per_record == info_.signals[size_t(signals.front())].samples_per_record;
+    }
+    if (!cache_ || signals.empty() || !same_rate) {
+      SignalSource::read_block(signals, start, count, out, ld);
+      return;
+    }
+    check_block_request(info_, signals, start, count, out, ld);
+    std::vector<int> index;
+    std::vector<EdfScaling> scalings;
+    std::vector<double> factors;
+    for (int s : signals) {
+      index.push_back(header_.data_signals[size_t(s)]);
+      scalings.push_back(scalings_[size_t(s)]);
+      const double f = info_.signals[size_t(s)].microvolts_per_unit;
+      factors.push_back(f > 0 ? f : 1.0);  // as finish_samples: non-voltage signals stay in the file's unit
+    }
+    const EdfBlockCache::NonFinite bad = cache_->read_block(index, scalings, factors, start, count, out, ld);
+    if (bad.found)
+      throw DataError(fmt::format("{}: signal '{}' has a non-finite value ({}) at sample {}", info_.path.string(),
+                                  info_.signals[size_t(signals[bad.k])].label, bad.value, bad.sample));
+  }
+
  private:
   void read_with_edflib(int signal, int64_t start, int64_t count, double* out) {
     constexpr int64_t kChunk = int64_t(1) << 20;  // edfread_physical_samples takes an int count
@@ -123,24 +151,40 @@ std::string edflib_version() {
   return fmt::format("EDFlib {}.{:02d}", v / 100, v % 100);
 }
 
-EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode decode) {
-  EdflibAttempt attempt;
+struct EdflibOpened {
   // edf_hdr_struct holds 640 signal records (~200 kB): heap, not stack. It also holds the patient fields, which
   // are never copied out of it.
-  auto hdr = std::make_unique<edf_hdr_struct>();
-  auto handle = std::make_unique<EdflibHandle>();
-  {
-    std::lock_guard<std::mutex> lock(edflib_mutex());
-    // READ_ALL_ANNOTATIONS: EDFlib then also validates every TAL, i.e. its full strictness.
-    const int rc = edfopen_file_readonly(header.path.c_str(), hdr.get(), EDFLIB_READ_ALL_ANNOTATIONS);
-    if (rc < 0) {
-      attempt.code = hdr->filetype;
-      attempt.refusal = fmt::format("{} refused it: {} (error {})", edflib_version(), edflib_error_text(hdr->filetype),
-                                    hdr->filetype);
-      return attempt;
-    }
-    handle->handle = hdr->handle;
+  std::unique_ptr<edf_hdr_struct> hdr = std::make_unique<edf_hdr_struct>();
+  int rc = -1;
+  int handle = -1;  ///< owned until open_edflib() takes it
+};
+
+void EdflibOpenedDeleter::operator()(EdflibOpened* p) const {
+  EdflibHandle owner;  // closes a handle nobody took, under the EDFlib lock
+  owner.handle = p->handle;
+  delete p;
+}
+
+EdflibOpenedPtr edflib_open(const EdfHeader& header) {
+  EdflibOpenedPtr o(new EdflibOpened);
+  std::lock_guard<std::mutex> lock(edflib_mutex());
+  // READ_ALL_ANNOTATIONS: EDFlib then also validates every TAL, i.e. its full strictness.
+  o->rc = edfopen_file_readonly(header.path.c_str(), o->hdr.get(), EDFLIB_READ_ALL_ANNOTATIONS);
+  if (o->rc >= 0) o->handle = o->hdr->handle;
+  return o;
+}
+
+EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode decode, EdflibOpenedPtr opened) {
+  EdflibAttempt attempt;
+  const std::unique_ptr<edf_hdr_struct>& hdr = opened->hdr;
+  if (opened->rc < 0) {
+    attempt.code = hdr->filetype;
+    attempt.refusal =
+        fmt::format("{} refused it: {} (error {})", edflib_version(), edflib_error_text(hdr->filetype), hdr->filetype);
+    return attempt;
   }
+  auto handle = std::make_unique<EdflibHandle>();
+  handle->handle = std::exchange(opened->handle, -1);
   const std::string path = header.path.string();
   auto disagree = [&](const std::string& what) {
     handle->close();

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <future>
+
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
 #include "io/detail/edf_file.h"
@@ -30,6 +32,16 @@ std::string refusal_reason(const detail::EdflibAttempt& attempt, const detail::E
 }
 
 }  // namespace
+
+void SignalSource::read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld) {
+  detail::check_block_request(info(), signals, start, count, out, ld);
+  std::vector<double> buf(static_cast<size_t>(count));
+  for (size_t k = 0; k < signals.size(); ++k) {
+    read(signals[k], start, count, buf.data());
+    float* o = out + k;
+    for (int64_t t = 0; t < count; ++t) o[t * ld] = static_cast<float>(buf[static_cast<size_t>(t)]);
+  }
+}
 
 bool biosig_available() {
 #ifdef EFM_WITH_BIOSIG
@@ -67,10 +79,17 @@ std::unique_ptr<SignalSource> open_recording(const std::filesystem::path& path, 
                     path.string(), header.annotation_signals.size()));
   if (header.n_records == 0)
     throw DataError(fmt::format("{}: empty recording: the header says 0 data records", path.string()));
-  const detail::EdfAnnotationData annotations = detail::scan_edf_records(header, /*check_digital_ranges=*/true);
+  // EDFlib's validation reads the whole file as the TAL scan does: both run at once (if the scan throws, the
+  // future's destructor waits for EDFlib and closes its file).
+  std::future<detail::EdflibOpenedPtr> edflib =
+      std::async(std::launch::async, [&header] { return detail::edflib_open(header); });
+  std::string sha256;
+  const detail::EdfAnnotationData annotations =
+      detail::scan_edf_records(header, /*check_digital_ranges=*/true, options.sha256 ? &sha256 : nullptr);
   RecordingInfo info = detail::edf_recording_info(header, annotations);
+  info.sha256 = std::move(sha256);
 
-  detail::EdflibAttempt attempt = detail::open_edflib(header, info, options.edf_decode);
+  detail::EdflibAttempt attempt = detail::open_edflib(header, info, options.edf_decode, edflib.get());
   if (attempt.source) return std::move(attempt.source);
 
   const std::string reason = refusal_reason(attempt, header);

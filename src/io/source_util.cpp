@@ -7,7 +7,7 @@
 
 namespace efm::io::detail {
 
-void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const double* out) {
+void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const void* out) {
   if (signal < 0 || signal >= int(info.signals.size()))
     throw ArgumentError(fmt::format("{}: data signal index {} is out of range (the recording has {} data signals)",
                                     info.path.string(), signal, info.signals.size()));
@@ -30,6 +30,14 @@ void finish_samples(const RecordingInfo& info, int signal, int64_t start, int64_
       throw DataError(fmt::format("{}: signal '{}' has a non-finite value ({}) at sample {}", info.path.string(),
                                   s.label, out[i], start + i));
   }
+}
+
+void check_block_request(const RecordingInfo& info, const std::vector<int>& signals, int64_t start, int64_t count,
+                         const float* out, int64_t ld) {
+  if (ld < static_cast<int64_t>(signals.size()))
+    throw ArgumentError(fmt::format("{}: read_block: leading dimension {} is smaller than the {} signals requested",
+                                    info.path.string(), ld, signals.size()));
+  for (int s : signals) check_read_request(info, s, start, count, out);
 }
 
 }  // namespace efm::io::detail

@@ -23,6 +23,7 @@
 #include "epilepsyfm/core/version.h"
 #include "epilepsyfm/io/store.h"
 #include "io/detail/hdf5.h"
+#include "io/detail/layout.h"
 #include "io/detail/store_common.h"
 
 namespace efm::io {
@@ -268,12 +269,12 @@ void RecordingWriter::append(const Eigen::Ref<const Eigen::MatrixXf>& block) {
   EFM_CHECK_ARG(written_ + block.cols() <= im.n_total,
                 "recording '{}': {} samples appended but the header declares {} in total", im.header.id,
                 written_ + block.cols(), im.n_total);
-  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> chunk(im.buf.data(), im.n_channels,
-                                                                                          im.chunk_n);
   int64_t off = 0;
   while (off < block.cols()) {
     const int64_t k = std::min<int64_t>(block.cols() - off, im.chunk_n - im.fill);
-    chunk.middleCols(im.fill, k) = block.middleCols(off, k);
+    // buf is [n_channels, chunk_n] row-major.
+    detail::transpose_into(block.data() + off * block.outerStride(), block.outerStride(), im.n_channels, k,
+                           im.buf.data() + im.fill, im.chunk_n);
     im.fill += k;
     off += k;
     if (im.fill == im.chunk_n) im.flush_chunk();

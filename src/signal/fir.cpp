@@ -410,6 +410,9 @@ int64_t ZeroPhaseFir::samples_in() const {
 int64_t ZeroPhaseFir::samples_out() const {
   return impl_->state.next_out;
 }
+int64_t ZeroPhaseFir::push_outputs(int64_t n_new) const {
+  return impl_->length == 1 ? n_new : impl_->push_outputs(n_new);
+}
 
 Eigen::MatrixXf filter_zero_phase(const std::vector<double>& kernel, const Eigen::Ref<const Eigen::MatrixXf>& x,
                                   ThreadPool* pool) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <stdexcept>
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
@@ -10,6 +12,7 @@
 #include "epilepsyfm/signal/fir.h"
 #include "epilepsyfm/signal/rate.h"
 #include "epilepsyfm/signal/resample.h"
+#include "signal/detail/kernels.h"
 
 namespace efm::signal {
 
@@ -117,6 +120,35 @@ PreprocessOptions resolve_preprocess(const PreprocessConfig& c) {
   return o;
 }
 
+namespace {
+
+/// True if no value is Inf or NaN (exponent bits all ones); branch-free, so it vectorises.
+bool all_finite(const Eigen::Ref<const Eigen::MatrixXf>& x) {
+  uint32_t bad = 0;
+  for (Eigen::Index t = 0; t < x.cols(); ++t) {
+    const float* col = x.data() + t * x.outerStride();
+    for (Eigen::Index c = 0; c < x.rows(); ++c) {
+      uint32_t u;
+      std::memcpy(&u, col + c, sizeof u);
+      bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+    }
+  }
+  return bad == 0;
+}
+
+[[noreturn]] void throw_non_finite(const Eigen::Ref<const Eigen::MatrixXf>& chunk, int64_t first_sample) {
+  for (Eigen::Index t = 0; t < chunk.cols(); ++t) {
+    for (Eigen::Index c = 0; c < chunk.rows(); ++c) {
+      if (std::isfinite(chunk(c, t))) continue;
+      throw DataError(fmt::format("Preprocessor: channel {} has a non-finite value ({}) at sample {}", c, chunk(c, t),
+                                  first_sample + t));
+    }
+  }
+  throw std::logic_error("Preprocessor: non-finite value reported but not found");
+}
+
+}  // namespace
+
 // ---- statistics -----------------------------------------------------------------------------------------------
 
 StatsAccumulator::StatsAccumulator(int n_channels)
@@ -138,16 +170,7 @@ void StatsAccumulator::add(const Eigen::Ref<const Eigen::MatrixXf>& chunk, Threa
   std::vector<double> sum(c_count, 0.0), sum2(c_count, 0.0);
   std::vector<float> max_abs(c_count, 0.0f);
   auto accumulate = [&](size_t c_begin, size_t c_end) {
-    const float* shift = data;
-    for (Eigen::Index t = 0; t < nt; ++t) {
-      const float* col = data + static_cast<size_t>(t) * stride;
-      for (size_t c = c_begin; c < c_end; ++c) {
-        const double d = static_cast<double>(col[c]) - static_cast<double>(shift[c]);
-        sum[c] += d;
-        sum2[c] += d * d;
-        max_abs[c] = std::max(max_abs[c], std::abs(col[c]));
-      }
-    }
+    detail::shifted_sums(data, stride, nt, c_begin, c_end, sum.data(), sum2.data(), max_abs.data());
   };
   if (pool != nullptr && c_count >= 16 && nt >= 256) {
     const int64_t parts = std::min<int64_t>(pool->size() + 1, static_cast<int64_t>(c_count / 8));
@@ -336,25 +359,37 @@ Eigen::MatrixXf Preprocessor::push(const Eigen::Ref<const Eigen::MatrixXf>& chun
   EFM_CHECK_ARG(!m.finished, "Preprocessor::push called after finish()");
   EFM_CHECK_ARG(chunk.rows() == m.channels, "Preprocessor::push: chunk has {} channels, expected {}", chunk.rows(),
                 m.channels);
-  // NaN/Inf check: a non-finite value makes the sum non-finite (a finite sum can only overflow for |x| ~ 1e38,
-  // then the scan below finds nothing and processing continues).
-  if (!std::isfinite(chunk.sum())) {
-    for (Eigen::Index t = 0; t < chunk.cols(); ++t) {
-      for (Eigen::Index c = 0; c < chunk.rows(); ++c) {
-        EFM_CHECK_DATA(std::isfinite(chunk(c, t)), "Preprocessor: channel {} has a non-finite value ({}) at sample {}",
-                       c, chunk(c, t), m.n_in + t);
-      }
-    }
-  }
+  if (m.groups.size() == 1 && !all_finite(chunk)) throw_non_finite(chunk, m.n_in);
   m.n_in += chunk.cols();
-  std::vector<Eigen::MatrixXf> parts(m.groups.size());
+  // Every group is in the same state: the output length is known before filtering, so each group copies its rows
+  // into the output itself (in parallel) instead of a gather afterwards.
+  const Impl::Group& g0 = m.groups.front();
+  const int64_t n_out = g0.resampler->push_outputs(g0.fir ? g0.fir->push_outputs(chunk.cols()) : chunk.cols());
+  if (m.groups.size() == 1) {
+    Impl::Group& g = m.groups.front();
+    Eigen::MatrixXf y = g.fir ? g.resampler->push(g.fir->push(chunk)) : g.resampler->push(chunk);
+    EFM_CHECK_STATE(y.cols() == n_out, "Preprocessor: {} outputs, expected {}", y.cols(), n_out);
+    g.stats->add(y);
+    return y;
+  }
+  Eigen::MatrixXf out(m.channels, n_out);
+  // The NaN/Inf check runs inside the group tasks (no extra pass or synchronisation on this thread); a group with a
+  // bad value stops before filtering, then the first bad value in time order is looked up for the message.
+  std::vector<char> bad(m.groups.size(), 0);
   m.for_each_group([&](Impl::Group& g) {
     const auto rows = chunk.middleRows(g.c0, g.count);
-    Eigen::MatrixXf y = g.fir ? g.resampler->push(g.fir->push(rows)) : g.resampler->push(rows);
-    g.stats->add(y);
-    parts[static_cast<size_t>(&g - m.groups.data())] = std::move(y);
+    if (!all_finite(rows)) {
+      bad[static_cast<size_t>(&g - m.groups.data())] = 1;
+      return;
+    }
+    float* dst = out.data() + g.c0;
+    const int64_t n = g.fir ? g.resampler->push_into(g.fir->push(rows), dst, m.channels)
+                            : g.resampler->push_into(rows, dst, m.channels);
+    EFM_CHECK_STATE(n == n_out, "Preprocessor: channel group gave {} outputs, expected {}", n, n_out);
+    g.stats->add(out.middleRows(g.c0, g.count));
   });
-  return gather(parts);
+  if (std::find(bad.begin(), bad.end(), 1) != bad.end()) throw_non_finite(chunk, m.n_in - chunk.cols());
+  return out;
 }
 
 Eigen::MatrixXf Preprocessor::finish() {

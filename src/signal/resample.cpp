@@ -53,18 +53,17 @@ struct PolyphaseResampler::Impl {
     }
   }
 
-  void compute(int64_t j0, int64_t count, float* out) const {
+  void compute(int64_t j0, int64_t count, float* out, int64_t ld_out) const {
     const detail::PolyphaseView view{taps.data(), taps_per_phase, up, down, half_len};
     const int64_t min_chunk = 256;
     if (pool == nullptr || count < 2 * min_chunk) {
-      detail::polyphase_outputs(view, j0, count, buf.data(), buf_first, channels, out);
+      detail::polyphase_outputs(view, j0, count, buf.data(), buf_first, channels, out, ld_out);
       return;
     }
     const int64_t parts = std::min<int64_t>(4 * (pool->size() + 1), count / min_chunk);
     pool->parallel_for(parts, [&](int64_t i) {
       const int64_t a = count * i / parts, b = count * (i + 1) / parts;
-      detail::polyphase_outputs(view, j0 + a, b - a, buf.data(), buf_first, channels,
-                                out + static_cast<size_t>(a) * static_cast<size_t>(channels));
+      detail::polyphase_outputs(view, j0 + a, b - a, buf.data(), buf_first, channels, out + a * ld_out, ld_out);
     });
   }
 
@@ -116,26 +115,32 @@ void PolyphaseResampler::set_thread_pool(ThreadPool* pool) {
 }
 
 Eigen::MatrixXf PolyphaseResampler::push(const Eigen::Ref<const Eigen::MatrixXf>& chunk) {
+  Eigen::MatrixXf out(impl_->channels, push_outputs(chunk.cols()));
+  push_into(chunk, out.data(), out.rows());
+  return out;
+}
+
+int64_t PolyphaseResampler::push_into(const Eigen::Ref<const Eigen::MatrixXf>& chunk, float* out, int64_t ld_out) {
   Impl& m = *impl_;
   EFM_CHECK_ARG(!m.finished, "PolyphaseResampler::push called after finish()");
   EFM_CHECK_ARG(chunk.rows() == m.channels, "PolyphaseResampler::push: chunk has {} channels, expected {}",
                 chunk.rows(), m.channels);
+  EFM_CHECK_ARG(ld_out >= m.channels, "PolyphaseResampler::push_into: column stride {} < {} channels", ld_out,
+                m.channels);
+  const int64_t count = push_outputs(chunk.cols());
   if (m.identity) {
+    Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>>(out, m.channels, chunk.cols(), Eigen::OuterStride<>(ld_out)) =
+        chunk;
     m.n_in += chunk.cols();
     m.next_out += chunk.cols();
-    return chunk;
+    return count;
   }
   m.append_columns(chunk.data(), chunk.outerStride(), chunk.cols());
   m.n_in += chunk.cols();
-  // Outputs j with t0(j) <= n_in - 1, i.e. j * down + half_len <= n_in * up - 1.
-  const int64_t last = m.n_in * m.up - 1 - m.half_len;
-  const int64_t ready = last >= 0 ? last / m.down + 1 : 0;
-  const int64_t count = std::max<int64_t>(ready - m.next_out, 0);
-  Eigen::MatrixXf out(m.channels, count);
-  if (count > 0) m.compute(m.next_out, count, out.data());
+  if (count > 0) m.compute(m.next_out, count, out, ld_out);
   m.next_out += count;
   m.trim();
-  return out;
+  return count;
 }
 
 Eigen::MatrixXf PolyphaseResampler::finish() {
@@ -153,7 +158,7 @@ Eigen::MatrixXf PolyphaseResampler::finish() {
   if (need_last > have_last) {
     m.buf.resize(m.buf.size() + static_cast<size_t>(need_last - have_last) * static_cast<size_t>(m.channels), 0.0f);
   }
-  m.compute(m.next_out, count, out.data());
+  m.compute(m.next_out, count, out.data(), out.rows());
   m.next_out = total;
   m.buf.clear();
   m.buf.shrink_to_fit();
@@ -172,6 +177,14 @@ int64_t PolyphaseResampler::filter_length() const {
 int64_t PolyphaseResampler::output_length(int64_t n_in) const {
   const int64_t p = n_in * impl_->up;
   return p / impl_->down + (p % impl_->down != 0 ? 1 : 0);
+}
+int64_t PolyphaseResampler::push_outputs(int64_t n_new) const {
+  const Impl& m = *impl_;
+  if (m.identity) return n_new;
+  // Outputs j with t0(j) <= n_in - 1, i.e. j * down + half_len <= n_in * up - 1.
+  const int64_t last = (m.n_in + n_new) * m.up - 1 - m.half_len;
+  const int64_t ready = last >= 0 ? last / m.down + 1 : 0;
+  return std::max<int64_t>(ready - m.next_out, 0);
 }
 int64_t PolyphaseResampler::samples_in() const {
   return impl_->n_in;

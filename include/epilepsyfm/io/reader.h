@@ -18,7 +18,8 @@
 ///     BioSig do not clip them). EDF+D records are grouped into `Segment`s by those onsets (a gap of more
 ///     than half a sample of the fastest signal starts a new segment; overlapping or backwards records are an
 ///     error). Gaps are never glued: `read` counts samples in file order, `segments` says where the gaps are.
-///  3. EDFlib opens the file (strict validation). If it accepts, RecordingInfo.reader = "edflib".
+///  3. EDFlib opens the file (strict validation; on its own thread, concurrently with step 2, as both read the
+///     whole file). If it accepts, RecordingInfo.reader = "edflib".
 ///     EDFlib refuses every EDF+D file; `strict` then fails with a message naming the tolerant policy.
 ///  4. If EDFlib refuses the file's format and the policy is `tolerant`, EDFlib's reason is logged (EFM_LOG_WARN)
 ///     and recorded in RecordingInfo.edflib_refusal, and the file is re-read through BioSig (reader = "biosig").
@@ -40,10 +41,11 @@
 ///
 /// Speed and memory: `read` serves requests from one block of whole data records read at once (at least 4 MB, at
 /// most 256 MB, held by the source until the next block is needed). Reading all signals of one time chunk (e.g.
-/// 10-60 s) before moving on reads every byte once with a small block: the pattern to use. Reading one signal over
-/// the whole file, then the next, keeps the whole file in the block for files up to 256 MB of records and re-reads
-/// larger files per signal. Measured (bench/read, 1 h x 64 signals x 160 Hz, open + read in 10-s chunks): EDFlib
-/// path 0.09 s, BioSig path 0.28 s, EDFlib's own decoding 0.59 s, MNE 1.3 read_raw_edf 0.80 s.
+/// 10-60 s) before moving on reads every byte once with a small block: the pattern to use. `read_block` does that
+/// for several signals at once and decodes each record once, straight into float32 (ingest reads this way).
+/// Reading one signal over the whole file, then the next, keeps the whole file in the block for files up to 256 MB
+/// of records and re-reads larger files per signal. Measured (bench/read, 1 h x 64 signals x 160 Hz, open + read in
+/// 10-s chunks): EDFlib path 0.09 s, BioSig path 0.28 s, EDFlib's own decoding 0.59 s, MNE 1.3 read_raw_edf 0.80 s.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -77,6 +79,9 @@ enum class EdfDecode {
 struct ReaderOptions {
   ReaderPolicy policy = ReaderPolicy::tolerant;
   EdfDecode edf_decode = EdfDecode::block;
+  /// EDF/BDF: also hash the file during the open-time record scan (RecordingInfo::sha256; on a helper thread, so
+  /// the scan hardly slows down). Other formats leave RecordingInfo::sha256 empty: use sha256_file() for them.
+  bool sha256 = false;
 };
 
 /// An open recording. Not thread-safe: use one per thread.
@@ -89,6 +94,12 @@ class SignalSource {
   /// Throws ArgumentError for an out-of-range request and DataError for read failures or non-finite values,
   /// naming the file (and signal).
   virtual void read(int signal, int64_t start, int64_t count, double* out) = 0;
+  /// Reads samples [start, start + count) of several data signals at once, as float32, column-major: sample t of
+  /// signals[k] goes to out[t * ld + k] (ld >= signals.size(); the range must be valid for every signal). Values are
+  /// read()'s values rounded to float (so |x| > 3.4e38 becomes +-inf); the same errors as read(). The default calls
+  /// read() per signal; the EDF/BDF block decoder (EdfDecode::block) converts all signals of each data record in one
+  /// pass instead.
+  virtual void read_block(const std::vector<int>& signals, int64_t start, int64_t count, float* out, int64_t ld);
 };
 
 /// Opens a recording, choosing the reader by content and `options.policy` (see above). Throws DataError naming the

@@ -65,6 +65,9 @@ struct RecordingInfo {
   /// Every departure from the format standard that was tolerated, one sentence each (e.g. "reserved field says
   /// EDF+C but there is no 'EDF Annotations' signal"). Recorded in the store. Never quotes identifying fields.
   std::vector<std::string> deviations;
+  /// Hex SHA-256 of the whole file when ReaderOptions::sha256 asked for it and the reader computed it on its open
+  /// pass (EDF/BDF: during the record scan, saving a separate read of the file); empty otherwise.
+  std::string sha256;
 };
 
 }  // namespace efm::io

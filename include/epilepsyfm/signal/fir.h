@@ -54,6 +54,8 @@ class ZeroPhaseFir {
   int fft_size() const;
   int64_t samples_in() const;
   int64_t samples_out() const;
+  /// Number of outputs the next push() of `n_new` samples returns.
+  int64_t push_outputs(int64_t n_new) const;
 
  private:
   struct Impl;

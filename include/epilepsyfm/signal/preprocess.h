@@ -158,7 +158,8 @@ class Preprocessor {
 
   /// Feeds the next [n_channels, n] input samples (microvolts); returns the output samples that are final so far
   /// ([n_channels, m], m may be 0 at the start because of filter look-ahead). Throws DataError naming the channel
-  /// and sample of the first NaN/Inf.
+  /// and sample of the first NaN/Inf (in time order); with several channel groups (a pool) the other groups have
+  /// then consumed the chunk, so the Preprocessor cannot be used further.
   Eigen::MatrixXf push(const Eigen::Ref<const Eigen::MatrixXf>& chunk);
   /// Flushes the tail (reflection padding at the end); no push() after this.
   Eigen::MatrixXf finish();

@@ -48,6 +48,9 @@ class PolyphaseResampler {
 
   /// Feeds [n_channels, n] samples; returns the outputs whose inputs are all known ([n_channels, m]).
   Eigen::MatrixXf push(const Eigen::Ref<const Eigen::MatrixXf>& chunk);
+  /// push() writing its push_outputs(chunk.cols()) output columns to `out` (column-major, column stride ld_out >=
+  /// n_channels) instead of a new matrix, e.g. into rows of a larger matrix; returns the number of columns.
+  int64_t push_into(const Eigen::Ref<const Eigen::MatrixXf>& chunk, float* out, int64_t ld_out);
   /// Returns the remaining outputs (zero input beyond the end). No push() afterwards.
   Eigen::MatrixXf finish();
 
@@ -58,6 +61,8 @@ class PolyphaseResampler {
   int64_t output_length(int64_t n_in) const;
   int64_t samples_in() const;
   int64_t samples_out() const;
+  /// Number of outputs the next push() of `n_new` samples returns.
+  int64_t push_outputs(int64_t n_new) const;
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 // RecordingInfo that come from epilepsyfm's own header and TAL parsers (shared by both readers).
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,8 @@ class EdfRecordFile {
   /// Reads records [first, first + count) (count x record_bytes bytes) into `buffer`. Throws DataError naming the
   /// file if the read comes up short.
   void read_records(int64_t first, int64_t count, std::vector<uint8_t>& buffer);
+  /// Reads the header bytes (header_bytes from the start of the file) into `buffer`.
+  void read_header(std::vector<uint8_t>& buffer);
 
  private:
   const EdfHeader& header_;
@@ -47,9 +50,25 @@ class EdfBlockCache {
   explicit EdfBlockCache(const EdfHeader& header);
   /// Decodes samples [start, start + count) of header signal `index` (physical values, file unit).
   void read(int index, const EdfScaling& scaling, int64_t start, int64_t count, double* out);
+  /// The first non-finite value read_block() met (found == false: none).
+  struct NonFinite {
+    bool found = false;
+    size_t k = 0;        ///< index into `index`
+    int64_t sample = 0;  ///< sample number within the signal
+    double value = 0;
+  };
+  /// Decodes samples [start, start + count) of the header signals `index[k]` (all with the same samples per record)
+  /// into out[t * ld + k] as float: physical value (as read()) times factor[k] in double (factor 1 = unchanged),
+  /// then rounded to float; one pass per data record over all signals. Stops at the first value that is not finite
+  /// in double and returns it.
+  NonFinite read_block(const std::vector<int>& index, const std::vector<EdfScaling>& scaling,
+                       const std::vector<double>& factor, int64_t start, int64_t count, float* out, int64_t ld);
 
  private:
   void load(int64_t first_record, int64_t n_records);
+  /// Makes sure the block holds record r0 and as many of the records up to r_end as the block size limit allows
+  /// (reading ahead at least kMinBlockBytes); returns the end of the records available from r0.
+  int64_t ensure(int64_t r0, int64_t r_end);
   const EdfHeader& header_;
   EdfRecordFile file_;
   std::vector<uint8_t> buffer_;
@@ -61,7 +80,9 @@ class EdfBlockCache {
 /// (an empty result for a file without annotation signals), and with `check_digital_ranges` every data sample is
 /// checked against its signal's declared digital range. Samples outside it are reported in `deviations` (they are
 /// not clipped: MNE and BioSig do not clip either; EDFlib 1.23's edfread_physical_samples clips them).
-EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges);
+/// With `sha256`, the whole file (header and records) is also hashed on the way, on a helper thread that overlaps
+/// the next block's read, and the hex digest is stored there.
+EdfAnnotationData scan_edf_records(const EdfHeader& header, bool check_digital_ranges, std::string* sha256 = nullptr);
 
 /// RecordingInfo from the header and annotations: format, data signals, record geometry, annotations, segments
 /// (EDF+D: from the time-keeping onsets; gaps start a new segment, overlaps throw DataError), deviations. `reader`

@@ -13,10 +13,13 @@ namespace efm::io::detail {
 // ---- shared by the SignalSource implementations (source_util.cpp) ----
 
 /// Throws ArgumentError naming the file unless `signal`, [start, start + count) and `out` are valid.
-void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const double* out);
+void check_read_request(const RecordingInfo& info, int signal, int64_t start, int64_t count, const void* out);
 /// Converts physical values of `signal` to microvolts (voltage units) in place and throws DataError naming the
 /// file, signal and sample if a value is not finite.
 void finish_samples(const RecordingInfo& info, int signal, int64_t start, int64_t count, double* out);
+/// Checks a read_block() request: ArgumentError naming the file for an invalid signal, range, ld or null `out`.
+void check_block_request(const RecordingInfo& info, const std::vector<int>& signals, int64_t start, int64_t count,
+                         const float* out, int64_t ld);
 
 // ---- EDFlib (edflib_reader.cpp) ----
 
@@ -28,9 +31,18 @@ struct EdflibAttempt {
   /// failure (too many open files, file already open, read error), which is reported as an error.
   bool format_refusal() const;
 };
-/// Opens a header-checked EDF/BDF file with EDFlib. Throws DataError if EDFlib's view of the header disagrees with
+/// EDFlib's own open of a header-checked EDF/BDF file (edfopen_file_readonly with all annotations, i.e. its full
+/// validation, which reads every record), kept until open_edflib() makes a source of it; destroying it closes the
+/// file. Independent of the TAL scan, so open_recording runs the two concurrently. Thread-safe (EDFlib lock).
+struct EdflibOpened;
+struct EdflibOpenedDeleter {
+  void operator()(EdflibOpened* p) const;
+};
+using EdflibOpenedPtr = std::unique_ptr<EdflibOpened, EdflibOpenedDeleter>;
+EdflibOpenedPtr edflib_open(const EdfHeader& header);
+/// Makes a source of an EDFlib open (or the refusal). Throws DataError if EDFlib's view of the header disagrees with
 /// epilepsyfm's parser (signal count, samples per record, records).
-EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode decode);
+EdflibAttempt open_edflib(const EdfHeader& header, RecordingInfo info, EdfDecode decode, EdflibOpenedPtr opened);
 std::string edflib_version();
 
 // ---- BioSig (biosig_reader.cpp, only compiled with EFM_WITH_BIOSIG) ----

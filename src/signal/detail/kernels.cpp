@@ -1,7 +1,10 @@
 #include "signal/detail/kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -75,7 +78,7 @@ struct UnalignedType<8> {
 // then scalars (measured 2.2x faster than accumulating through memory for 64 channels).
 template <int W>
 EFM_LANE_INLINE void polyphase_impl(const PolyphaseView& v, int64_t j0, int64_t count, const float* x, int64_t x_first,
-                                    int channels, float* out) {
+                                    int channels, float* out, int64_t ld_out) {
   typedef typename UnalignedType<W>::type U;
   const int k_taps = v.taps_per_phase;
   const size_t c_count = static_cast<size_t>(channels);
@@ -85,7 +88,7 @@ EFM_LANE_INLINE void polyphase_impl(const PolyphaseView& v, int64_t j0, int64_t 
     const int64_t phase = num % v.up;
     const float* taps = v.taps + phase * k_taps;
     const float* column = x + static_cast<size_t>(t0 - x_first) * c_count;
-    float* o = out + static_cast<size_t>(jj) * c_count;
+    float* o = out + jj * ld_out;
     size_t c0 = 0;
     for (; c0 + 4 * W <= c_count; c0 += 4 * W) {
       U a0 = {}, a1 = {}, a2 = {}, a3 = {};
@@ -128,8 +131,9 @@ __attribute__((target("avx2,fma"))) void convolve_block_avx2(const FftConvView& 
 }
 
 __attribute__((target("avx2,fma"))) void polyphase_avx2(const PolyphaseView& v, int64_t j0, int64_t count,
-                                                        const float* x, int64_t x_first, int channels, float* out) {
-  polyphase_impl<8>(v, j0, count, x, x_first, channels, out);
+                                                        const float* x, int64_t x_first, int channels, float* out,
+                                                        int64_t ld_out) {
+  polyphase_impl<8>(v, j0, count, x, x_first, channels, out, ld_out);
 }
 #endif
 
@@ -139,11 +143,94 @@ void convolve_block_baseline(const FftConvView& v, const float* ring_re, const f
 }
 
 void polyphase_baseline(const PolyphaseView& v, int64_t j0, int64_t count, const float* x, int64_t x_first,
-                        int channels, float* out) {
-  polyphase_impl<4>(v, j0, count, x, x_first, channels, out);
+                        int channels, float* out, int64_t ld_out) {
+  polyphase_impl<4>(v, j0, count, x, x_first, channels, out, ld_out);
+}
+
+typedef double V4d __attribute__((vector_size(32)));
+typedef float V4f __attribute__((vector_size(16)));
+typedef int32_t V4i __attribute__((vector_size(16)));
+
+// See shifted_sums() in kernels.h. d * d and the additions stay separate operations (no FMA contraction: the
+// target below enables AVX only), so results equal the scalar loop's bit for bit.
+EFM_LANE_INLINE void shifted_sums_impl(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end,
+                                       double* sum, double* sum2, float* max_abs) {
+  size_t c = c_begin;
+  for (; c + 8 <= c_end; c += 8) {
+    V4f x0, x1;
+    std::memcpy(&x0, x + c, sizeof x0);
+    std::memcpy(&x1, x + c + 4, sizeof x1);
+    const V4d k0 = __builtin_convertvector(x0, V4d), k1 = __builtin_convertvector(x1, V4d);
+    V4d s0 = {}, s1 = {}, q0 = {}, q1 = {};
+    V4f m0, m1;
+    std::memcpy(&m0, max_abs + c, sizeof m0);
+    std::memcpy(&m1, max_abs + c + 4, sizeof m1);
+    for (int64_t t = 0; t < nt; ++t) {
+      const float* col = x + static_cast<size_t>(t) * stride + c;
+      V4f a0, a1;
+      std::memcpy(&a0, col, sizeof a0);
+      std::memcpy(&a1, col + 4, sizeof a1);
+      const V4d d0 = __builtin_convertvector(a0, V4d) - k0, d1 = __builtin_convertvector(a1, V4d) - k1;
+      s0 += d0;
+      s1 += d1;
+      q0 += d0 * d0;
+      q1 += d1 * d1;
+      const V4f b0 = reinterpret_cast<V4f>(reinterpret_cast<V4i>(a0) & 0x7fffffff);
+      const V4f b1 = reinterpret_cast<V4f>(reinterpret_cast<V4i>(a1) & 0x7fffffff);
+      m0 = m0 < b0 ? b0 : m0;  // std::max(m, |x|)
+      m1 = m1 < b1 ? b1 : m1;
+    }
+    for (int l = 0; l < 4; ++l) {
+      sum[c + l] += s0[l];
+      sum[c + 4 + l] += s1[l];
+      sum2[c + l] += q0[l];
+      sum2[c + 4 + l] += q1[l];
+    }
+    std::memcpy(max_abs + c, &m0, sizeof m0);
+    std::memcpy(max_abs + c + 4, &m1, sizeof m1);
+  }
+  for (; c < c_end; ++c) {
+    const double k = static_cast<double>(x[c]);
+    double s = 0, q = 0;
+    float m = max_abs[c];
+    for (int64_t t = 0; t < nt; ++t) {
+      const float v = x[static_cast<size_t>(t) * stride + c];
+      const double d = static_cast<double>(v) - k;
+      s += d;
+      q += d * d;
+      m = std::max(m, std::abs(v));
+    }
+    sum[c] += s;
+    sum2[c] += q;
+    max_abs[c] = m;
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx"))) void shifted_sums_avx(const float* x, size_t stride, int64_t nt, size_t c_begin,
+                                                     size_t c_end, double* sum, double* sum2, float* max_abs) {
+  shifted_sums_impl(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+}
+#endif
+
+void shifted_sums_baseline(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end, double* sum,
+                           double* sum2, float* max_abs) {
+  shifted_sums_impl(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
 }
 
 }  // namespace
+
+void shifted_sums(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end, double* sum, double* sum2,
+                  float* max_abs) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool has_avx = __builtin_cpu_supports("avx") && std::getenv("EFM_SIGNAL_NO_AVX2") == nullptr;
+  if (has_avx) {
+    shifted_sums_avx(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+    return;
+  }
+#endif
+  shifted_sums_baseline(x, stride, nt, c_begin, c_end, sum, sum2, max_abs);
+}
 
 void fft_convolve_block(const FftConvView& view, int lanes, const float* ring_re, const float* ring_im, int start,
                         float* out_re, float* out_im) {
@@ -158,14 +245,14 @@ void fft_convolve_block(const FftConvView& view, int lanes, const float* ring_re
 }
 
 void polyphase_outputs(const PolyphaseView& view, int64_t j0, int64_t count, const float* x, int64_t x_first,
-                       int channels, float* out) {
+                       int channels, float* out, int64_t ld_out) {
 #if defined(__x86_64__) || defined(__i386__)
   if (cpu_has_avx2_fma()) {
-    polyphase_avx2(view, j0, count, x, x_first, channels, out);
+    polyphase_avx2(view, j0, count, x, x_first, channels, out, ld_out);
     return;
   }
 #endif
-  polyphase_baseline(view, j0, count, x, x_first, channels, out);
+  polyphase_baseline(view, j0, count, x, x_first, channels, out, ld_out);
 }
 
 }  // namespace efm::signal::detail

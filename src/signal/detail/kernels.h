@@ -53,7 +53,8 @@ void fft_convolve_block(const FftConvView& view, int lanes, const float* ring_re
 /// Polyphase resampling outputs j0 .. j0 + count - 1 (see resample.cpp): output j is
 ///   sum_m taps[p * taps_per_phase + m] * x(t0 - m),  t0 = (j * down + half_len) / up,  p = (j * down + half_len) % up
 /// for every channel. x: column-major [channels, *] with column t at x + (t - x_first) * channels; the caller
-/// guarantees the columns t0 - taps_per_phase + 1 .. t0 exist. out: column-major [channels, count].
+/// guarantees the columns t0 - taps_per_phase + 1 .. t0 exist. out: column-major [channels, count] with column
+/// stride ld_out >= channels.
 struct PolyphaseView {
   const float* taps = nullptr;
   int taps_per_phase = 0;
@@ -62,6 +63,13 @@ struct PolyphaseView {
   int64_t half_len = 0;
 };
 void polyphase_outputs(const PolyphaseView& view, int64_t j0, int64_t count, const float* x, int64_t x_first,
-                       int channels, float* out);
+                       int channels, float* out, int64_t ld_out);
+
+/// Shifted sums for StatsAccumulator (preprocess.cpp), channels [c_begin, c_end) of x (column-major, column t at
+/// x + t * stride), t in [0, nt): sum[c] += d, sum2[c] += d * d with d = double(x(c, t)) - double(x(c, 0)),
+/// max_abs[c] = max(max_abs[c], |x(c, t)|), each channel's terms added in t order. Eight channels at a time with
+/// the sums in registers (AVX when the CPU has it, without FMA: the same roundings as the plain loop).
+void shifted_sums(const float* x, size_t stride, int64_t nt, size_t c_begin, size_t c_end, double* sum, double* sum2,
+                  float* max_abs);
 
 }  // namespace efm::signal::detail

@@ -15,6 +15,7 @@
 #include "epilepsyfm/io/store.h"
 #include "support/test_support.h"
 
+using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -41,6 +42,7 @@ struct FakeSpec {
   int64_t seconds = 300;
   int64_t throw_after_sample = -1;  ///< read() of later samples throws DataError
   bool nan_at_100s = false;
+  double gain = 1.0;  ///< multiplies every value (e.g. beyond float16's range)
   /// EDF+D: split the records into two segments, the second starting `gap_s` seconds after the first ends.
   int64_t split_at_s = 0;
   double gap_s = 0;
@@ -99,7 +101,7 @@ class FakeSource : public io::SignalSource {
         throw DataError(
             fmt::format("{}: simulated truncation: sample {} is missing", info_.path.filename().string(), i));
       }
-      out[j] = fake_value(signal, static_cast<double>(i) / fs_hz);
+      out[j] = spec_.gain * fake_value(signal, static_cast<double>(i) / fs_hz);
       if (spec_.nan_at_100s && i == static_cast<int64_t>(100 * fs_hz)) out[j] = std::nan("");
     }
   }
@@ -459,6 +461,26 @@ TEST(Ingest, DiscontinuousRecordingKeepsItsSegmentsApart) {
   const double mean = sum / 40000, sd = std::sqrt(sum2 / 40000 - mean * mean);
   EXPECT_NEAR(d->mean_uv[0], mean, 1e-3);
   EXPECT_NEAR(d->std_uv[0], sd, 1e-4 * sd);
+}
+
+// An error of the store side (it runs on its own thread) fails that file with its message; the next file lands.
+TEST(Ingest, StoreWriteErrorsFailTheFile) {
+  test::TempDir dir;
+  for (const char* n : {"a_loud", "b_quiet"}) write(dir / "in" / (std::string(n) + ".edf"), n);
+  config::IngestConfig cfg = base_config(dir / "in");
+  cfg.workers = 1;
+  cfg.store.dtype = "float16";
+  resolve_ingest_config(cfg);
+  FakeSpec loud, quiet;
+  loud.seconds = quiet.seconds = 60;
+  loud.gain = 5000.0;  // ~250 mV after filtering: beyond float16's +-65504 uV
+  const IngestSummary s = run_ingest(cfg, dir / "store", fake_hooks({{"a_loud.edf", loud}, {"b_quiet.edf", quiet}}));
+  EXPECT_EQ(s.n_ok, 1) << format_summary(s);
+  ASSERT_EQ(s.files.size(), 2u);
+  EXPECT_EQ(s.files[0].status, FileOutcome::Status::failed);
+  EXPECT_THAT(s.files[0].reason, AllOf(HasSubstr("a_loud.edf: channel 'FP1' has"),
+                                       HasSubstr("outside the float16 range (+-65504); use store.dtype float32")));
+  EXPECT_EQ(s.files[1].status, FileOutcome::Status::ok);
 }
 
 TEST(Ingest, BadFilesFailWithReasonsAndOthersLand) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "epilepsyfm/core/error.h"
+#include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/io/reader.h"
 #include "support/test_support.h"
 #include "unit/io/brainvision_fixture.h"
@@ -401,6 +402,93 @@ TEST(Reader, ReadArgumentsAreChecked) {
                                                      "has 16 samples)")));
   EXPECT_THAT([&] { src->read(0, -1, 1, x.data()); }, ThrowsMessage<ArgumentError>(HasSubstr("out of range")));
   src->read(0, 16, 0, x.data());  // empty read at the end is fine
+}
+
+/// read_block() output for `signals` over [start, start + count), column stride ld, against float(read()).
+void expect_block_equals_read(SignalSource& src, const std::vector<int>& signals, int64_t start, int64_t count,
+                              int64_t ld) {
+  std::vector<float> block(static_cast<size_t>(count * ld), -7.0f);
+  src.read_block(signals, start, count, block.data(), ld);
+  std::vector<double> x(static_cast<size_t>(count));
+  for (size_t k = 0; k < signals.size(); ++k) {
+    src.read(signals[k], start, count, x.data());
+    for (int64_t t = 0; t < count; ++t) {
+      // Bit-identical: the same double arithmetic, then one rounding to float.
+      ASSERT_EQ(block[size_t(t * ld) + k], static_cast<float>(x[size_t(t)]))
+          << "signal " << signals[k] << " sample " << start + t;
+    }
+    for (int64_t t = 0; t < count; ++t) {
+      for (int64_t pad = int64_t(signals.size()); pad < ld; ++pad) ASSERT_EQ(block[size_t(t * ld + pad)], -7.0f);
+    }
+  }
+}
+
+// read_block: the EDF block decoder's one-pass path (signals with equal samples per record, any order, mV scaled to
+// uV) and the default per-signal path (different rates; BioSig) return read()'s values rounded to float.
+TEST(Reader, ReadBlockEqualsReadRoundedToFloat) {
+  test::TempDir dir;
+  FixtureEdf f = good_edf_plus(6);
+  FixtureSignal c = f.signals[1];  // mV, 4 samples per record
+  c.label = "EEG C4-REF";
+  c.physical_min = -3.3, c.physical_max = 7.1;
+  f.signals.insert(f.signals.begin() + 2, c);
+  auto src = open_recording(write(dir, f), {ReaderPolicy::strict});
+  ASSERT_EQ(src->info().signals.size(), 3u);
+  expect_block_equals_read(*src, {1, 2}, 0, 24, 2);
+  expect_block_equals_read(*src, {2, 1}, 3, 14, 5);  // across record boundaries, padded columns untouched
+  expect_block_equals_read(*src, {0}, 5, 30, 1);
+  expect_block_equals_read(*src, {0, 1}, 0, 24, 3);  // 8 and 4 samples per record: the default path
+  std::vector<float> out(64);
+  EXPECT_THAT(
+      [&] {
+        src->read_block({1, 2}, 0, 4, out.data(), 1);
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("leading dimension 1 is smaller than the 2 signals requested")));
+  EXPECT_THAT(
+      [&] {
+        src->read_block({1, 2}, 20, 5, out.data(), 2);
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("samples [20, 25) of signal 'EEG C3-REF' are out of range")));
+  EXPECT_THAT(
+      [&] {
+        src->read_block({1, 3}, 0, 1, out.data(), 2);
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("data signal index 3 is out of range")));
+  if (biosig_available()) {
+    const FixtureEdf r = refused_by_edflib();
+    auto bio = open_recording(write(dir, r, "refused.edf"));
+    ASSERT_EQ(bio->info().reader, "biosig");
+    expect_block_equals_read(*bio, {1}, 1, 10, 2);
+  }
+}
+
+// ReaderOptions::sha256: the EDF/BDF scan hashes header and records (several scan blocks: 8 MB each) and gives
+// sha256_file()'s digest; without the option, or for files without records, the field is empty / still correct.
+TEST(Reader, Sha256FromTheOpenScanEqualsSha256File) {
+  test::TempDir dir;
+  FixtureEdf big = good_edf_plus(1);
+  big.signals[0].samples_per_record = 2 * 1024 * 1024;  // 4 MB per record: 5 records span three scan blocks
+  big.n_records = 5;
+  big.tals.clear();
+  for (int64_t r = 0; r < big.n_records; ++r) big.tals.push_back({FixtureEdf::timekeeping(double(r))});
+  for (const auto& [name, f] :
+       std::vector<std::pair<std::string, FixtureEdf>>{{"big.edf", big}, {"small.edf", good_edf_plus(3)}}) {
+    SCOPED_TRACE(name);
+    const auto p = write(dir, f, name);
+    ReaderOptions o;
+    o.sha256 = true;
+    auto src = open_recording(p, o);
+    EXPECT_EQ(src->info().sha256, sha256_file(p));
+    EXPECT_THAT(open_recording(p)->info().sha256, IsEmpty());
+  }
+  if (biosig_available()) {  // EDFlib refuses it, BioSig reads it: the scan ran first, so the digest is there
+    const auto p = write(dir, refused_by_edflib(), "refused.edf");
+    ReaderOptions o;
+    o.sha256 = true;
+    auto src = open_recording(p, o);
+    EXPECT_EQ(src->info().reader, "biosig");
+    EXPECT_EQ(src->info().sha256, sha256_file(p));
+  }
 }
 
 TEST(Reader, NothingIdentifyingReachesRecordingInfo) {

@@ -119,9 +119,12 @@ TEST(ZeroPhaseFir, LookAheadAndCounts) {
   EXPECT_EQ(fir.kernel_length(), 1057);
   EXPECT_EQ(fir.delay_samples(), 528);
   // Nothing can be final before D look-ahead samples and a full FFT block.
+  EXPECT_EQ(fir.push_outputs(500), 0);
   EXPECT_EQ(fir.push(Eigen::MatrixXf::Ones(2, 500)).cols(), 0);
+  const int64_t predicted = fir.push_outputs(20000);
   const Eigen::MatrixXf rest = fir.push(Eigen::MatrixXf::Ones(2, 20000));
   EXPECT_GT(rest.cols(), 0);
+  EXPECT_EQ(rest.cols(), predicted);
   EXPECT_LE(fir.samples_out(), 20500 - 528);
   const Eigen::MatrixXf tail = fir.finish();
   EXPECT_EQ(rest.cols() + tail.cols(), 20500);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "epilepsyfm/core/error.h"
@@ -238,6 +239,15 @@ TEST(Preprocessor, Errors) {
   x(1, 5) = std::nanf("");
   EXPECT_THAT([&] { pp.push(x); },
               ThrowsMessage<DataError>(HasSubstr("channel 1 has a non-finite value (nan) at sample 5")));
+  // With a pool the groups check their own channels; the message still names the first bad value in time order.
+  ThreadPool pool(1);
+  Preprocessor grouped(resolve_profile("epilepsyfm"), 256.0, 40, &pool);
+  grouped.push(Eigen::MatrixXf::Zero(40, 100));
+  Eigen::MatrixXf y = Eigen::MatrixXf::Zero(40, 50);
+  y(35, 9) = std::numeric_limits<float>::infinity();
+  y(3, 12) = std::nanf("");
+  EXPECT_THAT([&] { grouped.push(y); },
+              ThrowsMessage<DataError>(HasSubstr("channel 35 has a non-finite value (inf) at sample 109")));
   EXPECT_THAT([&] { pp.push(Eigen::MatrixXf::Zero(3, 10)); },
               ThrowsMessage<ArgumentError>(HasSubstr("chunk has 3 channels, expected 2")));
   EXPECT_THAT([] { Preprocessor(resolve_profile("epilepsyfm"), 0.0, 2); },

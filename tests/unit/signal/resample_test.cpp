@@ -76,6 +76,31 @@ TEST(PolyphaseResampler, StreamingIsInvariantToChunking) {
   }
 }
 
+// push_outputs() predicts push(); push_into() writes push()'s values into rows of a wider matrix, leaving the rest.
+TEST(PolyphaseResampler, PushIntoRowsOfALargerMatrix) {
+  const Eigen::MatrixXf x = random_signal(3, 2000, 4);
+  for (int64_t up : {5, 4}) {  // 5/4 and the identity (4/4)
+    SCOPED_TRACE(up);
+    PolyphaseResampler a(up, 4, 3), b(up, 4, 3);
+    int64_t start = 0;
+    for (int64_t chunk : {0, 1, 7, 300, 1692}) {
+      const int64_t predicted = a.push_outputs(chunk);
+      const Eigen::MatrixXf ya = a.push(x.middleCols(start, chunk));
+      EXPECT_EQ(ya.cols(), predicted) << chunk;
+      Eigen::MatrixXf wide = Eigen::MatrixXf::Constant(7, predicted, -3.0f);
+      EXPECT_EQ(b.push_into(x.middleCols(start, chunk), wide.data() + 2, wide.rows()), predicted);
+      EXPECT_EQ(Eigen::MatrixXf(wide.middleRows(2, 3)), ya) << chunk;
+      EXPECT_TRUE((wide.topRows(2).array() == -3.0f).all());
+      EXPECT_TRUE((wide.bottomRows(2).array() == -3.0f).all());
+      start += chunk;
+    }
+  }
+  PolyphaseResampler c(5, 4, 3);
+  std::vector<float> out(100);
+  EXPECT_THAT([&] { c.push_into(x.leftCols(10), out.data(), 2); },
+              ThrowsMessage<ArgumentError>(HasSubstr("column stride 2 < 3 channels")));
+}
+
 TEST(PolyphaseResampler, LengthsAndDesign) {
   PolyphaseResampler rs(10, 8, 1);  // reduced to 5/4
   EXPECT_EQ(rs.up(), 5);
