@@ -14,7 +14,8 @@ ThreadEnv current_thread_env() {
   ThreadEnv e;
   if (const char* v = std::getenv(kOmpWaitPolicyVar)) e.omp_wait_policy = v;
   const char* marker = std::getenv(kThreadEnvMarkerVar);
-  e.set_by_epilepsyfm = marker != nullptr && std::strcmp(marker, "1") == 0 && e.omp_wait_policy == kOmpWaitPolicyDefault;
+  e.set_by_epilepsyfm =
+      marker != nullptr && std::strcmp(marker, "1") == 0 && e.omp_wait_policy == kOmpWaitPolicyDefault;
   return e;
 }
 

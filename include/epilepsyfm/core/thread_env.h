@@ -27,7 +27,8 @@ struct ThreadEnv {
 ThreadEnv current_thread_env();
 
 /// Sets OMP_WAIT_POLICY=PASSIVE (and the marker) in this process's environment unless OMP_WAIT_POLICY is already set
-/// (to anything). Returns true if it set it. Only affects processes started afterwards (exec/fork) and an OpenMP runtime not yet loaded.
+/// (to anything). Returns true if it set it. Only affects processes started afterwards (exec/fork) and an OpenMP
+/// runtime not yet loaded.
 bool set_default_thread_env();
 
 /// For binaries that link LibTorch (libgomp is already loaded when main runs): if set_default_thread_env() changed
