@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/fs.h"
@@ -43,6 +45,11 @@ const std::vector<std::string>& manifest_columns() {
                                              "n_events",     "n_deviations",  "channels",          "window_labels",
                                              "tool_version", "store_version"};
   return cols;
+}
+
+void sort_by_recording_id(std::vector<RecordingEntry>& rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const RecordingEntry& a, const RecordingEntry& b) { return a.recording_id < b.recording_id; });
 }
 
 std::vector<std::string> manifest_fields(const RecordingEntry& r) {

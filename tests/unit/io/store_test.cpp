@@ -336,6 +336,34 @@ TEST(Store, ShardsRollOverAtTheSizeLimit) {
   EXPECT_EQ(r.read_window(2, 899, 1, false)[1], value(1, 899));
 }
 
+// Parallel ingest finishes files in a thread-dependent order; the store's recording order must not depend on it
+// (training data order, window indices and so results follow it).
+TEST(Store, RecordingsAreListedInIdOrderWhateverOrderTheyWereWritten) {
+  test::TempDir dir;
+  {
+    StoreWriter w(dir.path(), options(), preprocessing());
+    write_recording(w, "sub-02_rec", 2, 300);
+    write_recording(w, "sub-01_rec-02", 2, 300);
+    write_recording(w, "sub-01_rec-01", 2, 300);
+    w.close();
+  }
+  const auto manifest = read_manifest(dir / "manifest.csv");
+  ASSERT_EQ(manifest.size(), 3u);
+  EXPECT_EQ(manifest[0].recording_id, "sub-01_rec-01");
+  EXPECT_EQ(manifest[1].recording_id, "sub-01_rec-02");
+  EXPECT_EQ(manifest[2].recording_id, "sub-02_rec");
+  // A manifest in another order (as stores written before this rule have) is read in id order too.
+  std::vector<RecordingEntry> shuffled{manifest[2], manifest[0], manifest[1]};
+  atomic_write_file(dir / "manifest.csv", manifest_csv(shuffled));
+  StoreReader r(dir.path());
+  ASSERT_EQ(r.recordings().size(), 3u);
+  EXPECT_EQ(r.recordings()[0].recording_id, "sub-01_rec-01");
+  EXPECT_EQ(r.recordings()[1].recording_id, "sub-01_rec-02");
+  EXPECT_EQ(r.recordings()[2].recording_id, "sub-02_rec");
+  EXPECT_EQ(r.find("sub-02_rec"), std::optional<size_t>(2));
+  EXPECT_EQ(r.read_window(0, 299, 1, false)[1], value(1, 299));
+}
+
 TEST(Store, OtherSettingsDuplicatesAndConcurrentWritersAreRefused) {
   test::TempDir dir;
   {
