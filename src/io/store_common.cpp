@@ -47,11 +47,6 @@ const std::vector<std::string>& manifest_columns() {
   return cols;
 }
 
-void sort_by_recording_id(std::vector<RecordingEntry>& rows) {
-  std::sort(rows.begin(), rows.end(),
-            [](const RecordingEntry& a, const RecordingEntry& b) { return a.recording_id < b.recording_id; });
-}
-
 std::vector<std::string> manifest_fields(const RecordingEntry& r) {
   return {r.recording_id,
           r.subject,
@@ -143,6 +138,17 @@ const char* dtype_name(StoreDtype dtype) {
 
 }  // namespace detail
 
+namespace {
+
+/// The canonical order of a store's recordings: by recording id (byte order). Ingest finishes files in a
+/// thread-dependent order; data order, window indices and so training runs must not depend on it.
+void sort_by_recording_id(std::vector<RecordingEntry>& rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const RecordingEntry& a, const RecordingEntry& b) { return a.recording_id < b.recording_id; });
+}
+
+}  // namespace
+
 std::vector<RecordingEntry> read_manifest(const std::filesystem::path& path) {
   const CsvTable t = read_csv(path);
   std::vector<RecordingEntry> rows;
@@ -150,12 +156,15 @@ std::vector<RecordingEntry> read_manifest(const std::filesystem::path& path) {
     if (t.rows[r].size() == 1 && t.rows[r][0].empty()) continue;
     rows.push_back(detail::manifest_row(t.header, t.rows[r], fmt::format("{} row {}", path.string(), r + 2)));
   }
+  sort_by_recording_id(rows);  // stores written before manifests were sorted list rows in completion order
   return rows;
 }
 
 std::string manifest_csv(const std::vector<RecordingEntry>& rows) {
+  std::vector<RecordingEntry> sorted = rows;
+  sort_by_recording_id(sorted);
   std::string out = csv_line(detail::manifest_columns());
-  for (const auto& r : rows) out += csv_line(detail::manifest_fields(r));
+  for (const auto& r : sorted) out += csv_line(detail::manifest_fields(r));
   return out;
 }
 

@@ -102,10 +102,6 @@ StoreReader::StoreReader(const fs::path& dir) : impl_(std::make_unique<Impl>()) 
                  "`epilepsyfm ingest`)",
                  im.dir.string(), detail::kManifestFile);
   im.rows = read_manifest(manifest);
-  // Recordings in id order, whatever order the manifest lists them in (stores written before the writer sorted its
-  // manifest list them in the order parallel ingest finished them): window indices, data order and therefore
-  // training runs do not depend on thread timing during ingest.
-  detail::sort_by_recording_id(im.rows);
   for (size_t i = 0; i < im.rows.size(); ++i) {
     const auto& r = im.rows[i];
     EFM_CHECK_DATA(im.by_id.emplace(r.recording_id, i).second, "{}: recording '{}' is listed twice", manifest.string(),

@@ -137,10 +137,7 @@ struct StoreWriter::Impl {
 
   void write_root_files_locked() {
     atomic_write_file(dir / detail::kLabelsFile, detail::labels_csv(vocab));
-    // Rows sorted by recording id: files finish in a thread-dependent order, the manifest does not.
-    std::vector<RecordingEntry> sorted = rows;
-    detail::sort_by_recording_id(sorted);
-    atomic_write_file(dir / detail::kManifestFile, manifest_csv(sorted));
+    atomic_write_file(dir / detail::kManifestFile, manifest_csv(rows));
   }
 
   void complete_shard_locked(const std::shared_ptr<Shard>& s) {

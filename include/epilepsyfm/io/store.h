@@ -245,7 +245,8 @@ class StoreReader {
 /// "HDF5 1.10.8" (the library this build links).
 std::string hdf5_library_version();
 
-/// Manifest CSV I/O (exposed for tools and tests).
+/// Manifest CSV I/O (exposed for tools and tests). Both put the rows in recording-id order, the order in which
+/// StoreReader lists recordings: ingest finishes files in a thread-dependent order, data order must not depend on it.
 std::vector<RecordingEntry> read_manifest(const std::filesystem::path& path);
 std::string manifest_csv(const std::vector<RecordingEntry>& rows);
 

@@ -27,8 +27,6 @@ const std::vector<std::string>& manifest_columns();
 std::vector<std::string> manifest_fields(const RecordingEntry& row);
 RecordingEntry manifest_row(const std::vector<std::string>& header, const std::vector<std::string>& fields,
                             const std::string& where);
-/// The canonical order of a store's recordings: by recording id (byte order).
-void sort_by_recording_id(std::vector<RecordingEntry>& rows);
 
 std::vector<StoreLabel> read_labels_file(const std::filesystem::path& path);
 std::string labels_csv(const std::vector<StoreLabel>& labels);
