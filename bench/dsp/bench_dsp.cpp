@@ -24,11 +24,15 @@
 
 #include <unistd.h>
 
+#include "common/bench_args.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/signal/filter_design.h"
 #include "epilepsyfm/signal/preprocess.h"
 
 namespace {
+
+using efm::bench::flag;
+using efm::bench::has_flag;
 
 double process_cpu_s() {
   timespec ts{};
@@ -43,20 +47,6 @@ double peak_rss_mb() {
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   }
   return -1;
-}
-
-std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == name) return argv[i + 1];
-  }
-  return fallback;
-}
-
-bool has_flag(int argc, char** argv, const std::string& name) {
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i] == name) return true;
-  }
-  return false;
 }
 
 // Synthetic EEG in microvolts: pink-ish noise (random walk leak), alpha, drift, 50 Hz line noise; per chunk seed.

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bench_args.h"
 #include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/models/runtime.h"
@@ -28,20 +29,6 @@
 #include "steps.h"
 
 namespace {
-
-std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == name) return argv[i + 1];
-  }
-  return fallback;
-}
-
-bool has_flag(int argc, char** argv, const std::string& name) {
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i] == name) return true;
-  }
-  return false;
-}
 
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
@@ -84,6 +71,8 @@ bool add(Side& s, const efm::bench::ReferenceRun& r, const std::string& prefix) 
   return true;
 }
 
+using efm::bench::flag;
+using efm::bench::has_flag;
 using efm::bench::median;
 
 /// A Python reference side: its label and the environment prefix it runs with.
