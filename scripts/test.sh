@@ -15,9 +15,10 @@ if [ -z "$EPILEPSYFM_DATA" ] || [ ! -d "$EPILEPSYFM_DATA" ]; then
   echo "*** WARNING: real EEG data not found (set EPILEPSYFM_DATA); tests that need it will be SKIPPED ***"
 fi
 build_dir="${EFM_BUILD_DIR:-build}"
-# The test binaries link LibTorch directly (the epilepsyfm binaries set this themselves, core/thread_env.h): idle
-# OpenMP workers then wait passively instead of spinning against OpenBLAS's threads and the other test process.
+# The test binaries link LibTorch directly (the epilepsyfm binaries set these themselves, core/thread_env.h): idle
+# OpenMP and OpenBLAS workers then sleep instead of spinning against each other and the other test process.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-16}"
 set +e
 ctest --test-dir "$build_dir" -LE slow --output-on-failure -j "${EFM_JOBS:-$(nproc)}" "$@" | tee "$build_dir/ctest.log"
 rc=${PIPESTATUS[0]}

@@ -151,7 +151,11 @@ int main(int argc, char** argv) {
   namespace bench = efm::bench;
   // The C++ side runs with the thread-runtime environment every epilepsyfm binary uses (core/thread_env.h).
   efm::reexec_with_thread_env(argc, argv);
-  const efm::ThreadEnv thread_env = efm::current_thread_env();
+  // Variables epilepsyfm defaulted (not the caller's): the "as users run it" reference runs without them.
+  std::string defaulted_unset;
+  for (const efm::ThreadEnvVar& v : efm::current_thread_env()) {
+    if (v.set_by_epilepsyfm) defaulted_unset += " -u " + v.name;
+  }
   const int threads = efm::models::configure_threads(std::stoi(flag(argc, argv, "--threads", "0")));
   bench::StepBenchOptions options;
   options.warmup = std::stoll(flag(argc, argv, "--warmup", "2"));
@@ -159,6 +163,7 @@ int main(int argc, char** argv) {
   options.geometry.batch = std::stoll(flag(argc, argv, "--batch", "8"));
   options.geometry.channels = std::stoll(flag(argc, argv, "--channels", "23"));
   options.geometry.patches = std::stoll(flag(argc, argv, "--seconds", "4"));
+  options.profile = flag(argc, argv, "--profile", "");
   const int repeats = std::stoi(flag(argc, argv, "--repeats", "2"));
   const int matmul_reps = std::stoi(flag(argc, argv, "--matmul-reps", "20"));
   const std::string phases = flag(argc, argv, "--phases", "matmul,tokenizer,pretrain");
@@ -172,9 +177,8 @@ int main(int argc, char** argv) {
             << " ch x " << options.geometry.patches << " s at 200 Hz (" << options.geometry.tokens()
             << " tokens/window), " << options.warmup << " warm-up + " << options.steps << " timed steps per run, "
             << repeats << " alternating run(s) per side; load average " << load_average() << "\n"
-            << "[bench train_step] C++ side: OMP_WAIT_POLICY=" << thread_env.omp_wait_policy
-            << (thread_env.set_by_epilepsyfm ? " (epilepsyfm's default, core/thread_env.h)" : " (set by the caller)")
-            << "\n";
+            << "[bench train_step] C++ side: " << efm::thread_env_summary() << " (core/thread_env.h); attention "
+            << efm::models::attention_implementation() << "\n";
   if (reference) {
     const std::string problem = bench::python_torch_problem();
     if (!problem.empty()) {
@@ -236,12 +240,11 @@ int main(int argc, char** argv) {
   // The reference runs the way a user runs a Python script (libgomp's default wait policy) and, for a like-for-like
   // comparison, with the same OMP_WAIT_POLICY as the C++ side. If the caller set the variable, both sides get it.
   std::vector<std::pair<std::string, std::string>> reference_envs;
-  if (thread_env.set_by_epilepsyfm) {
-    reference_envs.push_back({"python3 as users run it (OMP_WAIT_POLICY unset: libgomp default)",
-                              std::string("env -u ") + efm::kOmpWaitPolicyVar + " -u " + efm::kThreadEnvMarkerVar});
+  if (!defaulted_unset.empty()) {
+    reference_envs.push_back({"python3 as users run it (without epilepsyfm's thread defaults:" + defaulted_unset + ")",
+                              "env" + defaulted_unset + " -u " + efm::kThreadEnvMarkerVar});
   }
-  reference_envs.push_back(
-      {"same thread environment as the C++ side (OMP_WAIT_POLICY=" + thread_env.omp_wait_policy + ")", ""});
+  reference_envs.push_back({"same thread environment as the C++ side (" + efm::thread_env_summary() + ")", ""});
   for (const auto& w : workloads) {
     Side cpp;
     std::vector<ReferenceSide> refs;

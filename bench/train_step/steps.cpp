@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "epilepsyfm/models/masking.h"
 #include "epilepsyfm/models/runtime.h"
@@ -53,7 +56,11 @@ StepTimes run(train::TrainingTask& task, Optimiser& opt, double clip, const Step
   const data::Batch batch = make_batch(options.geometry, options.seed + 1);
   StepTimes t;
   for (const auto& p : opt.params) t.parameters += p.numel();
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
   for (int64_t i = 0; i < options.warmup + options.steps; ++i) {
+    if (i == options.warmup && !options.profile.empty()) {
+      profile = std::make_unique<torch::autograd::profiler::RecordProfile>(options.profile);
+    }
     train::StepContext ctx;
     ctx.step = i;
     const auto t0 = Clock::now();

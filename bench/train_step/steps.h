@@ -24,6 +24,7 @@ struct StepBenchOptions {
   int64_t warmup = 2;  ///< untimed steps first (allocator, k-means codebook init, OpenBLAS buffers)
   int64_t steps = 5;   ///< timed steps
   uint64_t seed = 0;
+  std::string profile;  ///< if set: LibTorch legacy-profiler chrome trace of the timed C++ steps, to this file
 };
 
 /// Median GFLOP/s of torch::mm_out on n x n float32 matrices (2 n^3 FLOPs per product).

@@ -31,11 +31,8 @@ int run_version(int argc, char** argv) {
   out += fmt::format("LibTorch        {}\n", models::torch_version());
   out += fmt::format("BLAS            {} ({})\n", models::blas_vendor(blas), blas);
   out += fmt::format("threads         {} (LibTorch intra-op), {} cores available\n", threads, available_cores());
-  const ThreadEnv env = current_thread_env();
-  out += fmt::format("OpenMP wait     {}\n", env.omp_wait_policy.empty()
-                                                 ? std::string("libgomp default (OMP_WAIT_POLICY unset)")
-                                                 : "OMP_WAIT_POLICY=" + env.omp_wait_policy +
-                                                       (env.set_by_epilepsyfm ? " (epilepsyfm default)" : " (yours)"));
+  out += fmt::format("thread env      {}\n", thread_env_summary());
+  out += fmt::format("attention       {}\n", models::attention_implementation());
   out += fmt::format("CUDA            {}\n", models::cuda_available() ? "available" : "not available");
   out += fmt::format("readers         {}{}\n", io::reader_library_versions(),
                      io::biosig_available() ? "" : " (BioSig not built in: -DEFM_WITH_BIOSIG=ON enables it)");

@@ -6,23 +6,67 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <sstream>
+#include <utility>
 
 namespace efm {
 
-ThreadEnv current_thread_env() {
-  ThreadEnv e;
-  if (const char* v = std::getenv(kOmpWaitPolicyVar)) e.omp_wait_policy = v;
-  const char* marker = std::getenv(kThreadEnvMarkerVar);
-  e.set_by_epilepsyfm =
-      marker != nullptr && std::strcmp(marker, "1") == 0 && e.omp_wait_policy == kOmpWaitPolicyDefault;
-  return e;
+namespace {
+
+const std::vector<std::pair<const char*, const char*>>& defaults() {
+  static const std::vector<std::pair<const char*, const char*>> d{
+      {kOmpWaitPolicyVar, kOmpWaitPolicyDefault}, {kOpenblasThreadTimeoutVar, kOpenblasThreadTimeoutDefault}};
+  return d;
+}
+
+bool marked(const std::string& name) {
+  const char* m = std::getenv(kThreadEnvMarkerVar);
+  if (m == nullptr) return false;
+  std::stringstream ss(m);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<ThreadEnvVar> current_thread_env() {
+  std::vector<ThreadEnvVar> out;
+  for (const auto& [name, value] : defaults()) {
+    ThreadEnvVar v;
+    v.name = name;
+    if (const char* s = std::getenv(name)) v.value = s;
+    // A stale marker (the user changed the value afterwards) does not claim the user's value.
+    v.set_by_epilepsyfm = marked(v.name) && v.value == value;
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::string thread_env_summary() {
+  std::string s;
+  for (const ThreadEnvVar& v : current_thread_env()) {
+    if (!s.empty()) s += ", ";
+    s += v.value.empty() ? v.name + " unset (library default)"
+                         : v.name + "=" + v.value + (v.set_by_epilepsyfm ? " (epilepsyfm default)" : " (yours)");
+  }
+  return s;
 }
 
 bool set_default_thread_env() {
-  if (std::getenv(kOmpWaitPolicyVar) != nullptr) return false;
-  if (::setenv(kOmpWaitPolicyVar, kOmpWaitPolicyDefault, /*overwrite=*/0) != 0) return false;
-  ::setenv(kThreadEnvMarkerVar, "1", /*overwrite=*/1);
+  std::string set;
+  for (const auto& [name, value] : defaults()) {
+    if (std::getenv(name) != nullptr) continue;
+    if (::setenv(name, value, /*overwrite=*/0) != 0) continue;
+    set += set.empty() ? name : std::string(",") + name;
+  }
+  if (set.empty()) return false;
+  if (const char* old = std::getenv(kThreadEnvMarkerVar); old != nullptr && *old != '\0') {
+    set = std::string(old) + "," + set;
+  }
+  ::setenv(kThreadEnvMarkerVar, set.c_str(), /*overwrite=*/1);
   return true;
 }
 
@@ -31,9 +75,9 @@ void reexec_with_thread_env(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   args.push_back(nullptr);
   ::execv("/proc/self/exe", args.data());
-  // Only reached if the exec failed (e.g. no /proc): carry on with libgomp's default policy.
-  std::fprintf(stderr, "epilepsyfm: warning: could not restart with %s=%s (%s); continuing with the default policy\n",
-               kOmpWaitPolicyVar, kOmpWaitPolicyDefault, std::strerror(errno));
+  // Only reached if the exec failed (e.g. no /proc): carry on with the libraries' defaults.
+  std::fprintf(stderr, "epilepsyfm: warning: could not restart with the thread settings %s (%s); continuing without\n",
+               thread_env_summary().c_str(), std::strerror(errno));
 }
 
 }  // namespace efm

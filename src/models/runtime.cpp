@@ -10,6 +10,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/threads.h"
+#include "models/detail/fused_attention.h"
 
 namespace efm::models {
 
@@ -87,6 +88,11 @@ std::string blas_vendor(const std::string& path) {
 
 std::string torch_version() {
   return TORCH_VERSION;
+}
+
+std::string attention_implementation() {
+  if (!detail::fused_attention_enabled()) return "LibTorch ops (EPILEPSYFM_ATTENTION=aten)";
+  return std::string("fused CPU kernel (") + detail::best_attention_kernels().name + ")";
 }
 
 }  // namespace efm::models

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "epilepsyfm/core/check.h"
+#include "models/detail/fused_attention.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -66,10 +67,26 @@ torch::Tensor AttentionImpl::attention_weights(const torch::Tensor& x) {
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t b = x.size(0);
   const int64_t n = x.size(1);
-  auto [q, k, v] = project(x);
-  auto attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1);
-  if (attn_dropout_ > 0.0) attn = F::dropout(attn, F::DropoutFuncOptions().p(attn_dropout_).training(is_training()));
-  auto out = torch::matmul(attn, v).transpose(1, 2).reshape({b, n, heads_ * head_dim_});
+  torch::Tensor out;
+  const bool attn_dropout = attn_dropout_ > 0.0 && is_training();
+  if (!attn_dropout && detail::fused_attention_applies(x)) {
+    // Same function as the branch below, in one CPU kernel per window and head (models/detail/fused_attention.h).
+    detail::FusedAttentionOptions o;
+    o.heads = heads_;
+    o.scale = scale_;
+    if (q_norm) {
+      o.eps = q_norm->options.eps();
+      o.q_weight = q_norm->weight, o.q_bias = q_norm->bias, o.k_weight = k_norm->weight, o.k_bias = k_norm->bias;
+    }
+    torch::Tensor bias;
+    if (q_bias.defined()) bias = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
+    out = detail::fused_attention(F::linear(x, qkv->weight, bias), o);
+  } else {
+    auto [q, k, v] = project(x);
+    auto attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1);
+    if (attn_dropout) attn = F::dropout(attn, F::DropoutFuncOptions().p(attn_dropout_).training(true));
+    out = torch::matmul(attn, v).transpose(1, 2).reshape({b, n, heads_ * head_dim_});
+  }
   out = proj(out);
   if (dropout_ > 0.0) out = F::dropout(out, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return out;

@@ -27,20 +27,24 @@ TEST(Cli, VersionThreadsOptionIsApplied) {
   EXPECT_THAT(r.output, HasSubstr("threads         2 (LibTorch intra-op)"));
 }
 
-// core/thread_env.h: both binaries give LibTorch's OpenMP pool OMP_WAIT_POLICY=PASSIVE unless the caller chose a value.
-TEST(Cli, ThreadEnvironmentDefaultsToPassiveAndKeepsTheCallersChoice) {
-  const std::string unset = "env -u OMP_WAIT_POLICY -u EPILEPSYFM_OMP_WAIT_POLICY_DEFAULTED";
+// core/thread_env.h: both binaries start LibTorch with OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=16 unless
+// the caller chose a value.
+TEST(Cli, ThreadEnvironmentDefaultsAndKeepsTheCallersChoice) {
+  const std::string unset = "env -u OMP_WAIT_POLICY -u OPENBLAS_THREAD_TIMEOUT -u EPILEPSYFM_THREAD_ENV_DEFAULTED";
+  const std::string ours =
+      "thread env      OMP_WAIT_POLICY=PASSIVE (epilepsyfm default), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)";
   auto r = test::run_cli({"version"}, unset);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=PASSIVE (epilepsyfm default)"));
-  r = test::run_cli({"version"}, "env OMP_WAIT_POLICY=ACTIVE");
+  EXPECT_THAT(r.output, HasSubstr(ours));
+  r = test::run_cli({"version"}, unset + " OMP_WAIT_POLICY=ACTIVE OPENBLAS_THREAD_TIMEOUT=28");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=ACTIVE (yours)"));
-  // Started directly (not through the front binary), epilepsyfm-torch restarts itself once with the setting.
+  EXPECT_THAT(r.output,
+              HasSubstr("thread env      OMP_WAIT_POLICY=ACTIVE (yours), OPENBLAS_THREAD_TIMEOUT=28 (yours)"));
+  // Started directly (not through the front binary), epilepsyfm-torch restarts itself once with the settings.
   const auto torch_bin = std::filesystem::path(EFM_CLI_PATH).parent_path() / "epilepsyfm-torch";
   r = test::run_command(unset + " " + test::shell_quote(torch_bin.string()) + " version");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("OpenMP wait     OMP_WAIT_POLICY=PASSIVE (epilepsyfm default)"));
+  EXPECT_THAT(r.output, HasSubstr(ours));
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {

@@ -2,39 +2,51 @@
 /// Thread-runtime environment of the LibTorch binaries.
 ///
 /// LibTorch's intra-op pool is GNU OpenMP, while matrix products run on OpenBLAS's own pthreads
-/// (libopenblas0-pthread). With libgomp's default wait policy, idle OpenMP workers spin for a while after each
-/// parallel region; during the OpenBLAS call that follows they compete with its threads for the same cores. On the
-/// 2-core reference machine this more than doubled the base pre-training step (bench/train_step: 2.47 s with the
-/// default, 1.03 s with OMP_WAIT_POLICY=PASSIVE, same run, same binary). libgomp reads the variable once, when it is
-/// loaded, so it must be in the environment before the process starts: the front `epilepsyfm` puts it there before
-/// it execs `epilepsyfm-torch`, and binaries started directly re-exec themselves once (reexec_with_thread_env).
-/// A value the user set is always kept (set OMP_WAIT_POLICY=ACTIVE to get libgomp's default behaviour back).
+/// (libopenblas0-pthread). Both pools let idle workers spin before they sleep, and on a machine with as many threads
+/// as cores a spinning worker of one pool takes a core from the working threads of the other:
+/// - libgomp's default wait policy: OpenMP workers spin after each parallel region, during the OpenBLAS call that
+///   follows. On the 2-core reference machine this more than doubled the base pre-training step (bench/train_step:
+///   2.47 s with the default, 1.03 s with OMP_WAIT_POLICY=PASSIVE, same run, same binary).
+/// - OpenBLAS's thread timeout (2^28 cycles by default, ~0.1 s): its workers spin after each product, during the
+///   LibTorch operations that follow. OPENBLAS_THREAD_TIMEOUT=16 (2^16 cycles, ~25 us) took the same step from
+///   1.2-1.3 s to 0.92-0.97 s (4, 12 and 20 gave the same within noise).
+/// Both libraries read their variable once, when they are loaded, so it must be in the environment before the
+/// process starts: the front `epilepsyfm` puts the defaults there before it execs `epilepsyfm-torch`, and binaries
+/// started directly re-exec themselves once (reexec_with_thread_env). A value the user set is always kept (e.g.
+/// OMP_WAIT_POLICY=ACTIVE and OPENBLAS_THREAD_TIMEOUT=28 give the libraries' own behaviour back).
 #include <string>
+#include <vector>
 
 namespace efm {
 
-/// The variable and the value epilepsyfm uses when it is unset.
+/// The variables and the values epilepsyfm uses when they are unset.
 inline constexpr const char* kOmpWaitPolicyVar = "OMP_WAIT_POLICY";
 inline constexpr const char* kOmpWaitPolicyDefault = "PASSIVE";
-/// Set to "1" next to OMP_WAIT_POLICY when epilepsyfm (not the user) chose the value; children see it too.
-inline constexpr const char* kThreadEnvMarkerVar = "EPILEPSYFM_OMP_WAIT_POLICY_DEFAULTED";
+inline constexpr const char* kOpenblasThreadTimeoutVar = "OPENBLAS_THREAD_TIMEOUT";
+inline constexpr const char* kOpenblasThreadTimeoutDefault = "16";
+/// Comma-separated names of the variables that epilepsyfm (not the user) set; children see it too.
+inline constexpr const char* kThreadEnvMarkerVar = "EPILEPSYFM_THREAD_ENV_DEFAULTED";
 
-/// OMP_WAIT_POLICY as this process sees it ("" when unset), and whether epilepsyfm set it.
-struct ThreadEnv {
-  std::string omp_wait_policy;
-  bool set_by_epilepsyfm = false;
+struct ThreadEnvVar {
+  std::string name;
+  std::string value;               ///< "" when unset
+  bool set_by_epilepsyfm = false;  ///< our default, not the caller's value
 };
-ThreadEnv current_thread_env();
 
-/// Sets OMP_WAIT_POLICY=PASSIVE (and the marker) in this process's environment unless OMP_WAIT_POLICY is already set
-/// (to anything). Returns true if it set it. Only affects processes started afterwards (exec/fork) and an OpenMP
-/// runtime not yet loaded.
+/// The thread variables (OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT) as this process sees them.
+std::vector<ThreadEnvVar> current_thread_env();
+/// One line for `version` and the benchmarks, e.g.
+/// "OMP_WAIT_POLICY=PASSIVE (epilepsyfm default), OPENBLAS_THREAD_TIMEOUT=4 (yours)".
+std::string thread_env_summary();
+
+/// Sets each thread variable that is unset to epilepsyfm's default and records it in the marker. Returns true if it
+/// set any. Only affects processes started afterwards (exec/fork) and libraries not yet loaded.
 bool set_default_thread_env();
 
-/// For binaries that link LibTorch (libgomp is already loaded when main runs): if set_default_thread_env() changed
-/// the environment, replaces this process by a fresh start of the same executable with the same arguments, so that
-/// libgomp sees the setting. Returns normally when nothing had to change or when the re-exec failed (the program
-/// then runs with the default policy; a warning goes to stderr).
+/// For binaries that link LibTorch (libgomp and OpenBLAS are already loaded when main runs): if
+/// set_default_thread_env() changed the environment, replaces this process by a fresh start of the same executable
+/// with the same arguments, so that the libraries see the settings. Returns normally when nothing had to change or
+/// when the re-exec failed (the program then runs with the libraries' defaults; a warning goes to stderr).
 void reexec_with_thread_env(int argc, char** argv);
 
 }  // namespace efm

@@ -27,6 +27,9 @@ std::string blas_vendor(const std::string& library_path);
 
 /// LibTorch version, e.g. "1.13.0".
 std::string torch_version();
+/// How Attention runs float32 on the CPU: "fused CPU kernel (avx+fma)" or "(portable)" (models/detail/
+/// fused_attention.h), or "LibTorch ops (EPILEPSYFM_ATTENTION=aten)". Other devices and dtypes always use LibTorch ops.
+std::string attention_implementation();
 bool cuda_available();
 
 }  // namespace efm::models

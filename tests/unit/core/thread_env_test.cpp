@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "epilepsyfm/core/thread_env.h"
 
@@ -28,25 +30,49 @@ class SavedEnv {
   std::optional<std::string> value_;
 };
 
-TEST(ThreadEnv, SetsPassiveOnlyWhenUnsetAndMarksItsOwnChoice) {
-  SavedEnv policy(kOmpWaitPolicyVar), marker(kThreadEnvMarkerVar);
+const ThreadEnvVar& var(const std::vector<ThreadEnvVar>& env, const std::string& name) {
+  for (const auto& v : env) {
+    if (v.name == name) return v;
+  }
+  throw std::runtime_error("no " + name);
+}
+
+TEST(ThreadEnv, SetsDefaultsOnlyWhenUnsetAndMarksItsOwnChoice) {
+  SavedEnv policy(kOmpWaitPolicyVar), timeout(kOpenblasThreadTimeoutVar), marker(kThreadEnvMarkerVar);
   ::unsetenv(kOmpWaitPolicyVar);
+  ::unsetenv(kOpenblasThreadTimeoutVar);
   ::unsetenv(kThreadEnvMarkerVar);
-  EXPECT_EQ(current_thread_env().omp_wait_policy, "");
-  EXPECT_FALSE(current_thread_env().set_by_epilepsyfm);
+  EXPECT_EQ(var(current_thread_env(), kOmpWaitPolicyVar).value, "");
+  EXPECT_FALSE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
+  EXPECT_EQ(thread_env_summary(),
+            "OMP_WAIT_POLICY unset (library default), OPENBLAS_THREAD_TIMEOUT unset (library default)");
 
   EXPECT_TRUE(set_default_thread_env());
   EXPECT_STREQ(std::getenv(kOmpWaitPolicyVar), "PASSIVE");
-  EXPECT_EQ(current_thread_env().omp_wait_policy, "PASSIVE");
-  EXPECT_TRUE(current_thread_env().set_by_epilepsyfm);
+  EXPECT_STREQ(std::getenv(kOpenblasThreadTimeoutVar), "16");
+  EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "OMP_WAIT_POLICY,OPENBLAS_THREAD_TIMEOUT");
+  EXPECT_TRUE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
+  EXPECT_TRUE(var(current_thread_env(), kOpenblasThreadTimeoutVar).set_by_epilepsyfm);
+  EXPECT_EQ(thread_env_summary(),
+            "OMP_WAIT_POLICY=PASSIVE (epilepsyfm default), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
   EXPECT_FALSE(set_default_thread_env());  // already set: nothing to do, no re-exec
 
   // The caller's value wins, and a stale marker does not claim it.
   ::setenv(kOmpWaitPolicyVar, "ACTIVE", 1);
   EXPECT_FALSE(set_default_thread_env());
   EXPECT_STREQ(std::getenv(kOmpWaitPolicyVar), "ACTIVE");
-  EXPECT_EQ(current_thread_env().omp_wait_policy, "ACTIVE");
-  EXPECT_FALSE(current_thread_env().set_by_epilepsyfm);
+  EXPECT_FALSE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
+  EXPECT_EQ(thread_env_summary(), "OMP_WAIT_POLICY=ACTIVE (yours), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
+}
+
+TEST(ThreadEnv, EachVariableIsDefaultedOnItsOwn) {
+  SavedEnv policy(kOmpWaitPolicyVar), timeout(kOpenblasThreadTimeoutVar), marker(kThreadEnvMarkerVar);
+  ::unsetenv(kThreadEnvMarkerVar);
+  ::setenv(kOmpWaitPolicyVar, "PASSIVE", 1);  // the user's, although equal to ours
+  ::unsetenv(kOpenblasThreadTimeoutVar);
+  EXPECT_TRUE(set_default_thread_env());
+  EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "OPENBLAS_THREAD_TIMEOUT");
+  EXPECT_EQ(thread_env_summary(), "OMP_WAIT_POLICY=PASSIVE (yours), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
 }
 
 }  // namespace

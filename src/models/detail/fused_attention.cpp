@@ -1,0 +1,336 @@
+#include "models/detail/fused_attention.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/signal_spec.h"
+
+namespace efm::models::detail {
+
+namespace {
+
+int64_t round_up8(int64_t x) { return (x + 7) / 8 * 8; }
+
+// Geometry of qkv [B, N, 3, H, D] and of the per-(window, head) buffers, padded to multiples of 8 floats.
+struct Geometry {
+  int64_t b, n, h, d;
+  int64_t np, dp;  // padded token count and head dim
+  int64_t token_stride() const { return 3 * h * d; }
+  int64_t out_token_stride() const { return h * d; }
+};
+
+struct Params {
+  const float* qw = nullptr;
+  const float* qb = nullptr;
+  const float* kw = nullptr;
+  const float* kb = nullptr;
+  bool norm() const { return qw != nullptr; }
+};
+
+// Per-thread scratch, reused over the (window, head) pairs of one parallel_for chunk. "T" buffers are [d][np]
+// (tokens are the vector lanes), row buffers [n][dp]; padding stays zero unless noted.
+struct Scratch {
+  std::vector<float> qt, kt, v, o, kn, vt, d_o, ds, dq, dqt, dkt, dvt;
+  explicit Scratch(const Geometry& g)
+      : qt(g.d * g.np),
+        kt(g.d * g.np),
+        v(g.n * g.dp),
+        o(g.n * g.dp),
+        kn(g.n * g.dp),
+        vt(g.d * g.np),
+        d_o(g.n * g.dp),
+        ds(g.n * g.np),
+        dq(g.n * g.dp),
+        dqt(g.d * g.np),
+        dkt(g.d * g.np),
+        dvt(g.d * g.np) {}
+};
+
+// Offsets of q, k and v of one head within a token's qkv row.
+struct HeadOffsets {
+  int64_t q, k, v;
+  HeadOffsets(const Geometry& g, int64_t head) : q(head * g.d), k((g.h + head) * g.d), v((2 * g.h + head) * g.d) {}
+};
+
+// Saved per (window, head) for the backward: xhat [d][np] and rstd [np] of q and of k.
+struct SavedNorm {
+  float* qhat;
+  float* qrstd;
+  float* khat;
+  float* krstd;
+};
+
+// Forward of one (window, head): writes out[b, :, head, :] and P [n][np].
+void forward_head(const float* qkv, const Geometry& g, int64_t bi, int64_t head, const Params& p, float scale,
+                  float eps, const AttentionKernels& kern, Scratch& s, float* out, float* prob, const SavedNorm& sv) {
+  const int64_t ts = g.token_stride();
+  const HeadOffsets off(g, head);
+  const float* base = qkv + bi * g.n * ts;
+  for (int64_t i = 0; i < g.n; ++i) {
+    const float* row = base + i * ts;
+    for (int64_t j = 0; j < g.d; ++j) {
+      s.qt[j * g.np + i] = row[off.q + j];
+      s.kt[j * g.np + i] = row[off.k + j];
+    }
+    std::memcpy(s.v.data() + i * g.dp, row + off.v, sizeof(float) * static_cast<size_t>(g.d));
+  }
+  if (p.norm()) {
+    // Padding columns are zero on entry (xhat 0 there) and hold the bias afterwards: k's are zeroed again so
+    // that the padded score columns are 0 (softmax_rows ignores them anyway).
+    kern.layer_norm_cols(s.qt.data(), g.d, g.np, eps, p.qw, p.qb, scale, sv.qhat, sv.qrstd);
+    kern.layer_norm_cols(s.kt.data(), g.d, g.np, eps, p.kw, p.kb, 1.0F, sv.khat, sv.krstd);
+    for (int64_t j = 0; j < g.d; ++j) {
+      for (int64_t i = g.n; i < g.np; ++i) s.qt[j * g.np + i] = s.kt[j * g.np + i] = 0.0F;
+    }
+  } else {
+    for (float& x : s.qt) x *= scale;
+  }
+  // S = q' k'^T into prob, softmax in place, O = P v.
+  GemmRowsArgs a;
+  a.m = g.n, a.k = g.d, a.cols = g.np, a.a = s.qt.data(), a.a_row = 1, a.a_col = g.np;
+  a.b = s.kt.data(), a.ldb = g.np, a.c = prob, a.ldc = g.np;
+  kern.gemm_rows(a);
+  kern.softmax_rows(prob, g.n, g.n, g.np);
+  GemmRowsArgs o;
+  o.m = g.n, o.k = g.n, o.cols = g.dp, o.a = prob, o.a_row = g.np, o.a_col = 1;
+  o.b = s.v.data(), o.ldb = g.dp, o.c = s.o.data(), o.ldc = g.dp;
+  kern.gemm_rows(o);
+  const int64_t os = g.out_token_stride();
+  float* dst = out + bi * g.n * os + head * g.d;
+  for (int64_t i = 0; i < g.n; ++i) {
+    std::memcpy(dst + i * os, s.o.data() + i * g.dp, sizeof(float) * static_cast<size_t>(g.d));
+  }
+}
+
+struct BackwardIo {
+  const float* qkv;
+  const float* grad_out;
+  const float* prob;
+  const float* qhat;  // [B*H][d][np], null without QK-norm
+  const float* qrstd;
+  const float* khat;
+  const float* krstd;
+  float* grad_qkv;
+  float* dqw;  // [B*H][d] per-(window, head) partial sums, null without QK-norm
+  float* dqb;
+  float* dkw;
+  float* dkb;
+};
+
+void backward_head(const BackwardIo& io, const Geometry& g, int64_t bi, int64_t head, const Params& p, float scale,
+                   const AttentionKernels& kern, Scratch& s) {
+  const int64_t ts = g.token_stride();
+  const int64_t os = g.out_token_stride();
+  const int64_t bh = bi * g.h + head;
+  const HeadOffsets off(g, head);
+  const float* base = io.qkv + bi * g.n * ts;
+  const float* prob = io.prob + bh * g.n * g.np;
+  const int64_t t_size = g.d * g.np;
+  // q' and k' (transposed) again, from the saved xhat or from qkv; k' also as rows; v transposed; dO as rows.
+  if (p.norm()) {
+    kern.affine_cols(io.qhat + bh * t_size, g.d, g.np, p.qw, p.qb, scale, s.qt.data());
+    kern.affine_cols(io.khat + bh * t_size, g.d, g.np, p.kw, p.kb, 1.0F, s.kt.data());
+  }
+  for (int64_t i = 0; i < g.n; ++i) {
+    const float* row = base + i * ts;
+    if (!p.norm()) {
+      for (int64_t j = 0; j < g.d; ++j) {
+        s.qt[j * g.np + i] = row[off.q + j] * scale;
+        s.kt[j * g.np + i] = row[off.k + j];
+      }
+    }
+    for (int64_t j = 0; j < g.d; ++j) {
+      s.kn[i * g.dp + j] = s.kt[j * g.np + i];
+      s.vt[j * g.np + i] = row[off.v + j];
+    }
+    std::memcpy(s.d_o.data() + i * g.dp, io.grad_out + (bi * g.n + i) * os + head * g.d,
+                sizeof(float) * static_cast<size_t>(g.d));
+  }
+  // dP = dO v^T, then dS = P * (dP - rowsum(P * dP)).
+  GemmRowsArgs a;
+  a.m = g.n, a.k = g.d, a.cols = g.np, a.a = s.d_o.data(), a.a_row = g.dp, a.a_col = 1;
+  a.b = s.vt.data(), a.ldb = g.np, a.c = s.ds.data(), a.ldc = g.np;
+  kern.gemm_rows(a);
+  kern.softmax_backward_rows(prob, s.ds.data(), g.n, g.np);
+  // dv^T = dO^T P;  dq' = dS k' (rows);  dk'^T = q'^T dS.
+  GemmRowsArgs dv;
+  dv.m = g.d, dv.k = g.n, dv.cols = g.np, dv.a = s.d_o.data(), dv.a_row = 1, dv.a_col = g.dp;
+  dv.b = prob, dv.ldb = g.np, dv.c = s.dvt.data(), dv.ldc = g.np;
+  kern.gemm_rows(dv);
+  GemmRowsArgs dq;
+  dq.m = g.n, dq.k = g.n, dq.cols = g.dp, dq.a = s.ds.data(), dq.a_row = g.np, dq.a_col = 1;
+  dq.b = s.kn.data(), dq.ldb = g.dp, dq.c = s.dq.data(), dq.ldc = g.dp;
+  kern.gemm_rows(dq);
+  GemmRowsArgs dk;
+  dk.m = g.d, dk.k = g.n, dk.cols = g.np, dk.a = s.qt.data(), dk.a_row = g.np, dk.a_col = 1;
+  dk.b = s.ds.data(), dk.ldb = g.np, dk.c = s.dkt.data(), dk.ldc = g.np;
+  kern.gemm_rows(dk);
+  for (int64_t i = 0; i < g.n; ++i) {
+    for (int64_t j = 0; j < g.d; ++j) s.dqt[j * g.np + i] = s.dq[i * g.dp + j] * scale;
+  }
+  if (p.norm()) {
+    kern.layer_norm_cols_backward(s.dqt.data(), io.qhat + bh * t_size, io.qrstd + bh * g.np, g.d, g.np, p.qw,
+                                  io.dqw + bh * g.d, io.dqb + bh * g.d);
+    kern.layer_norm_cols_backward(s.dkt.data(), io.khat + bh * t_size, io.krstd + bh * g.np, g.d, g.np, p.kw,
+                                  io.dkw + bh * g.d, io.dkb + bh * g.d);
+  }
+  float* gbase = io.grad_qkv + bi * g.n * ts;
+  for (int64_t i = 0; i < g.n; ++i) {
+    float* row = gbase + i * ts;
+    for (int64_t j = 0; j < g.d; ++j) {
+      row[off.q + j] = s.dqt[j * g.np + i];
+      row[off.k + j] = s.dkt[j * g.np + i];
+      row[off.v + j] = s.dvt[j * g.np + i];
+    }
+  }
+}
+
+// Without QK-norm the four parameters are empty tensors (custom autograd Functions do not take undefined ones).
+Params params_of(const torch::Tensor& qw, const torch::Tensor& qb, const torch::Tensor& kw, const torch::Tensor& kb) {
+  Params p;
+  if (qw.numel() > 0) {
+    p.qw = qw.data_ptr<float>();
+    p.qb = qb.data_ptr<float>();
+    p.kw = kw.data_ptr<float>();
+    p.kb = kb.data_ptr<float>();
+  }
+  return p;
+}
+
+Geometry geometry_of(const torch::Tensor& qkv, int64_t heads) {
+  const int64_t d = qkv.size(2) / (3 * heads);
+  return Geometry{qkv.size(0), qkv.size(1), heads, d, round_up8(qkv.size(1)), round_up8(d)};
+}
+
+class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv_in,
+                               const torch::Tensor& qw_in, const torch::Tensor& qb_in, const torch::Tensor& kw_in,
+                               const torch::Tensor& kb_in, int64_t heads, double scale, double eps,
+                               const AttentionKernels* kernels) {
+    const torch::Tensor qkv = qkv_in.contiguous();
+    const bool norm = qw_in.numel() > 0;
+    const torch::Tensor qw = norm ? qw_in.contiguous() : qw_in;
+    const torch::Tensor qb = norm ? qb_in.contiguous() : qb_in;
+    const torch::Tensor kw = norm ? kw_in.contiguous() : kw_in;
+    const torch::Tensor kb = norm ? kb_in.contiguous() : kb_in;
+    const Geometry g = geometry_of(qkv, heads);
+    const auto opts = qkv.options();
+    auto out = torch::empty({g.b, g.n, g.h * g.d}, opts);
+    auto prob = torch::empty({g.b, g.h, g.n, g.np}, opts);
+    torch::Tensor qhat = torch::empty({0}, opts), qrstd = qhat, khat = qhat, krstd = qhat;
+    if (norm) {
+      qhat = torch::zeros({g.b, g.h, g.d, g.np}, opts);  // padding columns stay 0 (read by the backward)
+      khat = torch::zeros({g.b, g.h, g.d, g.np}, opts);
+      qrstd = torch::empty({g.b, g.h, g.np}, opts);
+      krstd = torch::empty({g.b, g.h, g.np}, opts);
+    }
+    const Params p = params_of(qw, qb, kw, kb);
+    const float* src = qkv.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    float* pr = prob.data_ptr<float>();
+    auto ptr = [](torch::Tensor& t, int64_t offset) { return t.numel() > 0 ? t.data_ptr<float>() + offset : nullptr; };
+    at::parallel_for(0, g.b * g.h, 1, [&](int64_t begin, int64_t end) {
+      Scratch s(g);
+      for (int64_t bh = begin; bh < end; ++bh) {
+        const SavedNorm sv{ptr(qhat, bh * g.d * g.np), ptr(qrstd, bh * g.np), ptr(khat, bh * g.d * g.np),
+                           ptr(krstd, bh * g.np)};
+        forward_head(src, g, bh / g.h, bh % g.h, p, static_cast<float>(scale), static_cast<float>(eps), *kernels, s,
+                     dst, pr + bh * g.n * g.np, sv);
+      }
+    });
+    ctx->save_for_backward({qkv, qw, qb, kw, kb, prob, qhat, qrstd, khat, krstd});
+    ctx->saved_data["heads"] = heads;
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["eps"] = eps;
+    ctx->saved_data["kernels"] = reinterpret_cast<int64_t>(kernels);
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor& qkv = saved[0];
+    const torch::Tensor& qw = saved[1];
+    const torch::Tensor &qb = saved[2], &kw = saved[3], &kb = saved[4];
+    const torch::Tensor& prob = saved[5];
+    const int64_t heads = ctx->saved_data["heads"].toInt();
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const auto* kernels = reinterpret_cast<const AttentionKernels*>(ctx->saved_data["kernels"].toInt());
+    const Geometry g = geometry_of(qkv, heads);
+    const bool norm = qw.numel() > 0;
+    const torch::Tensor grad_out = grads[0].contiguous();
+    auto grad_qkv = torch::empty_like(qkv);
+    torch::Tensor dqw, dqb, dkw, dkb;
+    if (norm) {
+      dqw = torch::zeros({g.b * g.h, g.d}, qkv.options());
+      dqb = torch::zeros_like(dqw);
+      dkw = torch::zeros_like(dqw);
+      dkb = torch::zeros_like(dqw);
+    }
+    auto ptr = [](const torch::Tensor& t) { return t.numel() > 0 ? t.data_ptr<float>() : nullptr; };
+    const BackwardIo io{ptr(qkv),      ptr(grad_out), ptr(prob), ptr(saved[6]), ptr(saved[7]), ptr(saved[8]),
+                        ptr(saved[9]), ptr(grad_qkv), ptr(dqw),  ptr(dqb),      ptr(dkw),      ptr(dkb)};
+    const Params p = params_of(qw, qb, kw, kb);
+    at::parallel_for(0, g.b * g.h, 1, [&](int64_t begin, int64_t end) {
+      Scratch s(g);
+      for (int64_t bh = begin; bh < end; ++bh) {
+        backward_head(io, g, bh / g.h, bh % g.h, p, static_cast<float>(scale), *kernels, s);
+      }
+    });
+    // Per-(window, head) partial sums of the QK-norm parameter gradients, reduced in a fixed order.
+    torch::autograd::variable_list result(9);
+    result[0] = grad_qkv;
+    if (norm) {
+      result[1] = dqw.sum(0);
+      result[2] = dqb.sum(0);
+      result[3] = dkw.sum(0);
+      result[4] = dkb.sum(0);
+    }
+    return result;
+  }
+};
+
+}  // namespace
+
+torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOptions& options,
+                              const AttentionKernels& kernels) {
+  EFM_CHECK_ARG(options.heads > 0, "fused_attention: heads ({}) must be > 0", options.heads);
+  EFM_CHECK_DATA(qkv.dim() == 3 && qkv.size(2) % (3 * options.heads) == 0 && qkv.size(1) > 0,
+                 "fused_attention: qkv has shape {}; expected [batch, tokens, 3 * {} heads * head_dim]",
+                 shape_str(qkv), options.heads);
+  EFM_CHECK_DATA(qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat,
+                 "fused_attention: qkv must be float32 on the CPU, got {} on {}", dtype_str(qkv.scalar_type()),
+                 qkv.device().str());
+  const bool norm = options.q_weight.defined();
+  EFM_CHECK_ARG(norm == options.q_bias.defined() && norm == options.k_weight.defined() &&
+                    norm == options.k_bias.defined(),
+                "fused_attention: the QK-norm weights and biases must be given all four or none");
+  if (norm) {
+    return FusedAttentionFunction::apply(qkv, options.q_weight, options.q_bias, options.k_weight, options.k_bias,
+                                         options.heads, options.scale, options.eps, &kernels);
+  }
+  const auto none = torch::empty({0}, qkv.options());
+  return FusedAttentionFunction::apply(qkv, none, none, none, none, options.heads, options.scale, options.eps,
+                                       &kernels);
+}
+
+bool fused_attention_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("EPILEPSYFM_ATTENTION");
+    return v == nullptr || std::string(v) != "aten";
+  }();
+  return enabled;
+}
+
+bool fused_attention_applies(const torch::Tensor& x) {
+  return fused_attention_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat;
+}
+
+}  // namespace efm::models::detail

@@ -1,0 +1,36 @@
+#pragma once
+// Fused multi-head self-attention for float32 on CPU, with its backward, as one autograd node:
+//   per window b and head h:  q, k, v = qkv[b, :, 0|1|2, h, :]
+//                             q' = scale * LN_q(q),  k' = LN_k(k)          (LN over head_dim; skipped without QK-norm)
+//                             P = softmax(q' k'^T) (rows),  out[b, :, h, :] = P v
+// The same function as Attention's LibTorch-op path (models/transformer.cpp), computed per (window, head) in
+// cache-sized buffers, windows x heads spread over the intra-op threads: no [B, H, N, hd] permuted copies, one pass
+// for LayerNorm, scores and softmax, and no per-matrix BLAS calls (LibTorch 1.13 runs a CPU bmm as one BLAS call per
+// matrix, which dominates for LaBraM's 93 tokens x head_dim 20). Results are independent of the thread count.
+// Backward (for P = softmax(S), dS = P * (dP - rowsum(dO * out))) keeps P [B, H, N, N_pad] from the forward.
+// No double backward.
+#include <torch/torch.h>
+
+#include "models/detail/attention_kernel.h"
+
+namespace efm::models::detail {
+
+struct FusedAttentionOptions {
+  int64_t heads = 1;
+  double scale = 1.0;  ///< multiplies q after its LayerNorm (1/sqrt(head_dim) in Attention)
+  double eps = 1e-6;   ///< LayerNorm epsilon
+  /// QK-norm affine parameters [head_dim]; all four undefined = no QK-norm.
+  torch::Tensor q_weight, q_bias, k_weight, k_bias;
+};
+
+/// @param qkv [B, N, 3 * heads * head_dim] float32 CPU: q | k | v, each heads x head_dim (the qkv Linear's output)
+/// @return    [B, N, heads * head_dim]
+torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOptions& options,
+                              const AttentionKernels& kernels = best_attention_kernels());
+
+/// False when EPILEPSYFM_ATTENTION=aten (read once): the LibTorch-op path everywhere, for comparisons and debugging.
+bool fused_attention_enabled();
+/// True where fused_attention applies: enabled, and x is float32 on the CPU.
+bool fused_attention_applies(const torch::Tensor& x);
+
+}  // namespace efm::models::detail
