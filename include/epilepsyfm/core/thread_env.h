@@ -7,9 +7,11 @@
 /// - libgomp's default wait policy: OpenMP workers spin after each parallel region, during the OpenBLAS call that
 ///   follows. On the 2-core reference machine this more than doubled the base pre-training step (bench/train_step:
 ///   2.47 s with the default, 1.03 s with OMP_WAIT_POLICY=PASSIVE, same run, same binary).
-/// - OpenBLAS's thread timeout (2^28 cycles by default, ~0.1 s): its workers spin after each product, during the
-///   LibTorch operations that follow. OPENBLAS_THREAD_TIMEOUT=16 (2^16 cycles, ~25 us) took the same step from
-///   1.2-1.3 s to 0.92-0.97 s (4, 12 and 20 gave the same within noise).
+/// - OpenBLAS's thread timeout (2^28 cycles by default, ~0.1 s): its workers keep polling (sched_yield) after each
+///   product, during the LibTorch operations that follow. With OPENBLAS_THREAD_TIMEOUT=16 (2^16 cycles, ~25 us) the
+///   system CPU time of a 4-step base pre-training bench run fell from 4.5-5.7 s to 1.7-1.8 s (three alternating
+///   runs each); the step time did not change beyond this shared machine's run-to-run noise (1.09-1.41 s against
+///   1.23-1.31 s). It frees the cores for other work on a shared node.
 /// Both libraries read their variable once, when they are loaded, so it must be in the environment before the
 /// process starts: the front `epilepsyfm` puts the defaults there before it execs `epilepsyfm-torch`, and binaries
 /// started directly re-exec themselves once (reexec_with_thread_env). A value the user set is always kept (e.g.

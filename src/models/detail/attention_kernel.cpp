@@ -272,8 +272,8 @@ void layer_norm_cols_avx(float* x, int64_t d, int64_t ld, float eps, const float
       const __m256 c = _mm256_sub_ps(_mm256_loadu_ps(x + j * ld + i), mean);
       v = _mm256_fmadd_ps(c, c, v);
     }
-    const __m256 r =
-        _mm256_div_ps(_mm256_set1_ps(1.0F), _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(v, inv_d), _mm256_set1_ps(eps))));
+    const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0F),
+                                   _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(v, inv_d), _mm256_set1_ps(eps))));
     if (rstd != nullptr) _mm256_storeu_ps(rstd + i, r);
     for (int64_t j = 0; j < d; ++j) {
       const __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j * ld + i), mean), r);
@@ -295,8 +295,8 @@ void affine_cols_avx(const float* xhat, int64_t d, int64_t ld, const float* w, c
   }
 }
 
-void layer_norm_cols_backward_avx(float* g, const float* xhat, const float* rstd, int64_t d, int64_t ld,
-                                  const float* w, float* dw, float* db) {
+void layer_norm_cols_backward_avx(float* g, const float* xhat, const float* rstd, int64_t d, int64_t ld, const float* w,
+                                  float* dw, float* db) {
   for (int64_t j = 0; j < d; ++j) {
     __m256 aw = _mm256_setzero_ps();
     __m256 ab = _mm256_setzero_ps();
@@ -349,8 +349,12 @@ const AttentionKernels& portable_attention_kernels() {
 }
 
 const AttentionKernels& best_attention_kernels() {
-  static const AttentionKernels avx{"avx+fma",         &gemm_rows_avx,       &softmax_rows_avx,
-                                    &softmax_backward_rows_avx, &layer_norm_cols_avx, &affine_cols_avx,
+  static const AttentionKernels avx{"avx+fma",
+                                    &gemm_rows_avx,
+                                    &softmax_rows_avx,
+                                    &softmax_backward_rows_avx,
+                                    &layer_norm_cols_avx,
+                                    &affine_cols_avx,
                                     &layer_norm_cols_backward_avx};
   return cpu_has_avx_fma() ? avx : portable_attention_kernels();
 }

@@ -35,8 +35,7 @@ struct AttentionKernels {
   void (*layer_norm_cols)(float* x, int64_t d, int64_t ld, float eps, const float* w, const float* b, float scale,
                           float* xhat, float* rstd);
   /// y = scale * (w * xhat + b) into y [d][ld] from a saved xhat.
-  void (*affine_cols)(const float* xhat, int64_t d, int64_t ld, const float* w, const float* b, float scale,
-                      float* y);
+  void (*affine_cols)(const float* xhat, int64_t d, int64_t ld, const float* w, const float* b, float scale, float* y);
   /// In place on g [d][ld] (dL/dy on entry, dL/dx on return) for y = w * xhat + b; dw, db [d] accumulated.
   void (*layer_norm_cols_backward)(float* g, const float* xhat, const float* rstd, int64_t d, int64_t ld,
                                    const float* w, float* dw, float* db);

@@ -15,7 +15,9 @@ namespace efm::models::detail {
 
 namespace {
 
-int64_t round_up8(int64_t x) { return (x + 7) / 8 * 8; }
+int64_t round_up8(int64_t x) {
+  return (x + 7) / 8 * 8;
+}
 
 // Geometry of qkv [B, N, 3, H, D] and of the per-(window, head) buffers, padded to multiples of 8 floats.
 struct Geometry {
@@ -37,7 +39,8 @@ struct Params {
 // (tokens are the vector lanes), row buffers [n][dp]; padding stays zero unless noted.
 struct Scratch {
   std::vector<float> qt, kt, v, o, kn, vt, d_o, ds, dq, dqt, dkt, dvt;
-  explicit Scratch(const Geometry& g)
+  std::vector<float> prob;  // P of one head when the forward keeps nothing for a backward
+  Scratch(const Geometry& g, bool own_prob)
       : qt(g.d * g.np),
         kt(g.d * g.np),
         v(g.n * g.dp),
@@ -49,7 +52,8 @@ struct Scratch {
         dq(g.n * g.dp),
         dqt(g.d * g.np),
         dkt(g.d * g.np),
-        dvt(g.d * g.np) {}
+        dvt(g.d * g.np),
+        prob(own_prob ? g.n * g.np : 0) {}
 };
 
 // Offsets of q, k and v of one head within a token's qkv row.
@@ -208,21 +212,46 @@ Geometry geometry_of(const torch::Tensor& qkv, int64_t heads) {
   return Geometry{qkv.size(0), qkv.size(1), heads, d, round_up8(qkv.size(1)), round_up8(d)};
 }
 
+// The forward over all (window, head) pairs. With prob == nullptr nothing is kept for a backward (no-grad use):
+// P lives in per-thread scratch and the LayerNorm statistics are not stored.
+torch::Tensor run_forward(const torch::Tensor& qkv, const torch::Tensor& qw, const torch::Tensor& qb,
+                          const torch::Tensor& kw, const torch::Tensor& kb, const Geometry& g, double scale, double eps,
+                          const AttentionKernels& kernels, torch::Tensor* prob, torch::Tensor* qhat,
+                          torch::Tensor* qrstd, torch::Tensor* khat, torch::Tensor* krstd) {
+  auto out = torch::empty({g.b, g.n, g.h * g.d}, qkv.options());
+  const Params p = params_of(qw, qb, kw, kb);
+  const float* src = qkv.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  auto ptr = [](torch::Tensor* t, int64_t offset) {
+    return t != nullptr && t->numel() > 0 ? t->data_ptr<float>() + offset : nullptr;
+  };
+  at::parallel_for(0, g.b * g.h, 1, [&](int64_t begin, int64_t end) {
+    Scratch s(g, /*own_prob=*/prob == nullptr);
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const SavedNorm sv{ptr(qhat, bh * g.d * g.np), ptr(qrstd, bh * g.np), ptr(khat, bh * g.d * g.np),
+                         ptr(krstd, bh * g.np)};
+      float* pr = prob != nullptr ? prob->data_ptr<float>() + bh * g.n * g.np : s.prob.data();
+      forward_head(src, g, bh / g.h, bh % g.h, p, static_cast<float>(scale), static_cast<float>(eps), kernels, s, dst,
+                   pr, sv);
+    }
+  });
+  return out;
+}
+
 class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv_in,
                                const torch::Tensor& qw_in, const torch::Tensor& qb_in, const torch::Tensor& kw_in,
                                const torch::Tensor& kb_in, int64_t heads, double scale, double eps,
                                const AttentionKernels* kernels) {
-    const torch::Tensor qkv = qkv_in.contiguous();
     const bool norm = qw_in.numel() > 0;
+    const torch::Tensor qkv = qkv_in.contiguous();
     const torch::Tensor qw = norm ? qw_in.contiguous() : qw_in;
     const torch::Tensor qb = norm ? qb_in.contiguous() : qb_in;
     const torch::Tensor kw = norm ? kw_in.contiguous() : kw_in;
     const torch::Tensor kb = norm ? kb_in.contiguous() : kb_in;
     const Geometry g = geometry_of(qkv, heads);
     const auto opts = qkv.options();
-    auto out = torch::empty({g.b, g.n, g.h * g.d}, opts);
     auto prob = torch::empty({g.b, g.h, g.n, g.np}, opts);
     torch::Tensor qhat = torch::empty({0}, opts), qrstd = qhat, khat = qhat, krstd = qhat;
     if (norm) {
@@ -231,20 +260,7 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
       qrstd = torch::empty({g.b, g.h, g.np}, opts);
       krstd = torch::empty({g.b, g.h, g.np}, opts);
     }
-    const Params p = params_of(qw, qb, kw, kb);
-    const float* src = qkv.data_ptr<float>();
-    float* dst = out.data_ptr<float>();
-    float* pr = prob.data_ptr<float>();
-    auto ptr = [](torch::Tensor& t, int64_t offset) { return t.numel() > 0 ? t.data_ptr<float>() + offset : nullptr; };
-    at::parallel_for(0, g.b * g.h, 1, [&](int64_t begin, int64_t end) {
-      Scratch s(g);
-      for (int64_t bh = begin; bh < end; ++bh) {
-        const SavedNorm sv{ptr(qhat, bh * g.d * g.np), ptr(qrstd, bh * g.np), ptr(khat, bh * g.d * g.np),
-                           ptr(krstd, bh * g.np)};
-        forward_head(src, g, bh / g.h, bh % g.h, p, static_cast<float>(scale), static_cast<float>(eps), *kernels, s,
-                     dst, pr + bh * g.n * g.np, sv);
-      }
-    });
+    auto out = run_forward(qkv, qw, qb, kw, kb, g, scale, eps, *kernels, &prob, &qhat, &qrstd, &khat, &krstd);
     ctx->save_for_backward({qkv, qw, qb, kw, kb, prob, qhat, qrstd, khat, krstd});
     ctx->saved_data["heads"] = heads;
     ctx->saved_data["scale"] = scale;
@@ -279,7 +295,7 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
                         ptr(saved[9]), ptr(grad_qkv), ptr(dqw),  ptr(dqb),      ptr(dkw),      ptr(dkb)};
     const Params p = params_of(qw, qb, kw, kb);
     at::parallel_for(0, g.b * g.h, 1, [&](int64_t begin, int64_t end) {
-      Scratch s(g);
+      Scratch s(g, /*own_prob=*/false);
       for (int64_t bh = begin; bh < end; ++bh) {
         backward_head(io, g, bh / g.h, bh % g.h, p, static_cast<float>(scale), *kernels, s);
       }
@@ -303,15 +319,26 @@ torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOpti
                               const AttentionKernels& kernels) {
   EFM_CHECK_ARG(options.heads > 0, "fused_attention: heads ({}) must be > 0", options.heads);
   EFM_CHECK_DATA(qkv.dim() == 3 && qkv.size(2) % (3 * options.heads) == 0 && qkv.size(1) > 0,
-                 "fused_attention: qkv has shape {}; expected [batch, tokens, 3 * {} heads * head_dim]",
-                 shape_str(qkv), options.heads);
+                 "fused_attention: qkv has shape {}; expected [batch, tokens, 3 * {} heads * head_dim]", shape_str(qkv),
+                 options.heads);
   EFM_CHECK_DATA(qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat,
                  "fused_attention: qkv must be float32 on the CPU, got {} on {}", dtype_str(qkv.scalar_type()),
                  qkv.device().str());
   const bool norm = options.q_weight.defined();
-  EFM_CHECK_ARG(norm == options.q_bias.defined() && norm == options.k_weight.defined() &&
-                    norm == options.k_bias.defined(),
-                "fused_attention: the QK-norm weights and biases must be given all four or none");
+  EFM_CHECK_ARG(
+      norm == options.q_bias.defined() && norm == options.k_weight.defined() && norm == options.k_bias.defined(),
+      "fused_attention: the QK-norm weights and biases must be given all four or none");
+  const bool needs_grad =
+      torch::GradMode::is_enabled() &&
+      (qkv.requires_grad() || (norm && (options.q_weight.requires_grad() || options.q_bias.requires_grad() ||
+                                        options.k_weight.requires_grad() || options.k_bias.requires_grad())));
+  if (!needs_grad) {
+    const auto none = torch::empty({0}, qkv.options());
+    const auto c = [norm, &none](const torch::Tensor& t) { return norm ? t.contiguous() : none; };
+    return run_forward(qkv.contiguous(), c(options.q_weight), c(options.q_bias), c(options.k_weight), c(options.k_bias),
+                       geometry_of(qkv, options.heads), options.scale, options.eps, kernels, nullptr, nullptr, nullptr,
+                       nullptr, nullptr);
+  }
   if (norm) {
     return FusedAttentionFunction::apply(qkv, options.q_weight, options.q_bias, options.k_weight, options.k_bias,
                                          options.heads, options.scale, options.eps, &kernels);

@@ -91,10 +91,9 @@ const std::vector<Case>& cases() {
   static const std::vector<Case> c{
       {2, 7, 2, 8, true},     // below one vector of tokens
       {3, 93, 10, 20, true},  // LaBraM base: 23 channels x 4 s + [CLS], head_dim 20 (padded to 24)
-      {2, 93, 10, 20, false},
-      {1, 130, 4, 25, true},  // more tokens than one 96-column block; large's head_dim 25
-      {2, 17, 3, 50, true},   // huge's head_dim 50 (7 vectors)
-      {1, 1, 2, 16, true},    // a single token: softmax of one entry
+      {2, 93, 10, 20, false}, {1, 130, 4, 25, true},  // more tokens than one 96-column block; large's head_dim 25
+      {2, 17, 3, 50, true},                           // huge's head_dim 50 (7 vectors)
+      {1, 1, 2, 16, true},                            // a single token: softmax of one entry
   };
   return c;
 }
@@ -109,6 +108,26 @@ TEST(FusedAttention, MatchesLibTorchOpsBestKernels) {
   }
   EXPECT_STREQ(best_attention_kernels().name, cpu_has_avx_fma() ? "avx+fma" : "portable");
   for (const auto& c : cases()) check_against_reference(c, best_attention_kernels());
+}
+
+TEST(FusedAttention, WithoutGradientsKeepsNothingAndGivesTheSameOutput) {
+  torch::manual_seed(2);
+  auto qkv = torch::randn({2, 93, 3 * 10 * 20}).requires_grad_(true);
+  for (bool norm : {true, false}) {
+    FusedAttentionOptions o;
+    o.heads = 10;
+    o.scale = 0.25;
+    if (norm) {
+      o.q_weight = torch::rand({20}), o.q_bias = torch::randn({20});
+      o.k_weight = torch::rand({20}), o.k_bias = torch::randn({20});
+    }
+    const auto with_graph = fused_attention(qkv, o);
+    EXPECT_TRUE(with_graph.requires_grad());
+    torch::NoGradGuard no_grad;
+    const auto plain = fused_attention(qkv, o);
+    EXPECT_FALSE(plain.requires_grad());
+    EXPECT_TRUE(torch::equal(plain, with_graph.detach())) << "QK-norm " << norm;
+  }
 }
 
 TEST(FusedAttention, SoftmaxRowsZeroThePaddingAndSumToOne) {
@@ -168,13 +187,22 @@ TEST(FusedAttention, AttentionModuleUsesItWithTheSameResultAsTheOpPath) {
 TEST(FusedAttention, RejectsWrongInput) {
   FusedAttentionOptions o;
   o.heads = 4;
-  EXPECT_THAT([&] { fused_attention(torch::zeros({2, 5, 30}), o); },
-              ThrowsMessage<DataError>(HasSubstr("qkv has shape [2, 5, 30]; expected [batch, tokens, 3 * 4 heads")));
-  EXPECT_THAT([&] { fused_attention(torch::zeros({2, 5, 24}, torch::kDouble), o); },
-              ThrowsMessage<DataError>(HasSubstr("qkv must be float32 on the CPU, got float64")));
+  EXPECT_THAT(
+      [&] {
+        fused_attention(torch::zeros({2, 5, 30}), o);
+      },
+      ThrowsMessage<DataError>(HasSubstr("qkv has shape [2, 5, 30]; expected [batch, tokens, 3 * 4 heads")));
+  EXPECT_THAT(
+      [&] {
+        fused_attention(torch::zeros({2, 5, 24}, torch::kDouble), o);
+      },
+      ThrowsMessage<DataError>(HasSubstr("qkv must be float32 on the CPU, got float64")));
   o.q_weight = torch::ones({2});
-  EXPECT_THAT([&] { fused_attention(torch::zeros({2, 5, 24}), o); },
-              ThrowsMessage<ArgumentError>(HasSubstr("all four or none")));
+  EXPECT_THAT(
+      [&] {
+        fused_attention(torch::zeros({2, 5, 24}), o);
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("all four or none")));
 }
 
 }  // namespace
