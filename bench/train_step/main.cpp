@@ -24,6 +24,7 @@
 #include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/models/runtime.h"
+#include "attention.h"
 #include "flops.h"
 #include "reference.h"
 #include "steps.h"
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
   options.profile = flag(argc, argv, "--profile", "");
   const int repeats = std::stoi(flag(argc, argv, "--repeats", "2"));
   const int matmul_reps = std::stoi(flag(argc, argv, "--matmul-reps", "20"));
-  const std::string phases = flag(argc, argv, "--phases", "matmul,tokenizer,pretrain");
+  const std::string phases = flag(argc, argv, "--phases", "matmul,attention,tokenizer,pretrain");
   const auto want = [&phases](const std::string& p) { return phases.find(p) != std::string::npos; };
   bool reference = !has_flag(argc, argv, "--no-reference");
 
@@ -222,6 +223,23 @@ int main(int argc, char** argv) {
   const double peak = std::max(cpp_peak, py_peak);
   std::printf("MFU peak (best sgemm rate of this run): %.1f GFLOP/s\n", peak);
 
+  if (want("attention")) {
+    // One base layer's attention core on the pre-training batch (2B windows: the symmetric pass), C++ only.
+    const efm::models::BackboneOptions b = efm::models::backbone_preset("base");
+    const int64_t windows = 2 * options.geometry.batch;
+    const int64_t tokens = options.geometry.tokens() + 1;
+    const bench::AttentionTimes a =
+        bench::attention_core_times(windows, tokens, b.heads, b.embed_dim / b.heads, std::max(5, matmul_reps / 2));
+    std::printf("\nattention core of one base layer (%lld windows x %lld tokens, %lld heads x %lld; median ms)\n",
+                static_cast<long long>(windows), static_cast<long long>(tokens), static_cast<long long>(b.heads),
+                static_cast<long long>(b.embed_dim / b.heads));
+    std::printf("                                 fused kernel    LibTorch ops    ratio\n");
+    std::printf("  forward ms                     %12.2f    %12.2f    %.2fx\n", a.fused_forward_ms, a.ops_forward_ms,
+                a.ops_forward_ms / a.fused_forward_ms);
+    std::printf("  backward ms                    %12.2f    %12.2f    %.2fx\n", a.fused_backward_ms,
+                a.ops_backward_ms, a.ops_backward_ms / a.fused_backward_ms);
+    std::printf("  max |output difference|        %12.2e    (float32 rounding)\n", a.max_abs_diff);
+  }
   const efm::models::TokenizerOptions tok = efm::models::tokenizer_preset("base");
   const efm::models::BackboneOptions student = efm::models::backbone_preset("base");
   struct Workload {
