@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "common/bench_args.h"
 #include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/models/runtime.h"
-#include "attention.h"
 #include "flops.h"
 #include "reference.h"
 #include "steps.h"
@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
     std::printf("                                 fused kernel    LibTorch ops    ratio\n");
     std::printf("  forward ms                     %12.2f    %12.2f    %.2fx\n", a.fused_forward_ms, a.ops_forward_ms,
                 a.ops_forward_ms / a.fused_forward_ms);
-    std::printf("  backward ms                    %12.2f    %12.2f    %.2fx\n", a.fused_backward_ms,
-                a.ops_backward_ms, a.ops_backward_ms / a.fused_backward_ms);
+    std::printf("  backward ms                    %12.2f    %12.2f    %.2fx\n", a.fused_backward_ms, a.ops_backward_ms,
+                a.ops_backward_ms / a.fused_backward_ms);
     std::printf("  max |output difference|        %12.2e    (float32 rounding)\n", a.max_abs_diff);
   }
   const efm::models::TokenizerOptions tok = efm::models::tokenizer_preset("base");

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -346,6 +347,17 @@ torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOpti
   const auto none = torch::empty({0}, qkv.options());
   return FusedAttentionFunction::apply(qkv, none, none, none, none, options.heads, options.scale, options.eps,
                                        &kernels);
+}
+
+int parallel_for_threads_used(int64_t tasks) {
+  std::vector<int> used(static_cast<size_t>(std::max(1, at::get_num_threads())), 0);
+  at::parallel_for(0, tasks, 1, [&](int64_t, int64_t) {
+    const int t = at::get_thread_num();
+    if (t >= 0 && t < static_cast<int>(used.size())) used[static_cast<size_t>(t)] = 1;
+  });
+  int n = 0;
+  for (int u : used) n += u;
+  return n;
 }
 
 bool fused_attention_enabled() {

@@ -28,6 +28,10 @@ struct FusedAttentionOptions {
 torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOptions& options,
                               const AttentionKernels& kernels = best_attention_kernels());
 
+/// How many distinct intra-op threads an at::parallel_for over `tasks` items, called from this file, ran on: guards
+/// the build setting that compiles this file with OpenMP (without it the loop silently runs on one thread).
+int parallel_for_threads_used(int64_t tasks);
+
 /// False when EPILEPSYFM_ATTENTION=aten (read once): the LibTorch-op path everywhere, for comparisons and debugging.
 bool fused_attention_enabled();
 /// True where fused_attention applies: enabled, and x is float32 on the CPU.

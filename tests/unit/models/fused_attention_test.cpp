@@ -184,6 +184,17 @@ TEST(FusedAttention, AttentionModuleUsesItWithTheSameResultAsTheOpPath) {
   EXPECT_GT(attn->v_bias.grad().abs().sum().item<double>(), 0.0);
 }
 
+TEST(FusedAttention, ItsParallelLoopsUseAllIntraOpThreads) {
+  // at::parallel_for's OpenMP pragma is compiled into the calling file: src/models/CMakeLists.txt must build
+  // fused_attention.cpp with OpenMP, or every loop runs on one thread (as the first version did, unnoticed).
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  EXPECT_EQ(parallel_for_threads_used(/*tasks=*/64), 2);
+  at::set_num_threads(1);
+  EXPECT_EQ(parallel_for_threads_used(/*tasks=*/64), 1);
+  at::set_num_threads(before);
+}
+
 TEST(FusedAttention, RejectsWrongInput) {
   FusedAttentionOptions o;
   o.heads = 4;
