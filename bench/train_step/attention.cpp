@@ -13,22 +13,10 @@ namespace efm::bench {
 
 namespace {
 
-namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// LaBraM's Attention.forward after the qkv Linear, with LibTorch ops (what models/transformer.cpp runs with
-// EPILEPSYFM_ATTENTION=aten).
-torch::Tensor attention_ops(const torch::Tensor& qkv, const models::detail::FusedAttentionOptions& o) {
-  const int64_t b = qkv.size(0), n = qkv.size(1), d = qkv.size(2) / (3 * o.heads);
-  auto t = qkv.view({b, n, 3, o.heads, d}).permute({2, 0, 3, 1, 4});
-  auto q = F::layer_norm(t[0], F::LayerNormFuncOptions({d}).weight(o.q_weight).bias(o.q_bias).eps(o.eps));
-  auto k = F::layer_norm(t[1], F::LayerNormFuncOptions({d}).weight(o.k_weight).bias(o.k_bias).eps(o.eps));
-  auto p = torch::softmax(torch::matmul(q * o.scale, k.transpose(-2, -1)), -1);
-  return torch::matmul(p, t[2]).transpose(1, 2).reshape({b, n, o.heads * d});
 }
 
 }  // namespace
@@ -49,7 +37,7 @@ AttentionTimes attention_core_times(int64_t windows, int64_t tokens, int64_t hea
   for (int r = 0; r < reps + 2; ++r) {
     for (int fused = 0; fused < 2; ++fused) {
       const auto t0 = Clock::now();
-      auto y = fused == 1 ? models::detail::fused_attention(qkv, o) : attention_ops(qkv, o);
+      auto y = fused == 1 ? models::detail::fused_attention(qkv, o) : models::detail::attention_ops(qkv, o);
       const double f = ms_since(t0);
       const auto t1 = Clock::now();
       y.backward(grad);
@@ -61,7 +49,8 @@ AttentionTimes attention_core_times(int64_t windows, int64_t tokens, int64_t hea
   }
   {
     torch::NoGradGuard no_grad;
-    t.max_abs_diff = (models::detail::fused_attention(qkv, o) - attention_ops(qkv, o)).abs().max().item<double>();
+    t.max_abs_diff =
+        (models::detail::fused_attention(qkv, o) - models::detail::attention_ops(qkv, o)).abs().max().item<double>();
   }
   t.fused_forward_ms = median(ff);
   t.fused_backward_ms = median(fb);

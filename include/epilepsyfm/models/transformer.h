@@ -45,6 +45,8 @@ class AttentionImpl : public torch::nn::Module {
  private:
   /// q, k, v [B, H, N, hd] with q already scaled.
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& x);
+  /// The qkv Linear with the q and v biases (k has none): [B, N, dim] -> [B, N, 3 * dim].
+  torch::Tensor qkv_linear(const torch::Tensor& x);
   int64_t heads_;
   int64_t head_dim_;
   double scale_;

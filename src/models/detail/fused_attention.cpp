@@ -196,7 +196,7 @@ void backward_head(const BackwardIo& io, const Geometry& g, int64_t bi, int64_t 
   }
 }
 
-// Without QK-norm the four parameters are empty tensors (custom autograd Functions do not take undefined ones).
+// Without QK-norm the four parameters are empty tensors.
 Params params_of(const torch::Tensor& qw, const torch::Tensor& qb, const torch::Tensor& kw, const torch::Tensor& kb) {
   Params p;
   if (qw.numel() > 0) {
@@ -241,16 +241,11 @@ torch::Tensor run_forward(const torch::Tensor& qkv, const torch::Tensor& qw, con
 
 class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv_in,
-                               const torch::Tensor& qw_in, const torch::Tensor& qb_in, const torch::Tensor& kw_in,
-                               const torch::Tensor& kb_in, int64_t heads, double scale, double eps,
-                               const AttentionKernels* kernels) {
-    const bool norm = qw_in.numel() > 0;
-    const torch::Tensor qkv = qkv_in.contiguous();
-    const torch::Tensor qw = norm ? qw_in.contiguous() : qw_in;
-    const torch::Tensor qb = norm ? qb_in.contiguous() : qb_in;
-    const torch::Tensor kw = norm ? kw_in.contiguous() : kw_in;
-    const torch::Tensor kb = norm ? kb_in.contiguous() : kb_in;
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv, const torch::Tensor& qw,
+                               const torch::Tensor& qb, const torch::Tensor& kw, const torch::Tensor& kb, int64_t heads,
+                               double scale, double eps, const AttentionKernels* kernels) {
+    // fused_attention() passes contiguous tensors.
+    const bool norm = qw.numel() > 0;
     const Geometry g = geometry_of(qkv, heads);
     const auto opts = qkv.options();
     auto prob = torch::empty({g.b, g.h, g.n, g.np}, opts);
@@ -265,7 +260,6 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
     ctx->save_for_backward({qkv, qw, qb, kw, kb, prob, qhat, qrstd, khat, krstd});
     ctx->saved_data["heads"] = heads;
     ctx->saved_data["scale"] = scale;
-    ctx->saved_data["eps"] = eps;
     ctx->saved_data["kernels"] = reinterpret_cast<int64_t>(kernels);
     return out;
   }
@@ -333,20 +327,32 @@ torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOpti
       torch::GradMode::is_enabled() &&
       (qkv.requires_grad() || (norm && (options.q_weight.requires_grad() || options.q_bias.requires_grad() ||
                                         options.k_weight.requires_grad() || options.k_bias.requires_grad())));
-  if (!needs_grad) {
-    const auto none = torch::empty({0}, qkv.options());
-    const auto c = [norm, &none](const torch::Tensor& t) { return norm ? t.contiguous() : none; };
-    return run_forward(qkv.contiguous(), c(options.q_weight), c(options.q_bias), c(options.k_weight), c(options.k_bias),
-                       geometry_of(qkv, options.heads), options.scale, options.eps, kernels, nullptr, nullptr, nullptr,
-                       nullptr, nullptr);
-  }
-  if (norm) {
-    return FusedAttentionFunction::apply(qkv, options.q_weight, options.q_bias, options.k_weight, options.k_bias,
-                                         options.heads, options.scale, options.eps, &kernels);
-  }
+  // Without QK-norm the four parameters are passed as empty tensors (custom autograd Functions take no undefined ones).
   const auto none = torch::empty({0}, qkv.options());
-  return FusedAttentionFunction::apply(qkv, none, none, none, none, options.heads, options.scale, options.eps,
+  const auto param = [norm, &none](const torch::Tensor& t) { return norm ? t.contiguous() : none; };
+  const torch::Tensor qw = param(options.q_weight), qb = param(options.q_bias);
+  const torch::Tensor kw = param(options.k_weight), kb = param(options.k_bias);
+  if (!needs_grad) {
+    return run_forward(qkv.contiguous(), qw, qb, kw, kb, geometry_of(qkv, options.heads), options.scale, options.eps,
+                       kernels, nullptr, nullptr, nullptr, nullptr, nullptr);
+  }
+  return FusedAttentionFunction::apply(qkv.contiguous(), qw, qb, kw, kb, options.heads, options.scale, options.eps,
                                        &kernels);
+}
+
+torch::Tensor attention_ops(const torch::Tensor& qkv, const FusedAttentionOptions& o, double attn_dropout,
+                            bool training) {
+  namespace F = torch::nn::functional;
+  const int64_t b = qkv.size(0), n = qkv.size(1), d = qkv.size(2) / (3 * o.heads);
+  auto t = qkv.view({b, n, 3, o.heads, d}).permute({2, 0, 3, 1, 4});
+  auto q = t[0], k = t[1];
+  if (o.q_weight.defined()) {
+    q = F::layer_norm(q, F::LayerNormFuncOptions({d}).weight(o.q_weight).bias(o.q_bias).eps(o.eps));
+    k = F::layer_norm(k, F::LayerNormFuncOptions({d}).weight(o.k_weight).bias(o.k_bias).eps(o.eps));
+  }
+  auto p = torch::softmax(torch::matmul(q * o.scale, k.transpose(-2, -1)), -1);
+  if (attn_dropout > 0.0) p = F::dropout(p, F::DropoutFuncOptions().p(attn_dropout).training(training));
+  return torch::matmul(p, t[2]).transpose(1, 2).reshape({b, n, o.heads * d});
 }
 
 int parallel_for_threads_used(int64_t tasks) {

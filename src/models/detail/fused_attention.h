@@ -28,6 +28,12 @@ struct FusedAttentionOptions {
 torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOptions& options,
                               const AttentionKernels& kernels = best_attention_kernels());
 
+/// The same function with LibTorch ops (any device and dtype, differentiable to any order): Attention's path where
+/// the fused kernel does not apply, and the baseline of bench_train_step's attention phase. Dropout of probability
+/// `attn_dropout` on the attention weights when `training`.
+torch::Tensor attention_ops(const torch::Tensor& qkv, const FusedAttentionOptions& options, double attn_dropout = 0.0,
+                            bool training = false);
+
 /// How many distinct intra-op threads an at::parallel_for over `tasks` items, called from this file, ran on: guards
 /// the build setting that compiles this file with OpenMP (without it the loop silently runs on one thread).
 int parallel_for_threads_used(int64_t tasks);
