@@ -18,12 +18,13 @@ done
 
 # Build tools, the C++ libraries (third_party/README.md lists versions and licences), and Debian's Python
 # packages used by golden tests and reference benchmarks. libopenblas0-pthread replaces the reference BLAS that
-# LibTorch would otherwise load (~20x slower). libbiosig-dev (GPL-3+) enables the tolerant reader. chromium renders
+# LibTorch would otherwise load (~20x slower). libdnnl-dev: headers of oneDNN, which LibTorch loads anyway; its sgemm
+# runs the models' Linear products. libbiosig-dev (GPL-3+) enables the tolerant reader. chromium renders
 # report.html headless in the heads integration test (a screenshot; skipped loudly without it).
 packages=(
   git cmake g++ ninja-build ccache pkg-config
   libtorch-dev libeigen3-dev libhdf5-dev libedf-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libopenblas0-pthread libgloo-dev libbiosig-dev
+  libgtest-dev libgmock-dev libopenblas0-pthread libgloo-dev libbiosig-dev libdnnl-dev
   python3 python3-numpy python3-mne python3-scipy python3-h5py python3-torch python3-sklearn
   chromium
 )

@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
             << " tokens/window), " << options.warmup << " warm-up + " << options.steps << " timed steps per run, "
             << repeats << " alternating run(s) per side; load average " << load_average() << "\n"
             << "[bench train_step] C++ side: " << efm::thread_env_summary() << " (core/thread_env.h); attention "
-            << efm::models::attention_implementation() << "\n";
+            << efm::models::attention_implementation() << "; linear products " << efm::models::linear_implementation()
+            << "\n";
   if (reference) {
     const std::string problem = bench::python_torch_problem();
     if (!problem.empty()) {
@@ -255,14 +256,22 @@ int main(int argc, char** argv) {
     workloads.push_back({"pretrain", &bench::pretrain_steps,
                          bench::pretrain_step_flops(tok, student, tok.vq.n_codes(), options.geometry)});
   }
-  // The reference runs the way a user runs a Python script (libgomp's default wait policy) and, for a like-for-like
-  // comparison, with the same OMP_WAIT_POLICY as the C++ side. If the caller set the variable, both sides get it.
+  // The reference runs the way a user runs a Python script (the libraries' defaults) and, for a like-for-like
+  // comparison, with the best thread environment found for it: its products run on OpenBLAS's threads, and there
+  // OMP_WAIT_POLICY=PASSIVE beat both libgomp's default spin and epilepsyfm's GOMP_SPINCOUNT (core/thread_env.h,
+  // bench/train_step/README.md). If the caller set any thread variable, both sides run with the caller's values.
   std::vector<std::pair<std::string, std::string>> reference_envs;
   if (!defaulted_unset.empty()) {
     reference_envs.push_back({"python3 as users run it (without epilepsyfm's thread defaults:" + defaulted_unset + ")",
                               "env" + defaulted_unset + " -u " + efm::kThreadEnvMarkerVar});
+    reference_envs.push_back(
+        {"python3 with its best thread environment found here (OMP_WAIT_POLICY=PASSIVE "
+         "OPENBLAS_THREAD_TIMEOUT=16)",
+         "env" + defaulted_unset + " -u " + efm::kThreadEnvMarkerVar +
+             " OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=16"});
+  } else {
+    reference_envs.push_back({"same thread environment as the C++ side (" + efm::thread_env_summary() + ")", ""});
   }
-  reference_envs.push_back({"same thread environment as the C++ side (" + efm::thread_env_summary() + ")", ""});
   for (const auto& w : workloads) {
     Side cpp;
     std::vector<ReferenceSide> refs;

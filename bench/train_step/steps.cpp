@@ -73,7 +73,7 @@ StepTimes run(train::TrainingTask& task, Optimiser& opt, double clip, const Step
     task.after_backward(ctx);
     train::clip_grad_norm(opt.params, clip);
     opt.adamw->step();
-    opt.adamw->zero_grad();
+    for (auto& p : opt.params) p.mutable_grad() = torch::Tensor();  // as Trainer::run: gradients set to none
     const double u = seconds_since(t2);
     if (i < options.warmup) continue;
     t.step.push_back(f + b + u);

@@ -33,6 +33,7 @@ int run_version(int argc, char** argv) {
   out += fmt::format("threads         {} (LibTorch intra-op), {} cores available\n", threads, available_cores());
   out += fmt::format("thread env      {}\n", thread_env_summary());
   out += fmt::format("attention       {}\n", models::attention_implementation());
+  out += fmt::format("linear          {}\n", models::linear_implementation());
   out += fmt::format("CUDA            {}\n", models::cuda_available() ? "available" : "not available");
   out += fmt::format("readers         {}{}\n", io::reader_library_versions(),
                      io::biosig_available() ? "" : " (BioSig not built in: -DEFM_WITH_BIOSIG=ON enables it)");

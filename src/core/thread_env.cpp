@@ -13,9 +13,17 @@ namespace efm {
 
 namespace {
 
-const std::vector<std::pair<const char*, const char*>>& defaults() {
-  static const std::vector<std::pair<const char*, const char*>> d{
-      {kOmpWaitPolicyVar, kOmpWaitPolicyDefault}, {kOpenblasThreadTimeoutVar, kOpenblasThreadTimeoutDefault}};
+struct Default {
+  const char* name;
+  const char* value;    ///< nullptr: reported, never set
+  const char* blocker;  ///< not defaulted while this variable is set (nullptr: none)
+};
+
+// In report order. libgomp lets GOMP_SPINCOUNT override OMP_WAIT_POLICY, so a policy the user chose blocks ours.
+const std::vector<Default>& defaults() {
+  static const std::vector<Default> d{{kOmpWaitPolicyVar, nullptr, nullptr},
+                                      {kGompSpinCountVar, kGompSpinCountDefault, kOmpWaitPolicyVar},
+                                      {kOpenblasThreadTimeoutVar, kOpenblasThreadTimeoutDefault, nullptr}};
   return d;
 }
 
@@ -34,12 +42,12 @@ bool marked(const std::string& name) {
 
 std::vector<ThreadEnvVar> current_thread_env() {
   std::vector<ThreadEnvVar> out;
-  for (const auto& [name, value] : defaults()) {
+  for (const Default& d : defaults()) {
     ThreadEnvVar v;
-    v.name = name;
-    if (const char* s = std::getenv(name)) v.value = s;
+    v.name = d.name;
+    if (const char* s = std::getenv(d.name)) v.value = s;
     // A stale marker (the user changed the value afterwards) does not claim the user's value.
-    v.set_by_epilepsyfm = marked(v.name) && v.value == value;
+    v.set_by_epilepsyfm = d.value != nullptr && marked(v.name) && v.value == d.value;
     out.push_back(v);
   }
   return out;
@@ -57,10 +65,11 @@ std::string thread_env_summary() {
 
 bool set_default_thread_env() {
   std::string set;
-  for (const auto& [name, value] : defaults()) {
-    if (std::getenv(name) != nullptr) continue;
-    if (::setenv(name, value, /*overwrite=*/0) != 0) continue;
-    set += set.empty() ? name : std::string(",") + name;
+  for (const Default& d : defaults()) {
+    if (d.value == nullptr || std::getenv(d.name) != nullptr) continue;
+    if (d.blocker != nullptr && std::getenv(d.blocker) != nullptr) continue;
+    if (::setenv(d.name, d.value, /*overwrite=*/0) != 0) continue;
+    set += set.empty() ? d.name : std::string(",") + d.name;
   }
   if (set.empty()) return false;
   if (const char* old = std::getenv(kThreadEnvMarkerVar); old != nullptr && *old != '\0') {

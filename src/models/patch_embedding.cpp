@@ -1,6 +1,7 @@
 #include "epilepsyfm/models/patch_embedding.h"
 
 #include "epilepsyfm/core/check.h"
+#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -34,7 +35,7 @@ torch::Tensor PatchEmbeddingImpl::features(const EegInput& input, const TokenGeo
   auto patches = to_patches(input.signal);
   auto f = temporal(patches);
   if (spectral) f = torch::cat({f, spectral(patches)}, /*dim=*/-1);
-  if (proj) f = proj(f);
+  if (proj) f = detail::linear(proj, f);
   return f;
 }
 

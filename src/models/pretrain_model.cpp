@@ -1,6 +1,7 @@
 #include "epilepsyfm/models/pretrain_model.h"
 
 #include "epilepsyfm/core/check.h"
+#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -25,7 +26,7 @@ torch::Tensor MaskedEegModelImpl::features(const EegInput& input, const torch::T
 torch::Tensor MaskedEegModelImpl::forward(const EegInput& input, const torch::Tensor& mask) {
   auto x = features(input, mask).slice(/*dim=*/1, 1);
   auto m = mask.to(x.device());
-  return lm_head(x.index({m}));
+  return detail::linear(lm_head, x.index({m}));
 }
 
 namespace {
@@ -71,8 +72,8 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   const TokenGeometry g2{2 * g.batch, g.channels, g.patches};
   auto content = backbone->patch_embed->features(input, g);
   auto tokens = backbone->embed_features(torch::cat({content, content}, 0), both, g2, both_mask, mask_token);
-  auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);  // [2B, N, d]
-  auto logits = lm_head(x.index({both_mask}));            // [B*N, K]: first the M tokens, then the ~M tokens
+  auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);        // [2B, N, d]
+  auto logits = detail::linear(lm_head, x.index({both_mask}));  // [B*N, K]: first the M tokens, then the ~M tokens
   auto labels = torch::cat({codes.to(device), codes.to(device)}, 0).index({both_mask});
   auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
   auto correct = (logits.detach().argmax(-1) == labels).to(torch::kFloat);

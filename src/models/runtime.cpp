@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/threads.h"
 #include "models/detail/fused_attention.h"
+#include "models/detail/gemm_linear.h"
 
 namespace efm::models {
 
@@ -88,6 +89,11 @@ std::string blas_vendor(const std::string& path) {
 
 std::string torch_version() {
   return TORCH_VERSION;
+}
+
+std::string linear_implementation() {
+  if (detail::gemm_linear_enabled()) return "oneDNN sgemm (libdnnl " + detail::gemm_library_version() + ")";
+  return detail::gemm_linear_built() ? "LibTorch BLAS (EPILEPSYFM_GEMM=blas)" : "LibTorch BLAS (built without oneDNN)";
 }
 
 std::string attention_implementation() {

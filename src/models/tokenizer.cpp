@@ -1,6 +1,7 @@
 #include "epilepsyfm/models/tokenizer.h"
 
 #include "epilepsyfm/core/check.h"
+#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -12,6 +13,10 @@ TanhMlpImpl::TanhMlpImpl(int64_t in, int64_t hidden, int64_t out) {
   fc2 = register_module("fc2", torch::nn::Linear(hidden, out));
   detail::init_linear(fc1);
   detail::init_linear(fc2);
+}
+
+torch::Tensor TanhMlpImpl::forward(const torch::Tensor& x) {
+  return detail::linear(fc2, torch::tanh(detail::linear(fc1, x)));
 }
 
 void TokenizerOptions::validate() const {
@@ -48,7 +53,7 @@ TokenizerDecoderImpl::TokenizerDecoderImpl(const BackboneOptions& enc, int64_t d
 
 std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torch::Tensor& codes, const EegInput& input,
                                                                       const TokenGeometry& geometry) {
-  auto x = positions(input_proj(codes), input, geometry);
+  auto x = positions(detail::linear(input_proj, codes), input, geometry);
   for (const auto& blk : *blocks) x = blk->as<BlockImpl>()->forward(x);
   x = norm(x).slice(/*dim=*/1, 1);
   return {amplitude_head(x), phase_head(x)};

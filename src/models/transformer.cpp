@@ -4,23 +4,12 @@
 
 #include "epilepsyfm/core/check.h"
 #include "models/detail/fused_attention.h"
+#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
 
 namespace F = torch::nn::functional;
-
-namespace {
-
-// torch::linear (ATen) instead of the C++ frontend's Linear::forward: for a contiguous [B, N, in] input with a bias
-// ATen fuses the bias into one addmm on the flattened rows, where the frontend runs matmul and a separate add.
-// Forward + backward on 16 x 93 tokens, two runs each: 200 -> 800 13.9-14.1 ms against 15.5-15.7 ms, 800 -> 200
-// 14.6-14.9 ms against 15.1-15.8 ms. Same result up to rounding.
-torch::Tensor linear(const torch::nn::Linear& l, const torch::Tensor& x) {
-  return torch::linear(x, l->weight, l->bias);
-}
-
-}  // namespace
 
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
   if (p <= 0.0 || !training) return x;
@@ -57,7 +46,7 @@ AttentionImpl::AttentionImpl(const BlockOptions& o)
 torch::Tensor AttentionImpl::qkv_linear(const torch::Tensor& x) {
   torch::Tensor bias;
   if (q_bias.defined()) bias = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
-  return torch::linear(x, qkv->weight, bias);
+  return detail::linear(x, qkv->weight, bias);
 }
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> AttentionImpl::project(const torch::Tensor& x) {
@@ -93,7 +82,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   auto out = !attn_dropout && detail::fused_attention_applies(x)
                  ? detail::fused_attention(qkv_linear(x), o)
                  : detail::attention_ops(qkv_linear(x), o, attn_dropout_, is_training());
-  out = linear(proj, out);
+  out = detail::linear(proj, out);
   if (dropout_ > 0.0) out = F::dropout(out, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return out;
 }
@@ -106,7 +95,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double dropout) : dropout_(dropout
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   // LaBraM Mlp: fc1 -> GELU -> fc2 -> dropout (no dropout between, as its comment notes for BERT).
-  auto y = linear(fc2, torch::gelu(linear(fc1, x)));
+  auto y = detail::linear(fc2, torch::gelu(detail::linear(fc1, x)));
   if (dropout_ > 0.0) y = F::dropout(y, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return y;
 }

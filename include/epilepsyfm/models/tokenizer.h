@@ -32,7 +32,7 @@ namespace efm::models {
 class TanhMlpImpl : public torch::nn::Module {
  public:
   TanhMlpImpl(int64_t in, int64_t hidden, int64_t out);
-  torch::Tensor forward(const torch::Tensor& x) { return fc2(torch::tanh(fc1(x))); }
+  torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
 };
 TORCH_MODULE(TanhMlp);

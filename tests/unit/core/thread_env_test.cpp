@@ -38,41 +38,69 @@ const ThreadEnvVar& var(const std::vector<ThreadEnvVar>& env, const std::string&
 }
 
 TEST(ThreadEnv, SetsDefaultsOnlyWhenUnsetAndMarksItsOwnChoice) {
-  SavedEnv policy(kOmpWaitPolicyVar), timeout(kOpenblasThreadTimeoutVar), marker(kThreadEnvMarkerVar);
+  SavedEnv policy(kOmpWaitPolicyVar), spin(kGompSpinCountVar), timeout(kOpenblasThreadTimeoutVar),
+      marker(kThreadEnvMarkerVar);
   ::unsetenv(kOmpWaitPolicyVar);
+  ::unsetenv(kGompSpinCountVar);
   ::unsetenv(kOpenblasThreadTimeoutVar);
   ::unsetenv(kThreadEnvMarkerVar);
-  EXPECT_EQ(var(current_thread_env(), kOmpWaitPolicyVar).value, "");
-  EXPECT_FALSE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
+  EXPECT_EQ(var(current_thread_env(), kGompSpinCountVar).value, "");
+  EXPECT_FALSE(var(current_thread_env(), kGompSpinCountVar).set_by_epilepsyfm);
   EXPECT_EQ(thread_env_summary(),
-            "OMP_WAIT_POLICY unset (library default), OPENBLAS_THREAD_TIMEOUT unset (library default)");
+            "OMP_WAIT_POLICY unset (library default), GOMP_SPINCOUNT unset (library default), "
+            "OPENBLAS_THREAD_TIMEOUT unset (library default)");
 
   EXPECT_TRUE(set_default_thread_env());
-  EXPECT_STREQ(std::getenv(kOmpWaitPolicyVar), "PASSIVE");
+  EXPECT_EQ(std::getenv(kOmpWaitPolicyVar), nullptr);  // never set by epilepsyfm
+  EXPECT_STREQ(std::getenv(kGompSpinCountVar), "20000");
   EXPECT_STREQ(std::getenv(kOpenblasThreadTimeoutVar), "16");
-  EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "OMP_WAIT_POLICY,OPENBLAS_THREAD_TIMEOUT");
-  EXPECT_TRUE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
+  EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "GOMP_SPINCOUNT,OPENBLAS_THREAD_TIMEOUT");
+  EXPECT_TRUE(var(current_thread_env(), kGompSpinCountVar).set_by_epilepsyfm);
   EXPECT_TRUE(var(current_thread_env(), kOpenblasThreadTimeoutVar).set_by_epilepsyfm);
+  EXPECT_FALSE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
   EXPECT_EQ(thread_env_summary(),
-            "OMP_WAIT_POLICY=PASSIVE (epilepsyfm default), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
+            "OMP_WAIT_POLICY unset (library default), GOMP_SPINCOUNT=20000 (epilepsyfm default), "
+            "OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
   EXPECT_FALSE(set_default_thread_env());  // already set: nothing to do, no re-exec
 
   // The caller's value wins, and a stale marker does not claim it.
-  ::setenv(kOmpWaitPolicyVar, "ACTIVE", 1);
+  ::setenv(kGompSpinCountVar, "300000", 1);
   EXPECT_FALSE(set_default_thread_env());
-  EXPECT_STREQ(std::getenv(kOmpWaitPolicyVar), "ACTIVE");
-  EXPECT_FALSE(var(current_thread_env(), kOmpWaitPolicyVar).set_by_epilepsyfm);
-  EXPECT_EQ(thread_env_summary(), "OMP_WAIT_POLICY=ACTIVE (yours), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
+  EXPECT_STREQ(std::getenv(kGompSpinCountVar), "300000");
+  EXPECT_FALSE(var(current_thread_env(), kGompSpinCountVar).set_by_epilepsyfm);
+  EXPECT_EQ(thread_env_summary(),
+            "OMP_WAIT_POLICY unset (library default), GOMP_SPINCOUNT=300000 (yours), "
+            "OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
 }
 
 TEST(ThreadEnv, EachVariableIsDefaultedOnItsOwn) {
-  SavedEnv policy(kOmpWaitPolicyVar), timeout(kOpenblasThreadTimeoutVar), marker(kThreadEnvMarkerVar);
+  SavedEnv policy(kOmpWaitPolicyVar), spin(kGompSpinCountVar), timeout(kOpenblasThreadTimeoutVar),
+      marker(kThreadEnvMarkerVar);
   ::unsetenv(kThreadEnvMarkerVar);
-  ::setenv(kOmpWaitPolicyVar, "PASSIVE", 1);  // the user's, although equal to ours
+  ::unsetenv(kOmpWaitPolicyVar);
+  ::setenv(kGompSpinCountVar, "20000", 1);  // the user's, although equal to ours
   ::unsetenv(kOpenblasThreadTimeoutVar);
   EXPECT_TRUE(set_default_thread_env());
   EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "OPENBLAS_THREAD_TIMEOUT");
-  EXPECT_EQ(thread_env_summary(), "OMP_WAIT_POLICY=PASSIVE (yours), OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
+  EXPECT_EQ(thread_env_summary(),
+            "OMP_WAIT_POLICY unset (library default), GOMP_SPINCOUNT=20000 (yours), "
+            "OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
+}
+
+// libgomp lets GOMP_SPINCOUNT override OMP_WAIT_POLICY: a wait policy the user chose must not be overridden by ours.
+TEST(ThreadEnv, AWaitPolicyTheUserSetKeepsTheSpinCountUnset) {
+  SavedEnv policy(kOmpWaitPolicyVar), spin(kGompSpinCountVar), timeout(kOpenblasThreadTimeoutVar),
+      marker(kThreadEnvMarkerVar);
+  ::unsetenv(kThreadEnvMarkerVar);
+  ::setenv(kOmpWaitPolicyVar, "PASSIVE", 1);
+  ::unsetenv(kGompSpinCountVar);
+  ::unsetenv(kOpenblasThreadTimeoutVar);
+  EXPECT_TRUE(set_default_thread_env());
+  EXPECT_EQ(std::getenv(kGompSpinCountVar), nullptr);
+  EXPECT_STREQ(std::getenv(kThreadEnvMarkerVar), "OPENBLAS_THREAD_TIMEOUT");
+  EXPECT_EQ(thread_env_summary(),
+            "OMP_WAIT_POLICY=PASSIVE (yours), GOMP_SPINCOUNT unset (library default), "
+            "OPENBLAS_THREAD_TIMEOUT=16 (epilepsyfm default)");
 }
 
 }  // namespace

@@ -1,0 +1,150 @@
+#include "models/detail/gemm_linear.h"
+
+#ifdef EFM_WITH_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/signal_spec.h"
+
+namespace efm::models::detail {
+
+#ifdef EFM_WITH_ONEDNN
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Row-major C = op(A) op(B) (+ C when accumulate), all float32; oneDNN's sgemm threads over the OpenMP pool.
+void sgemm(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+  const dnnl_status_t s =
+      dnnl_sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+  EFM_CHECK_STATE(s == dnnl_success, "oneDNN sgemm ({}{} {}x{}x{}) failed with status {}", trans_a, trans_b, m, n, k,
+            static_cast<int>(s));
+}
+
+struct GemmLinearFunction : public torch::autograd::Function<GemmLinearFunction> {
+  // x2d [R, in], weight [out, in], bias [out] or [0] (none: autograd::Function inputs must be defined) -> [R, out]
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x2d, const torch::Tensor& weight,
+                               const torch::Tensor& bias) {
+    RECORD_FUNCTION("efm::gemm_linear", std::vector<c10::IValue>({x2d, weight}));
+    const int64_t rows = x2d.size(0), in = x2d.size(1), out = weight.size(0);
+    auto y = torch::empty({rows, out}, x2d.options());
+    const bool has_bias = bias.numel() > 0;
+    if (has_bias) y.copy_(bias.view({1, out}).expand({rows, out}));
+    if (rows > 0) {
+      sgemm('N', 'T', rows, out, in, x2d.data_ptr<float>(), in, weight.data_ptr<float>(), in, has_bias,
+            y.data_ptr<float>(), out);
+    }
+    ctx->save_for_backward({x2d, weight});
+    ctx->saved_data["bias"] = has_bias;
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x2d = saved[0];
+    const auto& weight = saved[1];
+    const int64_t rows = x2d.size(0), in = x2d.size(1), out = weight.size(0);
+    const auto gy = grads[0].contiguous();
+    torch::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) {
+      gx = torch::empty({rows, in}, gy.options());
+      if (rows > 0) {
+        sgemm('N', 'N', rows, in, out, gy.data_ptr<float>(), out, weight.data_ptr<float>(), in, false,
+              gx.data_ptr<float>(), in);
+      } else {
+        gx.zero_();
+      }
+    }
+    if (ctx->needs_input_grad(1)) {
+      gw = torch::empty({out, in}, gy.options());
+      if (rows > 0) {
+        sgemm('T', 'N', out, in, rows, gy.data_ptr<float>(), out, x2d.data_ptr<float>(), in, false,
+              gw.data_ptr<float>(), in);
+      } else {
+        gw.zero_();
+      }
+    }
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) gb = gy.sum(0);
+    return {gx, gw, gb};
+  }
+};
+
+}  // namespace
+#endif
+
+namespace {
+
+bool applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  auto ok = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat; };
+  return gemm_linear_enabled() && ok(x) && ok(weight) && (!bias.defined() || ok(bias)) && x.dim() >= 1 &&
+         weight.dim() == 2 && x.size(-1) == weight.size(1);
+}
+
+}  // namespace
+
+torch::Tensor gemm_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  EFM_CHECK_ARG(x.dim() >= 1 && weight.dim() == 2 && x.size(-1) == weight.size(1),
+                "gemm_linear: x {} and weight {} do not match (expected x [..., in], weight [out, in])",
+                shape_str(x), shape_str(weight));
+  EFM_CHECK_ARG(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+                "gemm_linear: bias {} does not match weight {}", shape_str(bias), shape_str(weight));
+  EFM_CHECK_ARG(x.device().is_cpu() && x.scalar_type() == torch::kFloat && weight.device().is_cpu() &&
+                    weight.scalar_type() == torch::kFloat,
+                "gemm_linear: needs float32 CPU tensors, got x {} on {} and weight {} on {}", dtype_str(x.scalar_type()),
+                x.device().str(), dtype_str(weight.scalar_type()), weight.device().str());
+#ifdef EFM_WITH_ONEDNN
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(0);
+  auto x2d = x.reshape({-1, x.size(-1)}).contiguous();
+  auto y = GemmLinearFunction::apply(x2d, weight.contiguous(), bias.defined() ? bias.contiguous() : torch::empty({0}, weight.options()));
+  return y.view(sizes);
+#else
+  return torch::linear(x, weight, bias);
+#endif
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return applies(x, weight, bias) ? gemm_linear(x, weight, bias) : torch::linear(x, weight, bias);
+}
+
+torch::Tensor linear(const torch::nn::Linear& module, const torch::Tensor& x) {
+  return linear(x, module->weight, module->bias);
+}
+
+bool gemm_linear_built() {
+#ifdef EFM_WITH_ONEDNN
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string gemm_library_version() {
+#ifdef EFM_WITH_ONEDNN
+  const dnnl_version_t* v = dnnl_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+#else
+  return {};
+#endif
+}
+
+bool gemm_linear_enabled() {
+#ifdef EFM_WITH_ONEDNN
+  static const bool enabled = [] {
+    const char* v = std::getenv("EPILEPSYFM_GEMM");
+    return v == nullptr || std::string(v) != "blas";
+  }();
+  return enabled;
+#else
+  return false;
+#endif
+}
+
+}  // namespace efm::models::detail
