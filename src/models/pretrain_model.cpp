@@ -1,6 +1,7 @@
 #include "epilepsyfm/models/pretrain_model.h"
 
 #include "epilepsyfm/core/check.h"
+#include "models/detail/cross_entropy.h"
 #include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
@@ -75,8 +76,7 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);        // [2B, N, d]
   auto logits = detail::linear(lm_head, x.index({both_mask}));  // [B*N, K]: first the M tokens, then the ~M tokens
   auto labels = torch::cat({codes.to(device), codes.to(device)}, 0).index({both_mask});
-  auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
-  auto correct = (logits.detach().argmax(-1) == labels).to(torch::kFloat);
+  auto [ce, correct] = detail::cross_entropy_with_accuracy(logits, labels);
 
   MemLoss out;
   out.n_masked = m.sum().item<int64_t>();

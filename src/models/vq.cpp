@@ -4,6 +4,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/models/signal_spec.h"
+#include "models/detail/cross_entropy.h"
 #include "models/detail/gemm_linear.h"
 
 namespace efm::models {
@@ -196,7 +197,7 @@ VqOutput NormEMAVectorQuantizerImpl::forward(const torch::Tensor& z_in) {
   {
     torch::NoGradGuard no_grad;
     auto f = flat.detach().to(codebook_.scalar_type());
-    out.indices = detail::linear(f, codebook_).argmax(/*dim=*/1);
+    out.indices = detail::argmax_rows(detail::linear(f, codebook_));
     auto codes = codebook_.index_select(0, out.indices).to(out.z.scalar_type());
     // Statistics and update after the lookup: the output uses the pre-update codebook (LaBraM).
     if (is_training() && update_) {

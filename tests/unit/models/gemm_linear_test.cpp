@@ -76,7 +76,7 @@ TEST(GemmLinear, OutputAndGradientsEqualTorchLinear) {
 
 TEST(GemmLinear, NonContiguousInputsGiveTheSameResult) {
   torch::manual_seed(5);
-  auto x = torch::randn({6, 8, 10}).transpose(0, 1);  // [8, 6, 10], not contiguous
+  auto x = torch::randn({6, 8, 10}).transpose(0, 1);     // [8, 6, 10], not contiguous
   auto w = torch::randn({12, 10}).t().contiguous().t();  // [12, 10] through a transposed view: contiguous again
   auto w_strided = torch::randn({10, 12}).t();           // [12, 10], not contiguous
   auto b = torch::randn({24}).slice(0, 0, 24, 2);        // [12], stride 2
@@ -106,13 +106,22 @@ TEST(GemmLinear, OnlyRequestedGradientsAreComputed) {
 }
 
 TEST(GemmLinear, ShapeAndDtypeErrorsNameWhatWasExpected) {
-  EXPECT_THAT([] { gemm_linear(torch::zeros({2, 4}), torch::zeros({3, 5}), {}); },
-              ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: x [2, 4] and weight [3, 5] do not match")));
-  EXPECT_THAT([] { gemm_linear(torch::zeros({2, 5}), torch::zeros({3, 5}), torch::zeros({4})); },
-              ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: bias [4] does not match weight [3, 5]")));
+  EXPECT_THAT(
+      [] {
+        gemm_linear(torch::zeros({2, 4}), torch::zeros({3, 5}), {});
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: x [2, 4] and weight [3, 5] do not match")));
+  EXPECT_THAT(
+      [] {
+        gemm_linear(torch::zeros({2, 5}), torch::zeros({3, 5}), torch::zeros({4}));
+      },
+      ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: bias [4] does not match weight [3, 5]")));
   if (gemm_linear_built()) {
-    EXPECT_THAT([] { gemm_linear(torch::zeros({2, 5}, torch::kDouble), torch::zeros({3, 5}, torch::kDouble), {}); },
-                ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: needs float32 CPU tensors, got x float64")));
+    EXPECT_THAT(
+        [] {
+          gemm_linear(torch::zeros({2, 5}, torch::kDouble), torch::zeros({3, 5}, torch::kDouble), {});
+        },
+        ThrowsMessage<ArgumentError>(HasSubstr("gemm_linear: needs float32 CPU tensors, got x float64")));
   }
 }
 
