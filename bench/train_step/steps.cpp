@@ -10,6 +10,7 @@
 #include "epilepsyfm/models/runtime.h"
 #include "epilepsyfm/train/learning_tasks.h"
 #include "epilepsyfm/train/optim.h"
+#include "models/detail/gemm_linear.h"
 
 namespace efm::bench {
 
@@ -104,6 +105,21 @@ double matmul_gflops(int64_t n, int reps) {
   for (int i = 0; i < reps; ++i) {
     const auto t0 = Clock::now();
     torch::mm_out(c, a, b);
+    ts.push_back(seconds_since(t0));
+  }
+  return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) / median(ts) / 1e9;
+}
+
+double gemm_linear_gflops(int64_t n, int reps) {
+  if (!models::detail::gemm_linear_enabled()) return 0.0;
+  torch::NoGradGuard no_grad;
+  auto a = torch::randn({n, n});
+  auto b = torch::randn({n, n});
+  for (int i = 0; i < 2; ++i) (void)models::detail::gemm_linear(a, b, {});
+  std::vector<double> ts;
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = Clock::now();
+    (void)models::detail::gemm_linear(a, b, {});  // a b^T, bias-free: oneDNN's sgemm
     ts.push_back(seconds_since(t0));
   }
   return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) / median(ts) / 1e9;

@@ -29,6 +29,9 @@ struct StepBenchOptions {
 
 /// Median GFLOP/s of torch::mm_out on n x n float32 matrices (2 n^3 FLOPs per product).
 double matmul_gflops(int64_t n, int reps);
+/// The same through the models' Linear path (models/detail/gemm_linear.h: oneDNN's sgemm when built with it), 0 when
+/// that path is LibTorch's BLAS anyway.
+double gemm_linear_gflops(int64_t n, int reps);
 
 /// Base tokenizer (tokenizer_preset("base")), AdamW lr 5e-5, betas (0.9, 0.99), weight decay 1e-4, no clipping
 /// (configs/tokenizer/base.yaml).

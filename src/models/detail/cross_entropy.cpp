@@ -118,8 +118,8 @@ std::pair<torch::Tensor, torch::Tensor> cross_entropy_with_accuracy(const torch:
   EFM_CHECK_ARG(logits.dim() == 2 && labels.dim() == 1 && labels.size(0) == logits.size(0),
                 "cross_entropy: logits {} and labels {} do not match (expected [R, C] and [R])", shape_str(logits),
                 shape_str(labels));
-  const bool fused = logits.device().is_cpu() && logits.scalar_type() == torch::kFloat &&
-                     labels.device().is_cpu() && labels.scalar_type() == torch::kLong && logits.size(1) > 0;
+  const bool fused = logits.device().is_cpu() && logits.scalar_type() == torch::kFloat && labels.device().is_cpu() &&
+                     labels.scalar_type() == torch::kLong && logits.size(1) > 0;
   if (!fused) return cross_entropy_with_accuracy_ops(logits, labels);
   auto y = labels.contiguous();
   if (y.numel() > 0) {
