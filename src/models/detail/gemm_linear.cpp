@@ -1,5 +1,7 @@
 #include "models/detail/gemm_linear.h"
 
+#include <ATen/autocast_mode.h>
+
 #ifdef EFM_WITH_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
@@ -155,8 +157,9 @@ namespace {
 
 bool applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   auto ok = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat; };
-  return gemm_linear_enabled() && ok(x) && ok(weight) && (!bias.defined() || ok(bias)) && x.dim() >= 1 &&
-         weight.dim() == 2 && x.size(-1) == weight.size(1);
+  // Under CPU autocast (train.bf16: on) torch::linear runs in bfloat16; this float32 path would bypass that.
+  return gemm_linear_enabled() && !at::autocast::is_cpu_enabled() && ok(x) && ok(weight) &&
+         (!bias.defined() || ok(bias)) && x.dim() >= 1 && weight.dim() == 2 && x.size(-1) == weight.size(1);
 }
 
 }  // namespace

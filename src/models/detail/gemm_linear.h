@@ -16,8 +16,8 @@ namespace efm::models::detail {
 /// @return       [..., out]
 torch::Tensor gemm_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
-/// torch::linear's result through gemm_linear where it applies (float32 CPU tensors, gemm_linear_enabled()), else
-/// torch::linear.
+/// torch::linear's result through gemm_linear where it applies (float32 CPU tensors, gemm_linear_enabled(), CPU
+/// autocast off), else torch::linear (so bf16 autocast keeps working).
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
 /// A Linear module's forward through linear() above.
 torch::Tensor linear(const torch::nn::Linear& module, const torch::Tensor& x);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <ATen/autocast_mode.h>
+
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/models/runtime.h"
 #include "models/detail/gemm_linear.h"
@@ -131,7 +133,24 @@ TEST(GemmLinear, LinearFallsBackToTorchForOtherDtypes) {
   auto x = torch::randn({3, 4}, torch::kDouble);
   auto w = torch::randn({2, 4}, torch::kDouble);
   auto b = torch::randn({2}, torch::kDouble);
-  EXPECT_TRUE(torch::equal(linear(x, w, b), torch::linear(x, w, b)));
+  EXPECT_TRUE(torch::equal(detail::linear(x, w, b), torch::linear(x, w, b)));
+}
+
+TEST(GemmLinear, LinearLeavesCpuAutocastToTorch) {
+  // train.bf16: on for CPU autocasts Linear products to bfloat16; linear() must not bypass that with float32.
+  torch::manual_seed(9);
+  auto x = torch::randn({4, 8});
+  auto w = torch::randn({3, 8});
+  const bool prev = at::autocast::is_cpu_enabled();
+  const auto prev_dtype = at::autocast::get_autocast_cpu_dtype();
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+  const auto y = detail::linear(x, w, {});
+  at::autocast::set_cpu_enabled(prev);
+  at::autocast::set_autocast_cpu_dtype(prev_dtype);
+  at::autocast::clear_cache();
+  EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(detail::linear(x, w, {}).scalar_type(), torch::kFloat);
 }
 
 TEST(GemmLinear, RuntimeReportsTheImplementation) {
