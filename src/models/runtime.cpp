@@ -92,7 +92,7 @@ std::string torch_version() {
 }
 
 std::string linear_implementation() {
-  if (detail::gemm_linear_enabled()) return "oneDNN sgemm (libdnnl " + detail::gemm_library_version() + ")";
+  if (detail::gemm_linear_enabled()) return "oneDNN matmul + sgemm (libdnnl " + detail::gemm_library_version() + ")";
   return detail::gemm_linear_built() ? "LibTorch BLAS (EPILEPSYFM_GEMM=blas)" : "LibTorch BLAS (built without oneDNN)";
 }
 

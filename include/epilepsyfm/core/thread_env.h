@@ -1,7 +1,7 @@
 #pragma once
 /// Thread-runtime environment of the LibTorch binaries.
 ///
-/// LibTorch's intra-op pool is GNU OpenMP. epilepsyfm's Linear layers run their products through oneDNN's sgemm on
+/// LibTorch's intra-op pool is GNU OpenMP. epilepsyfm's Linear layers run their products through oneDNN on
 /// that same pool (models/detail/gemm_linear.h); LibTorch's remaining products run on OpenBLAS's own pthreads
 /// (libopenblas0-pthread). Idle workers of both pools wait before they sleep, and how long matters on a machine with
 /// as many threads as cores:

@@ -30,7 +30,7 @@ std::string torch_version();
 /// How Attention runs float32 on the CPU: "fused CPU kernel (avx+fma)" or "(portable)" (models/detail/
 /// fused_attention.h), or "LibTorch ops (EPILEPSYFM_ATTENTION=aten)". Other devices and dtypes always use LibTorch ops.
 std::string attention_implementation();
-/// What runs the models' float32 CPU Linear products: "oneDNN sgemm (libdnnl <version>)" (models/detail/
+/// What runs the models' float32 CPU Linear products: "oneDNN matmul + sgemm (libdnnl <version>)" (models/detail/
 /// gemm_linear.h), "LibTorch BLAS (EPILEPSYFM_GEMM=blas)", or "LibTorch BLAS (built without oneDNN)".
 std::string linear_implementation();
 bool cuda_available();

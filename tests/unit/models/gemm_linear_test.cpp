@@ -156,7 +156,7 @@ TEST(GemmLinear, LinearLeavesCpuAutocastToTorch) {
 TEST(GemmLinear, RuntimeReportsTheImplementation) {
   const std::string s = linear_implementation();
   if (gemm_linear_enabled()) {
-    EXPECT_THAT(s, HasSubstr("oneDNN sgemm (libdnnl "));
+    EXPECT_THAT(s, HasSubstr("oneDNN matmul + sgemm (libdnnl "));
     EXPECT_THAT(gemm_library_version(), ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+"));
   } else {
     EXPECT_THAT(s, HasSubstr("LibTorch BLAS"));
