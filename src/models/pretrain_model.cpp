@@ -7,8 +7,6 @@
 
 namespace efm::models {
 
-namespace F = torch::nn::functional;
-
 MaskedEegModelImpl::MaskedEegModelImpl(MaskedEegModelOptions options) : options_(std::move(options)) {
   EFM_CHECK_ARG(options_.codebook_size() >= 2, "pretrain: codebook_size ({}) must be >= 2", options_.codebook_size());
   const int64_t d = options_.backbone().embed_dim;

@@ -29,8 +29,9 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Row-major C = op(A) op(B), all float32; oneDNN's sgemm threads over the OpenMP pool. Used for
-// the two backward products (the matmul primitive was not faster there: 170-214 against 170-212 GFLOP/s).
+// Row-major C = op(A) op(B), all float32; oneDNN's sgemm threads over the OpenMP pool. Used for the bias-free
+// forward and the two backward products (the matmul primitive was not faster there: 170-214 against 170-212
+// GFLOP/s for the backward shapes).
 void sgemm(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float* c, int64_t ldc) {
   const dnnl_status_t s = dnnl_sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
@@ -41,22 +42,22 @@ void sgemm(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k, const fl
 // y [R, out] = x [R, in] W^T + bias through oneDNN's matmul primitive: its brgemm kernels add the bias while
 // storing each block, where sgemm would need the bias copied into y first (a full extra pass over y). Measured
 // here for the base block's shapes (R = 1488): 196-207 GFLOP/s for bias copy + sgemm against 213-218 for the
-// matmul. Primitives are built once per shape (0.3-0.8 ms) and cached; the scratchpad is the caller's, so
-// concurrent calls are safe.
+// matmul. Primitives are built once per shape (0.3-0.8 ms) and cached; callers hold their entry while it runs and
+// pass their own scratchpad, so concurrent calls are safe.
 class ForwardProducts {
  public:
   void run(const float* x, const float* w, const float* bias, float* y, int64_t rows, int64_t in, int64_t out) {
     using dnnl::memory;
-    const Entry& e = entry(rows, in, out);
-    auto scratch = torch::empty({static_cast<int64_t>(e.pd.scratchpad_desc().get_size())}, torch::kByte);
+    const std::shared_ptr<const Entry> e = entry(rows, in, out);
+    auto scratch = torch::empty({static_cast<int64_t>(e->pd.scratchpad_desc().get_size())}, torch::kByte);
     dnnl::stream stream(engine_);
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, memory(e.pd.src_desc(), engine_, const_cast<float*>(x))},
-        {DNNL_ARG_WEIGHTS, memory(e.pd.weights_desc(), engine_, const_cast<float*>(w))},
-        {DNNL_ARG_DST, memory(e.pd.dst_desc(), engine_, y)},
-        {DNNL_ARG_SCRATCHPAD, memory(e.pd.scratchpad_desc(), engine_, scratch.data_ptr())}};
-    args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine_, const_cast<float*>(bias)));
-    e.primitive.execute(stream, args);
+    const std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, memory(e->pd.src_desc(), engine_, const_cast<float*>(x))},
+        {DNNL_ARG_WEIGHTS, memory(e->pd.weights_desc(), engine_, const_cast<float*>(w))},
+        {DNNL_ARG_BIAS, memory(e->pd.bias_desc(), engine_, const_cast<float*>(bias))},
+        {DNNL_ARG_DST, memory(e->pd.dst_desc(), engine_, y)},
+        {DNNL_ARG_SCRATCHPAD, memory(e->pd.scratchpad_desc(), engine_, scratch.data_ptr())}};
+    e->primitive.execute(stream, args);
     stream.wait();
   }
 
@@ -67,12 +68,12 @@ class ForwardProducts {
   };
   using Key = std::tuple<int64_t, int64_t, int64_t>;
 
-  const Entry& entry(int64_t rows, int64_t in, int64_t out) {
+  std::shared_ptr<const Entry> entry(int64_t rows, int64_t in, int64_t out) {
     using dnnl::memory;
     std::lock_guard<std::mutex> lock(mutex_);
     const Key key{rows, in, out};
     auto it = cache_.find(key);
-    if (it != cache_.end()) return *it->second;
+    if (it != cache_.end()) return it->second;
     // Fine-tuning and prediction see a few batch sizes; a bound keeps odd workloads from growing it forever.
     if (cache_.size() >= 256) cache_.clear();
     const auto f32 = memory::data_type::f32;
@@ -83,13 +84,14 @@ class ForwardProducts {
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     const memory::desc bias_md({1, out}, f32, memory::dims{out, 1});
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, bias_md, dst), attr, engine_);
-    auto e = std::make_unique<Entry>(Entry{pd, dnnl::matmul(pd)});
-    return *cache_.emplace(key, std::move(e)).first->second;
+    auto e = std::make_shared<const Entry>(Entry{pd, dnnl::matmul(pd)});
+    cache_.emplace(key, e);
+    return e;
   }
 
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   std::mutex mutex_;
-  std::map<Key, std::unique_ptr<Entry>> cache_;
+  std::map<Key, std::shared_ptr<const Entry>> cache_;
 };
 
 ForwardProducts& forward_products() {
