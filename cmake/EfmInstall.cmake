@@ -24,4 +24,5 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/epilepsyfmConfigVersion.cma
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/epilepsyfmConfig.cmake ${CMAKE_BINARY_DIR}/epilepsyfmConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/FindEDFlib.cmake ${CMAKE_CURRENT_LIST_DIR}/FindBioSig.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/EfmFmtFirst.cmake
         DESTINATION ${_cfgdir})

@@ -29,7 +29,7 @@ function(efm_add_layer name)
     $<BUILD_INTERFACE:${EFM_GENERATED_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(${target} PUBLIC ${L_DEPS} PRIVATE ${L_PRIVATE_DEPS})
+  target_link_libraries(${target} PUBLIC ${L_DEPS} $<BUILD_INTERFACE:efm_fmt_first> PRIVATE ${L_PRIVATE_DEPS})
   if(L_TORCH)
     efm_use_torch(${target})
   endif()

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs whatever is missing on Debian 12 (apt-get) and builds Release into build/. Idempotent: a second run
-# installs nothing and rebuilds only what changed.
+# Installs whatever is missing and builds Release into build/. Idempotent: a second run installs nothing and
+# rebuilds only what changed.
+#   1. Debian 12 packages (apt-get): compiler, build tools, the C++ libraries, Python references for the tests;
+#   2. LibTorch: the pinned pip torch wheel (scripts/requirements/torch-cpu.txt) in the project's virtual
+#      environment .venv; CMake finds it through torch.utils.cmake_prefix_path;
+#   3. configure (build.configure.log) and build.
 #   scripts/setup.sh [--no-install] [--no-build]
-# Environment: EFM_BUILD_DIR (default build), EFM_CMAKE_ARGS (extra configure arguments), EFM_JOBS (default nproc).
+# Environment: EFM_BUILD_DIR (default build), EFM_CMAKE_ARGS (extra configure arguments), EFM_JOBS (default nproc),
+# EFM_VENV (default .venv), EFM_PYTHON (the Python that creates the venv, default python3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,23 +16,24 @@ for arg in "$@"; do
   case "$arg" in
     --no-install) install=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
 
-# Build tools, the C++ libraries (third_party/README.md lists versions and licences), and Debian's Python
-# packages used by golden tests and reference benchmarks. libopenblas0-pthread replaces the reference BLAS that
-# LibTorch would otherwise load (~20x slower). libdnnl-dev: headers of oneDNN, which LibTorch loads anyway; its sgemm
-# runs the models' Linear products. libbiosig-dev (GPL-3+) enables the tolerant reader. chromium renders
-# report.html headless in the heads integration test (a screenshot; skipped loudly without it).
+# Build tools, the C++ libraries (third_party/README.md lists versions and licences), and Debian's Python packages
+# used by golden tests and reference benchmarks (MNE, SciPy, h5py, scikit-learn). libbiosig-dev (GPL-3+) enables the
+# tolerant reader. chromium renders report.html headless in the heads integration test (a screenshot; skipped loudly
+# without it).
 packages=(
-  git cmake g++ ninja-build ccache pkg-config
-  libtorch-dev libeigen3-dev libhdf5-dev libedf-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libopenblas0-pthread libgloo-dev libbiosig-dev libdnnl-dev
-  python3 python3-numpy python3-mne python3-scipy python3-h5py python3-torch python3-sklearn
+  git cmake g++ ninja-build ccache pkg-config python3 python3-venv python3-pip
+  libeigen3-dev libhdf5-dev libedf-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
+  libgtest-dev libgmock-dev libbiosig-dev
+  python3-numpy python3-mne python3-scipy python3-h5py python3-sklearn
   chromium
 )
+venv="${EFM_VENV:-.venv}"
+requirements=scripts/requirements/torch-cpu.txt
 
 if [ "$install" = 1 ]; then
   missing=()
@@ -43,16 +49,45 @@ if [ "$install" = 1 ]; then
   else
     echo "[setup] all ${#packages[@]} Debian packages present"
   fi
+  # LibTorch from the pinned wheel; a venv whose installed set already satisfies the pins is left alone.
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "[setup] creating the virtual environment $venv"
+    "${EFM_PYTHON:-python3}" -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" - "$requirements" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, _, pinned = line.partition("==")
+    have = version(name).split("+")[0]
+    if pinned and have != pinned:
+        sys.exit(1)
+PY
+    echo "[setup] installing $requirements into $venv (pip)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  else
+    echo "[setup] $venv has $(grep -v '^#' "$requirements" | tr '\n' ' ')"
+  fi
 fi
 
 if [ "$build" = 1 ]; then
   build_dir="${EFM_BUILD_DIR:-build}"
   jobs="${EFM_JOBS:-$(nproc)}"
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "setup.sh: $venv/bin/python not found: run scripts/setup.sh without --no-install first" >&2
+    exit 1
+  fi
+  torch_prefix="$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)')"
   biosig=OFF
   if [ -f /usr/include/biosig.h ]; then biosig=ON; fi
   # shellcheck disable=SC2086
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEFM_WITH_BIOSIG=$biosig ${EFM_CMAKE_ARGS:-} \
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEFM_WITH_BIOSIG=$biosig \
+    -DCMAKE_PREFIX_PATH="$torch_prefix" -DEFM_TORCH_PYTHON="$PWD/$venv/bin/python" ${EFM_CMAKE_ARGS:-} \
     > "$build_dir.configure.log" 2>&1 || { cat "$build_dir.configure.log"; exit 1; }
+  grep -E "^-- epilepsyfm " "$build_dir.configure.log" || true
   echo "[setup] building $build_dir with $jobs jobs (first build takes several minutes; ccache speeds up later ones)"
   cmake --build "$build_dir" -j "$jobs"
   echo "[setup] built $build_dir/epilepsyfm"

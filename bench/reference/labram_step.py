@@ -1,5 +1,6 @@
-#!/usr/bin/python3
-"""Python PyTorch reference for bench/train_step (run by bench_train_step; Debian python3-torch 1.13).
+#!/usr/bin/env python3
+"""Python PyTorch reference for bench/train_step (run by bench_train_step with the Python of the torch wheel the C++
+build links, so both sides run the same PyTorch version).
 
 An independent, plain PyTorch implementation of the architecture epilepsyfm trains, written from the architecture
 facts (LaBraM: Jiang et al., ICLR 2024; BEiT v2: Peng et al. 2022; EpilepsyFM spectral branch as documented in
@@ -15,12 +16,9 @@ include/epilepsyfm/models/*.h), not from either project's code:
     3 blocks, LayerNorm), Tanh MLP heads predicting the standardised FFT amplitude and phase of each patch;
   - masked EEG modelling: student backbone, learnable mask token, lm_head Linear(d, 8192), labels from a frozen
     tokenizer, random mask of 50 % and the symmetric pass (mask and its complement) as two forwards (LaBraM's way).
-Sizes: base (d 200, 12 blocks, 10 heads, FFN 800, oc 8). Parameter counts are printed so the caller can compare
-them with the C++ models.
-
-LibTorch 1.13's CPU GroupNorm backward returns wrong gradients when the incoming gradient is channels-last strided,
-which the (step, channel) flattening produces; like the C++ TemporalEncoder, the gradient is made contiguous by an
-identity autograd function. Timing is not affected.
+Sizes: base (d 200, 12 blocks, 10 heads, FFN 800, oc 8) and large (d 400, 24 blocks, 16 heads, FFN 1600, oc 16);
+--device cuda and --bf16 (forward under bfloat16 autocast, tokenizer labels in float32) for GPU runs. Parameter
+counts are printed so the caller can compare them with the C++ models.
 
 Output: one `key=value` line per figure (parsed by bench/train_step/reference.cpp), e.g.
   matmul_1024_gflops=101.3
@@ -56,18 +54,6 @@ def linear(i, o, bias=True):
     return m
 
 
-class GradContiguous(torch.autograd.Function):
-    """Identity; makes the gradient contiguous (GroupNorm backward workaround, see the module docstring)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.contiguous()
-
-
 class TemporalConv(nn.Module):
     def __init__(self, oc):
         super().__init__()
@@ -82,8 +68,6 @@ class TemporalConv(nn.Module):
         x = F.gelu(self.norm1(self.conv1(x)))
         x = F.gelu(self.norm2(self.conv2(x)))
         x = F.gelu(self.norm3(self.conv3(x)))  # [B, oc, N, 25]
-        if x.requires_grad:
-            x = GradContiguous.apply(x)
         return x.permute(0, 2, 3, 1).reshape(b, n, -1)
 
 
@@ -214,7 +198,11 @@ def make_blocks(n, d, heads, ffn, qkv_bias, qk_norm, layer_scale):
     return blocks
 
 
-BASE = dict(d=200, depth=12, heads=10, ffn=800, oc=8)
+# LaBraM labram_base / labram_large: d 200/400, depth 12/24, heads 10/16, MLP ratio 4, TemporalConv out_chans 8/16.
+SIZES = {
+    "base": dict(d=200, depth=12, heads=10, ffn=800, oc=8),
+    "large": dict(d=400, depth=24, heads=16, ffn=1600, oc=16),
+}
 
 
 class Backbone(nn.Module):
@@ -394,6 +382,12 @@ def make_batch(b, c, seconds, seed):
     return x, chans, regions
 
 
+def sync(device):
+    """GPU kernels run asynchronously: a phase's time is known once the device has finished it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def run_steps(step, warmup, steps):
     """step() -> (t_forward, t_backward, t_update) in seconds; returns lists over the timed steps."""
     out = {"step": [], "forward": [], "backward": [], "update": []}
@@ -414,39 +408,47 @@ def emit(prefix, times):
     sys.stdout.flush()
 
 
-def bench_matmul(sizes, reps):
+def bench_matmul(sizes, reps, device, dtype):
     for n in sizes:
-        a, b = torch.randn(n, n), torch.randn(n, n)
-        c = torch.empty(n, n)
+        a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+        c = torch.empty(n, n, device=device, dtype=dtype)
         for _ in range(2):
             torch.mm(a, b, out=c)
         ts = []
         for _ in range(reps if n <= 1024 else max(3, reps // 4)):
+            sync(device)
             t0 = time.perf_counter()
             torch.mm(a, b, out=c)
+            sync(device)
             ts.append(time.perf_counter() - t0)
         print(f"matmul_{n}_gflops={2.0 * n ** 3 / statistics.median(ts) / 1e9:.3f}")
 
 
 def bench_tokenizer(args):
     torch.manual_seed(args.seed)
-    tok = Tokenizer(**BASE)
+    dev = torch.device(args.device)
+    tok = Tokenizer(**SIZES[args.size]).to(dev)
     tok.train()
     print(f"tokenizer_params={count(tok)}")
     opt = torch.optim.AdamW(param_groups(tok, 1e-4), lr=5e-5, betas=(0.9, 0.99), eps=1e-8)
     params = [p for p in tok.parameters() if p.requires_grad]
-    x, chans, regions = make_batch(args.batch, args.channels, args.seconds, args.seed)
+    x, chans, regions = (t.to(dev) for t in make_batch(args.batch, args.channels, args.seconds, args.seed))
 
     def step():
+        sync(dev)
         t0 = time.perf_counter()
-        loss, parts = tok(x, chans, regions)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16):
+            loss, parts = tok(x, chans, regions)
+        sync(dev)
         t1 = time.perf_counter()
         loss.backward()
+        sync(dev)
         t2 = time.perf_counter()
         tok.quantizer.apply_pending()
         torch.nn.utils.clip_grad_norm_(params, float("inf"))  # norm only (tokenizer config: no clipping)
         opt.step()
         opt.zero_grad()
+        sync(dev)
         return t1 - t0, t2 - t1, time.perf_counter() - t2
 
     emit("tokenizer", run_steps(step, args.warmup, args.steps))
@@ -454,33 +456,39 @@ def bench_tokenizer(args):
 
 def bench_pretrain(args):
     torch.manual_seed(args.seed)
-    tok = Tokenizer(**BASE)
+    dev = torch.device(args.device)
+    tok = Tokenizer(**SIZES[args.size])
     with torch.no_grad():  # a frozen tokenizer with some codebook (values do not matter for timing)
         tok.quantizer.codebook.copy_(F.normalize(torch.randn(8192, 64), dim=-1))
     tok.quantizer.initialized = True
-    tok.eval()
+    tok.to(dev).eval()
     for p in tok.parameters():
         p.requires_grad_(False)
-    mem = MaskedModel(**BASE)
+    mem = MaskedModel(**SIZES[args.size]).to(dev)
     mem.train()
     print(f"pretrain_params={count(mem)}")
     opt = torch.optim.AdamW(param_groups(mem, 0.05), lr=5e-4, betas=(0.9, 0.98), eps=1e-8)
     params = [p for p in mem.parameters() if p.requires_grad]
-    x, chans, regions = make_batch(args.batch, args.channels, args.seconds, args.seed)
+    x, chans, regions = (t.to(dev) for t in make_batch(args.batch, args.channels, args.seconds, args.seed))
     n_tokens = args.channels * args.seconds
 
     def step():
+        sync(dev)
         t0 = time.perf_counter()
-        labels = tok.encode(x, chans, regions)  # [B, C*T]
-        mask = random_mask(args.batch, n_tokens, 0.5)
-        loss, accs = mem(x, chans, regions, labels, mask)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16):
+            with torch.autocast(dev.type, enabled=False):
+                labels = tok.encode(x, chans, regions)  # [B, C*T], float32 as the C++ side
+            mask = random_mask(args.batch, n_tokens, 0.5).to(dev)
+            loss, accs = mem(x, chans, regions, labels, mask)
         loss_value = loss.item()
         t1 = time.perf_counter()
         loss.backward()
+        sync(dev)
         t2 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, 3.0)
         opt.step()
         opt.zero_grad()
+        sync(dev)
         return t1 - t0, t2 - t1, time.perf_counter() - t2
 
     emit("pretrain", run_steps(step, args.warmup, args.steps))
@@ -497,19 +505,23 @@ def main():
     ap.add_argument("--seconds", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--matmul-reps", type=int, default=20)
+    ap.add_argument("--size", choices=sorted(SIZES), default="base")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--bf16", action="store_true", help="forward under bfloat16 autocast")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch_version={torch.__version__}")
     print(f"threads={torch.get_num_threads()}")
     if args.phase == "matmul":
-        bench_matmul([1024, 2048], args.matmul_reps)
+        bench_matmul([1024, 2048], args.matmul_reps, torch.device(args.device),
+                     torch.bfloat16 if args.bf16 else torch.float32)
     elif args.phase == "tokenizer":
         bench_tokenizer(args)
     elif args.phase == "pretrain":
         bench_pretrain(args)
     else:
-        print(f"tokenizer_params={count(Tokenizer(**BASE))}")
-        print(f"pretrain_params={count(MaskedModel(**BASE))}")
+        print(f"tokenizer_params={count(Tokenizer(**SIZES[args.size]))}")
+        print(f"pretrain_params={count(MaskedModel(**SIZES[args.size]))}")
 
 
 if __name__ == "__main__":

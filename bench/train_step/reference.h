@@ -1,12 +1,13 @@
 #pragma once
-// Runs bench/reference/labram_step.py with Debian's /usr/bin/python3 and parses its `key=value` lines.
+// Runs bench/reference/labram_step.py with the Python of the torch wheel this build links (EFM_TORCH_PYTHON) and
+// parses its `key=value` lines.
 #include <map>
 #include <string>
 #include <vector>
 
 namespace efm::bench {
 
-inline constexpr const char* kPython = "/usr/bin/python3";
+inline constexpr const char* kPython = EFM_TORCH_PYTHON;
 
 /// Empty when `kPython` can import torch; otherwise what went wrong (for a loud message).
 std::string python_torch_problem();

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "flops.h"
 
 namespace efm::bench {
@@ -21,22 +23,23 @@ struct StepTimes {
 
 struct StepBenchOptions {
   StepGeometry geometry;
+  std::string size = "base";          ///< model size preset (base | large | ...)
+  torch::Device device = torch::kCPU;  ///< where the models, batch and steps run
+  bool bf16 = false;                   ///< forward under bf16 autocast (the Trainer's train.bf16: on)
   int64_t warmup = 2;  ///< untimed steps first (allocator, k-means codebook init, OpenBLAS buffers)
   int64_t steps = 5;   ///< timed steps
   uint64_t seed = 0;
   std::string profile;  ///< if set: LibTorch legacy-profiler chrome trace of the timed C++ steps, to this file
 };
 
-/// Median GFLOP/s of torch::mm_out on n x n float32 matrices (2 n^3 FLOPs per product).
-double matmul_gflops(int64_t n, int reps);
-/// The same through the models' Linear path (models/detail/gemm_linear.h: oneDNN's sgemm when built with it), 0 when
-/// that path is LibTorch's BLAS anyway.
-double gemm_linear_gflops(int64_t n, int reps);
+/// Median GFLOP/s of torch::mm_out on n x n matrices of `dtype` on `device` (2 n^3 FLOPs per product).
+double matmul_gflops(int64_t n, int reps, const torch::Device& device = torch::kCPU,
+                     torch::ScalarType dtype = torch::kFloat);
 
 /// Base tokenizer (tokenizer_preset("base")), AdamW lr 5e-5, betas (0.9, 0.99), weight decay 1e-4, no clipping
 /// (configs/tokenizer/base.yaml).
 StepTimes tokenizer_steps(const StepBenchOptions& options);
-/// Base MaskedEegModel + frozen base tokenizer (random unit codebook), random masks of ratio 0.5, symmetric loss,
+/// MaskedEegModel + frozen tokenizer of options.size (random unit codebook), random masks of ratio 0.5, symmetric loss,
 /// AdamW lr 5e-4, betas (0.9, 0.98), weight decay 0.05, clip 3.0 (configs/pretrain/base.yaml).
 StepTimes pretrain_steps(const StepBenchOptions& options);
 

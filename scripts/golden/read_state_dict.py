@@ -6,7 +6,9 @@ for the C++ test (tests/unit/models/checkpoint_io_test.cpp) to compare with the 
     config <hex of the UTF-8 config text>
     format <format version>
 
-Usage: /usr/bin/python3 scripts/golden/read_state_dict.py model.pt   (Debian python3-torch 1.13)
+Usage: .venv/bin/python scripts/golden/read_state_dict.py model.pt
+torch.load runs with its default weights_only=True (PyTorch >= 2.6): our files must load without trusting pickled
+code.
 """
 import sys
 

@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/models/runtime.h"
+#include "epilepsyfm/train/cuda_settings.h"
 
 namespace efm::cli {
 namespace fs = std::filesystem;
@@ -41,7 +42,7 @@ Session start_session(const config::RunConfig& run) {
   if (run.out.empty()) throw ConfigError("no run directory: give --out RUN (or run.out in the config)");
   Session s;
   const train::DistEnv env = train::DistEnv::from_environment();
-  s.device = models::select_device(run.device);
+  s.device = models::select_device(run.device, env.local_rank);
   s.dist = train::ProcessGroup::create(env, std::chrono::minutes(5), s.device);
   int threads = static_cast<int>(run.threads);
   if (threads == 0 && env.local_world_size > 1) {
@@ -50,9 +51,11 @@ Session start_session(const config::RunConfig& run) {
   }
   s.threads = models::configure_threads(threads);
   models::seed_torch(static_cast<uint64_t>(run.seed), run.deterministic);
+  const train::CudaSettings cuda = train::apply_cuda_settings(run);
   s.run_dir = fs::absolute(run.out);
-  EFM_LOG_INFO("[run] {} thread(s), device {}, {}, torch {}, BLAS {}", s.threads, s.device.str(), env.describe(),
-               models::torch_version(), models::blas_vendor(models::loaded_blas_library()));
+  const auto torch_info = models::torch_build_info();
+  EFM_LOG_INFO("[run] {} thread(s), device {}, {}, torch {}, BLAS {}, {}", s.threads, s.device.str(), env.describe(),
+               torch_info.version, torch_info.blas, cuda.describe());
   return s;
 }
 

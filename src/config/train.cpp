@@ -15,6 +15,19 @@ void KeepBestConfig::validate(const std::string& path) const {
   }
 }
 
+void TrainConfig::upgrade(const std::string& path) {
+  if (bf16.empty()) return;
+  // train.bf16 (until Dec 2026): auto | on | off.
+  const std::string mapped = bf16 == "on" ? "bf16" : bf16 == "off" ? "fp32" : "auto";
+  if (precision != "auto" && precision != mapped) {
+    throw ConfigError(fmt::format("{}: '{}' (deprecated; means precision '{}') contradicts {}: '{}'; remove {}",
+                                  detail::join_path(path, "bf16"), bf16, mapped, detail::join_path(path, "precision"),
+                                  precision, detail::join_path(path, "bf16")));
+  }
+  if (precision == "auto") precision = mapped;
+  bf16.clear();
+}
+
 void TrainConfig::validate(const std::string& path) const {
   if (steps == 0 && epochs == 0) {
     throw ConfigError(fmt::format("{}: one of steps or epochs must be > 0", path.empty() ? "train" : path));

@@ -141,12 +141,14 @@ Batch Loader::assemble(const BatchPlan& plan) const {
   Batch batch;
   batch.group = plan.group;
   batch.position = plan.position;
-  batch.signal = torch::empty({b, c, n}, torch::kFloat32);
-  batch.channel_ids = torch::empty({b, c}, torch::kInt64);
-  batch.region_ids = torch::empty({b, c}, torch::kInt64);
-  batch.padding = torch::empty({b}, torch::kBool);
+  // Pinned host memory lets the trainer's copy to the GPU run asynchronously (non_blocking) from this buffer.
+  const auto opts = torch::TensorOptions().pinned_memory(options_.pin_memory);
+  batch.signal = torch::empty({b, c, n}, opts.dtype(torch::kFloat32));
+  batch.channel_ids = torch::empty({b, c}, opts.dtype(torch::kInt64));
+  batch.region_ids = torch::empty({b, c}, opts.dtype(torch::kInt64));
+  batch.padding = torch::empty({b}, opts.dtype(torch::kBool));
   const bool labelled = !source_->label_names().empty();
-  if (labelled) batch.labels = torch::empty({b}, torch::kInt64);
+  if (labelled) batch.labels = torch::empty({b}, opts.dtype(torch::kInt64));
   float* sig = batch.signal.data_ptr<float>();
   int64_t* ch = batch.channel_ids.data_ptr<int64_t>();
   int64_t* rg = batch.region_ids.data_ptr<int64_t>();

@@ -23,6 +23,7 @@
 #include "epilepsyfm/models/checkpoint_io.h"
 #include "epilepsyfm/models/runtime.h"
 #include "epilepsyfm/train/checkpoint.h"
+#include "epilepsyfm/train/cuda_settings.h"
 #include "epilepsyfm/train/model_files.h"
 #include "epilepsyfm/train/trainer.h"
 #include "eval/heads/report_util.h"
@@ -340,6 +341,7 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   const int threads = models::configure_threads(static_cast<int>(exp.run.threads));
   const torch::Device device = models::select_device(exp.run.device);
   models::seed_torch(static_cast<uint64_t>(exp.run.seed), exp.run.deterministic);
+  const train::CudaSettings cuda = train::apply_cuda_settings(exp.run);
   const HeadDefinition& def = head_registry().get(exp.finetune.head, "finetune.head");
   if (def.spec.input == HeadInput::recording) {
     if (exp.finetune.level == "recording" && exp.split.by == "auto") exp.split.by = "recording";
@@ -355,9 +357,9 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   const std::string store_config = store->store().config_yaml();
   exp.resolved.ingest = ingest_config_of(store_config, (fs::path(exp.data.store) / "config.yaml").string());
   exp.resolved.store_config_hash = sha256_hex(store_config);
-  EFM_LOG_INFO("[finetune] head {} ({}), mode {}, store {} ({} recordings), {} threads, device {}", def.spec.name,
+  EFM_LOG_INFO("[finetune] head {} ({}), mode {}, store {} ({} recordings), {} threads, device {}, {}", def.spec.name,
                input_text(def.spec.input), exp.finetune.mode, exp.data.store, store->recordings().size(), threads,
-               device.str());
+               device.str(), cuda.describe());
 
   auto task = def.make(make_head_setup(exp, store));
   const auto& recs = store->recordings();
@@ -557,6 +559,7 @@ std::vector<FinetuneOutcome> evaluate_run(const fs::path& run_dir, const Evaluat
   const std::string store_dir = options.store.empty() ? exp.data.store : options.store;
   models::configure_threads(static_cast<int>(exp.run.threads));
   const torch::Device device = models::select_device(exp.run.device);
+  train::apply_cuda_settings(exp.run);
   auto store = std::make_shared<data::StoreWindowSource>(store_dir);
   if (!external && sha256_hex(store->store().config_yaml()) != exp.resolved.store_config_hash) {
     EFM_LOG_WARN("[eval] the store {} has other settings than the one the model was trained on (config hash)",

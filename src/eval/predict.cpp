@@ -28,6 +28,7 @@
 #include "epilepsyfm/signal/normalize.h"
 #include "epilepsyfm/signal/preprocess.h"
 #include "epilepsyfm/train/checkpoint.h"
+#include "epilepsyfm/train/cuda_settings.h"
 
 namespace efm::eval {
 namespace fs = std::filesystem;
@@ -210,6 +211,7 @@ PredictResult run_predict(const PredictOptions& o) {
   const config::IngestConfig& ing = exp.resolved.ingest;
   const int threads = models::configure_threads(static_cast<int>(exp.run.threads));
   const torch::Device device = models::select_device(exp.run.device);
+  train::apply_cuda_settings(exp.run);
   l.model->to(device);
 
   io::ReaderOptions ro;

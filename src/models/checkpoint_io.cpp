@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
+
 #include <cstring>
 #include <set>
 
@@ -11,6 +15,27 @@
 #include "epilepsyfm/models/signal_spec.h"
 
 namespace efm::models {
+
+std::vector<char> pickle_tensor_dict(const c10::Dict<std::string, at::Tensor>& tensors) {
+  // torch::pickle_save tags the dict's types (torch.jit._pickle.restore_type_tag), which torch.load refuses under
+  // weights_only; an untagged pickle holds the same dict.
+  std::vector<char> pickled;
+  torch::jit::Pickler pickler([&pickled](const char* b, size_t n) { pickled.insert(pickled.end(), b, b + n); },
+                              /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
+                              /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(c10::IValue(tensors));
+  pickler.stop();
+  std::vector<char> archive;
+  caffe2::serialize::PyTorchStreamWriter writer([&archive](const void* p, size_t n) {
+    const auto* b = static_cast<const char*>(p);
+    archive.insert(archive.end(), b, b + n);
+    return n;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return archive;
+}
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
@@ -30,7 +55,7 @@ void save_state_dict(const torch::nn::Module& module, const std::filesystem::pat
   auto bytes = torch::empty({static_cast<int64_t>(config_yaml.size())}, torch::kUInt8);
   if (!config_yaml.empty()) std::memcpy(bytes.data_ptr<uint8_t>(), config_yaml.data(), config_yaml.size());
   dict.insert(kConfigKey, bytes);
-  const std::vector<char> data = torch::pickle_save(c10::IValue(dict));
+  const std::vector<char> data = pickle_tensor_dict(dict);
   atomic_write_file(path, std::string_view(data.data(), data.size()));
 }
 

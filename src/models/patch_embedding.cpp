@@ -1,7 +1,6 @@
 #include "epilepsyfm/models/patch_embedding.h"
 
 #include "epilepsyfm/core/check.h"
-#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -35,7 +34,7 @@ torch::Tensor PatchEmbeddingImpl::features(const EegInput& input, const TokenGeo
   auto patches = to_patches(input.signal);
   auto f = temporal(patches);
   if (spectral) f = torch::cat({f, spectral(patches)}, /*dim=*/-1);
-  if (proj) f = detail::linear(proj, f);
+  if (proj) f = proj(f);
   return f;
 }
 

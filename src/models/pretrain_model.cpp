@@ -2,7 +2,6 @@
 
 #include "epilepsyfm/core/check.h"
 #include "models/detail/cross_entropy.h"
-#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -25,7 +24,7 @@ torch::Tensor MaskedEegModelImpl::features(const EegInput& input, const torch::T
 torch::Tensor MaskedEegModelImpl::forward(const EegInput& input, const torch::Tensor& mask) {
   auto x = features(input, mask).slice(/*dim=*/1, 1);
   auto m = mask.to(x.device());
-  return detail::linear(lm_head, x.index({m}));
+  return lm_head(x.index({m}));
 }
 
 namespace {
@@ -72,7 +71,7 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   auto content = backbone->patch_embed->features(input, g);
   auto tokens = backbone->embed_features(torch::cat({content, content}, 0), both, g2, both_mask, mask_token);
   auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);        // [2B, N, d]
-  auto logits = detail::linear(lm_head, x.index({both_mask}));  // [B*N, K]: first the M tokens, then the ~M tokens
+  auto logits = lm_head(x.index({both_mask}));  // [B*N, K]: first the M tokens, then the ~M tokens
   auto labels = torch::cat({codes.to(device), codes.to(device)}, 0).index({both_mask});
   auto [ce, correct] = detail::cross_entropy_with_accuracy(logits, labels);
 

@@ -1,17 +1,17 @@
 #include "epilepsyfm/models/runtime.h"
 
-#include <link.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <vector>
 
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/version.h>
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/threads.h"
 #include "models/detail/fused_attention.h"
-#include "models/detail/gemm_linear.h"
 
 namespace efm::models {
 
@@ -25,21 +25,27 @@ bool cuda_available() {
   return torch::cuda::is_available();
 }
 
-torch::Device select_device(const std::string& spec) {
+torch::Device select_device(const std::string& spec, int local_rank) {
   if (spec == "cpu") return torch::kCPU;
-  if (spec == "auto") return cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  EFM_CHECK_CONFIG(spec == "cuda" || spec.rfind("cuda:", 0) == 0,
+  if (spec == "auto" && !cuda_available()) return torch::kCPU;
+  EFM_CHECK_CONFIG(spec == "auto" || spec == "cuda" || spec.rfind("cuda:", 0) == 0,
                    "run.device: allowed values are 'auto', 'cpu', 'cuda', 'cuda:N', but got '{}'", spec);
+  const auto visible = static_cast<int64_t>(torch::cuda::device_count());
   EFM_CHECK_CONFIG(cuda_available(),
                    "run.device: '{}' requested but CUDA is not available (this LibTorch build {} CUDA; devices "
-                   "visible: {}); use 'cpu' or 'auto', or build against a CUDA LibTorch with -DTorch_DIR=...",
-                   spec, torch::cuda::is_available() ? "has" : "may lack", torch::cuda::device_count());
-  const torch::Device dev(spec);
-  const int64_t index = dev.has_index() ? dev.index() : 0;
-  EFM_CHECK_CONFIG(index < static_cast<int64_t>(torch::cuda::device_count()),
-                   "run.device: '{}' requested but only {} CUDA device(s) are visible", spec,
-                   torch::cuda::device_count());
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+                   "visible: {}); use 'cpu' or 'auto', or build against a CUDA LibTorch (scripts/build_cuda.sh)",
+                   spec, torch::cuda::is_available() ? "has" : "may lack", visible);
+  int64_t index = local_rank % visible;  // "auto" and "cuda": one GPU per local process
+  if (spec.rfind("cuda:", 0) == 0) {
+    const torch::Device dev(spec);
+    index = dev.has_index() ? dev.index() : 0;
+  }
+  EFM_CHECK_CONFIG(index < visible, "run.device: '{}' requested but only {} CUDA device(s) are visible", spec,
+                   visible);
+  const torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  // Current device before any CUDA work or NCCL communicator: otherwise every rank's context lands on GPU 0.
+  c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA).setDevice(device);
+  return device;
 }
 
 void seed_torch(uint64_t seed, bool deterministic) {
@@ -49,56 +55,56 @@ void seed_torch(uint64_t seed, bool deterministic) {
 }
 
 namespace {
-int collect_lib(dl_phdr_info* info, size_t, void* data) {
-  auto* out = static_cast<std::vector<std::string>*>(data);
-  if (info->dlpi_name && *info->dlpi_name) out->emplace_back(info->dlpi_name);
-  return 0;
+// The value after `key` up to the next separator in at::show_config()'s text, "" when absent.
+std::string config_value(const std::string& text, const std::string& key, const std::string& stops) {
+  const auto at = text.find(key);
+  if (at == std::string::npos) return {};
+  const auto begin = at + key.size();
+  const auto end = text.find_first_of(stops, begin);
+  return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 }  // namespace
 
-std::string loaded_blas_library() {
-  {
-    // Make sure LibTorch has resolved its BLAS symbols.
-    auto a = torch::ones({64, 64});
-    (void)torch::mm(a, a).sum().item<float>();
-  }
-  std::vector<std::string> libs;
-  dl_iterate_phdr(collect_lib, &libs);
-  for (const auto& lib : libs) {
-    const std::string name = std::filesystem::path(lib).filename().string();
-    const bool is_blas = name.find("blas") != std::string::npos || name.find("mkl_rt") != std::string::npos ||
-                         name.find("libmkl") != std::string::npos || name.find("blis") != std::string::npos;
-    if (!is_blas || name.find("cublas") != std::string::npos) continue;
-    std::error_code ec;
-    const auto real = std::filesystem::canonical(lib, ec);
-    return ec ? lib : real.string();
-  }
-  return "none loaded";
+TorchBuildInfo parse_torch_build_info(const std::string& text) {
+  TorchBuildInfo info;
+  info.version = config_value(text, "TORCH_VERSION=", ", \n");
+  info.blas = config_value(text, "BLAS_INFO=", ", \n");
+  info.onednn = config_value(text, "MKL-DNN ", " \n");
+  info.cuda = config_value(text, "CUDA_VERSION=", ", \n");
+  info.cudnn = config_value(text, "CUDNN_VERSION=", ", \n");
+  info.cpu_capability = config_value(text, "CPU capability usage: ", " \n");
+  return info;
 }
 
-std::string blas_vendor(const std::string& path) {
-  std::string p = path;
-  std::transform(p.begin(), p.end(), p.begin(), ::tolower);
-  if (p.find("openblas") != std::string::npos) return "OpenBLAS";
-  if (p.find("mkl") != std::string::npos) return "MKL";
-  if (p.find("blis") != std::string::npos) return "BLIS";
-  if (p.find("atlas") != std::string::npos) return "ATLAS";
-  if (p.find("/blas/") != std::string::npos || p.find("libblas.so") != std::string::npos) return "reference BLAS";
-  return "unknown (" + path + ")";
+TorchBuildInfo torch_build_info() {
+  auto info = parse_torch_build_info(at::show_config());
+  if (info.version.empty()) info.version = TORCH_VERSION;
+  return info;
+}
+
+std::string torch_library_path() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&at::show_config), &info) == 0 || info.dli_fname == nullptr) return "unknown";
+  std::error_code ec;
+  const auto real = std::filesystem::canonical(info.dli_fname, ec);
+  return ec ? std::string(info.dli_fname) : real.string();
+}
+
+std::string cuda_summary(const TorchBuildInfo& info) {
+  if (info.cuda.empty()) return "not built in (CPU LibTorch)";
+  std::string s = "CUDA " + info.cuda + (info.cudnn.empty() ? std::string() : ", cuDNN " + info.cudnn) + ": ";
+  const auto n = cuda_available() ? torch::cuda::device_count() : 0;
+  return s + (n == 0 ? std::string("no device visible") : std::to_string(n) + " device(s) visible");
 }
 
 std::string torch_version() {
   return TORCH_VERSION;
 }
 
-std::string linear_implementation() {
-  if (detail::gemm_linear_enabled()) return "oneDNN matmul + sgemm (libdnnl " + detail::gemm_library_version() + ")";
-  return detail::gemm_linear_built() ? "LibTorch BLAS (EPILEPSYFM_GEMM=blas)" : "LibTorch BLAS (built without oneDNN)";
-}
-
 std::string attention_implementation() {
-  if (!detail::fused_attention_enabled()) return "LibTorch ops (EPILEPSYFM_ATTENTION=aten)";
-  return std::string("fused CPU kernel (") + detail::best_attention_kernels().name + ")";
+  if (!detail::fused_attention_enabled()) return "scaled_dot_product_attention (EPILEPSYFM_ATTENTION=aten)";
+  return std::string("fused CPU kernel (") + detail::best_attention_kernels().name +
+         ") for float32 on the CPU, scaled_dot_product_attention elsewhere";
 }
 
 }  // namespace efm::models

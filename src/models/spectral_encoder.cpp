@@ -88,7 +88,7 @@ SpectralEncoderImpl::SpectralEncoderImpl(SpectralEncoderOptions options) : optio
 }
 
 torch::Tensor SpectralEncoderImpl::rfft_magnitude(const torch::Tensor& patches) {
-  return torch::fft::rfft(patches, /*n=*/c10::nullopt, /*dim=*/-1, /*norm=*/"forward").abs();
+  return torch::fft::rfft(patches, /*n=*/std::nullopt, /*dim=*/-1, /*norm=*/"forward").abs();
 }
 
 torch::Tensor SpectralEncoderImpl::wavelet_features(const torch::Tensor& patches) {

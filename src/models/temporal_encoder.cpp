@@ -5,22 +5,6 @@
 
 namespace efm::models {
 
-namespace {
-
-// Identity whose backward makes the incoming gradient contiguous. LibTorch 1.13's CPU GroupNorm backward returns
-// garbage (reads uninitialised memory) when the output gradient is channels-last-strided but the input is not,
-// which is exactly what the 'B C N S -> B N (S C)' permutation below produces (LaBraM's rearrange hits the same bug
-// on CPU; reproduced with Debian python3-torch 1.13.1).
-struct ContiguousGrad : public torch::autograd::Function<ContiguousGrad> {
-  static torch::Tensor forward(torch::autograd::AutogradContext*, const torch::Tensor& x) { return x.view_as(x); }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext*,
-                                                 torch::autograd::variable_list grads) {
-    return {grads[0].contiguous()};
-  }
-};
-
-}  // namespace
-
 TemporalEncoderImpl::TemporalEncoderImpl(TemporalEncoderOptions options) : options_(options) {
   const int64_t oc = options_.out_chans();
   EFM_CHECK_ARG(oc > 0 && oc % 4 == 0,
@@ -49,7 +33,6 @@ torch::Tensor TemporalEncoderImpl::forward(const torch::Tensor& patches) {
   x = torch::gelu(norm1_(conv1_(x)));
   x = torch::gelu(norm2_(conv2_(x)));
   x = torch::gelu(norm3_(conv3_(x)));  // [B, oc, N, S]
-  if (x.requires_grad()) x = ContiguousGrad::apply(x);
   // 'B C N S -> B N (S C)': step-major, channel-minor, as LaBraM.
   return x.permute({0, 2, 3, 1}).reshape({b, n, out_dim()});
 }

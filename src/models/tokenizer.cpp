@@ -1,7 +1,7 @@
 #include "epilepsyfm/models/tokenizer.h"
 
 #include "epilepsyfm/core/check.h"
-#include "models/detail/gemm_linear.h"
+#include "models/detail/float32_scope.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -16,7 +16,7 @@ TanhMlpImpl::TanhMlpImpl(int64_t in, int64_t hidden, int64_t out) {
 }
 
 torch::Tensor TanhMlpImpl::forward(const torch::Tensor& x) {
-  return detail::linear(fc2, torch::tanh(detail::linear(fc1, x)));
+  return fc2(torch::tanh(fc1(x)));
 }
 
 void TokenizerOptions::validate() const {
@@ -53,7 +53,7 @@ TokenizerDecoderImpl::TokenizerDecoderImpl(const BackboneOptions& enc, int64_t d
 
 std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torch::Tensor& codes, const EegInput& input,
                                                                       const TokenGeometry& geometry) {
-  auto x = positions(detail::linear(input_proj, codes), input, geometry);
+  auto x = positions(input_proj(codes), input, geometry);
   for (const auto& blk : *blocks) x = blk->as<BlockImpl>()->forward(x);
   x = norm(x).slice(/*dim=*/1, 1);
   return {amplitude_head(x), phase_head(x)};
@@ -81,6 +81,7 @@ torch::Tensor NeuralTokenizerImpl::encode(const EegInput& input) {
                 "tokenizer: the codebook is not initialised (quantizer.initialized is false); load a trained tokenizer "
                 "checkpoint before encoding labels");
   torch::NoGradGuard no_grad;
+  detail::Float32Scope float32;  // codes as `tokenizer encode` gives them, also when pre-training autocasts
   const TokenGeometry g = encoder->check(input);
   return quantize(input, g).indices;
 }
@@ -91,7 +92,7 @@ SpectralTargets NeuralTokenizerImpl::spectral_targets(const torch::Tensor& x, in
                  patch_samples);
   torch::NoGradGuard no_grad;
   auto patches = x.reshape({x.size(0), -1, patch_samples});
-  auto spec = torch::fft::fft(patches, /*n=*/c10::nullopt, /*dim=*/-1);
+  auto spec = torch::fft::fft(patches, /*n=*/std::nullopt, /*dim=*/-1);
   // LaBraM std_norm: mean and unbiased std over everything but the batch dimension.
   auto std_norm = [](const torch::Tensor& t) {
     auto mean = t.mean({1, 2}, /*keepdim=*/true);

@@ -4,7 +4,6 @@
 
 #include "epilepsyfm/core/check.h"
 #include "models/detail/fused_attention.h"
-#include "models/detail/gemm_linear.h"
 #include "models/detail/init.h"
 
 namespace efm::models {
@@ -46,7 +45,7 @@ AttentionImpl::AttentionImpl(const BlockOptions& o)
 torch::Tensor AttentionImpl::qkv_linear(const torch::Tensor& x) {
   torch::Tensor bias;
   if (q_bias.defined()) bias = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
-  return detail::linear(x, qkv->weight, bias);
+  return torch::linear(x, qkv->weight, bias);
 }
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> AttentionImpl::project(const torch::Tensor& x) {
@@ -82,7 +81,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   auto out = !attn_dropout && detail::fused_attention_applies(x)
                  ? detail::fused_attention(qkv_linear(x), o)
                  : detail::attention_ops(qkv_linear(x), o, attn_dropout_, is_training());
-  out = detail::linear(proj, out);
+  out = proj(out);
   if (dropout_ > 0.0) out = F::dropout(out, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return out;
 }
@@ -95,7 +94,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double dropout) : dropout_(dropout
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   // LaBraM Mlp: fc1 -> GELU -> fc2 -> dropout (no dropout between, as its comment notes for BERT).
-  auto y = detail::linear(fc2, torch::gelu(detail::linear(fc1, x)));
+  auto y = fc2(torch::gelu(fc1(x)));
   if (dropout_ > 0.0) y = F::dropout(y, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return y;
 }

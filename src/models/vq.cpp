@@ -4,8 +4,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/models/signal_spec.h"
-#include "models/detail/cross_entropy.h"
-#include "models/detail/gemm_linear.h"
+#include "models/detail/float32_scope.h"
 
 namespace efm::models {
 
@@ -132,6 +131,7 @@ void NormEMAVectorQuantizerImpl::set_codebook(const torch::Tensor& codes) {
 void NormEMAVectorQuantizerImpl::initialize_from(const torch::Tensor& batch) {
   if (initialized()) return;
   torch::NoGradGuard no_grad;
+  detail::Float32Scope float32;  // k-means assignments are argmaxes
   auto samples = l2n(batch.detach().reshape({-1, options_.code_dim()}).to(codebook_.scalar_type()));
   auto [means, bins] = kmeans_cosine(samples, options_.n_codes(), options_.kmeans_iters(), options_.kmeans_seeding());
   codebook_.copy_(means);
@@ -196,8 +196,9 @@ VqOutput NormEMAVectorQuantizerImpl::forward(const torch::Tensor& z_in) {
   if (!initialized()) initialize_from(flat);
   {
     torch::NoGradGuard no_grad;
+    detail::Float32Scope float32;  // the lookup's argmax in float32 under bf16 autocast
     auto f = flat.detach().to(codebook_.scalar_type());
-    out.indices = detail::argmax_rows(detail::linear(f, codebook_));
+    out.indices = torch::linear(f, codebook_).argmax(/*dim=*/1);
     auto codes = codebook_.index_select(0, out.indices).to(out.z.scalar_type());
     // Statistics and update after the lookup: the output uses the pre-update codebook (LaBraM).
     if (is_training() && update_) {

@@ -8,6 +8,7 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/log.h"
+#include "epilepsyfm/models/checkpoint_io.h"
 
 namespace efm::train {
 namespace fs = std::filesystem;
@@ -43,7 +44,7 @@ std::map<std::string, torch::Tensor> named_state(const torch::nn::Module& module
 void save_module_state(const torch::nn::Module& module, const fs::path& path) {
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, t] : named_state(module)) dict.insert(name, t.detach().to(torch::kCPU).contiguous());
-  const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  const std::vector<char> bytes = models::pickle_tensor_dict(dict);
   atomic_write_file(path, std::string_view(bytes.data(), bytes.size()));
 }
 

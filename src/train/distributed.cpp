@@ -8,13 +8,9 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
 
-#if EFM_HAVE_GLOO
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#endif
-#if EFM_HAVE_NCCL
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
+
+#include "train/detail/collectives.h"
 
 namespace efm::train {
 
@@ -41,10 +37,6 @@ int leading_int(const char* text, int fallback) {
   char* end = nullptr;
   const long x = std::strtol(text, &end, 10);
   return end == text ? fallback : static_cast<int>(x);
-}
-
-bool is_loopback(const std::string& addr) {
-  return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
 }
 
 }  // namespace
@@ -109,19 +101,9 @@ std::string DistEnv::describe() const {
                      master_addr, master_port, origin);
 }
 
-bool distributed_available() {
-#if EFM_HAVE_GLOO
-  return true;
-#else
-  return false;
-#endif
-}
-
 struct ProcessGroup::Impl {
-#if EFM_HAVE_GLOO
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> pg;
-#endif
+  std::unique_ptr<detail::Collectives> comm;
 };
 
 ProcessGroup::ProcessGroup() = default;
@@ -131,7 +113,6 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chro
                                                    const torch::Device& device) {
   auto group = std::make_shared<ProcessGroup>();
   if (env.world_size == 1) return group;
-#if EFM_HAVE_GLOO
   group->rank_ = env.rank;
   group->world_size_ = env.world_size;
   group->impl_ = std::make_unique<Impl>();
@@ -143,68 +124,26 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chro
     opts.waitWorkers = true;
     opts.timeout = timeout;
     group->impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
-    if (device.is_cuda()) {
-#if EFM_HAVE_NCCL
-      auto nccl_opts = c10d::ProcessGroupNCCL::Options::create();
-      nccl_opts->timeout = timeout;
-      group->impl_->pg =
-          c10::make_intrusive<c10d::ProcessGroupNCCL>(group->impl_->store, env.rank, env.world_size, nccl_opts);
-#else
-      throw ConfigError("multi-process training on CUDA needs a CUDA LibTorch with NCCL (this build has none)");
-#endif
-    } else {
-      auto gloo_opts = c10d::ProcessGroupGloo::Options::create(timeout);
-      if (const char* ifname = env_or_null("GLOO_SOCKET_IFNAME")) {
-        gloo_opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-      } else if (is_loopback(env.master_addr)) {
-        gloo_opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-      } else {
-        gloo_opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-      }
-      group->impl_->pg =
-          c10::make_intrusive<c10d::ProcessGroupGloo>(group->impl_->store, env.rank, env.world_size, gloo_opts);
-    }
+    group->impl_->comm =
+        device.is_cuda()
+            ? detail::make_nccl_collectives(group->impl_->store, env.rank, env.world_size, device, timeout)
+            : detail::make_store_collectives(group->impl_->store, env.rank, env.world_size);
   } catch (const efm::Error&) {
     throw;
   } catch (const std::exception& e) {
     throw DataError(fmt::format("distributed: rank {}/{} could not join the process group at {}:{} ({}): {}", env.rank,
                                 env.world_size, env.master_addr, env.master_port, env.origin, e.what()));
   }
-  EFM_LOG_INFO("[dist] joined: {}", env.describe());
+  EFM_LOG_INFO("[dist] joined: {}, {}", env.describe(), group->impl_->comm->name());
   return group;
-#else
-  (void)timeout;
-  (void)device;
-  throw ConfigError(
-      fmt::format("distributed: WORLD_SIZE={} but this build has no c10d Gloo support (install "
-                  "libgloo-dev and reconfigure)",
-                  env.world_size));
-#endif
 }
-
-namespace {
-#if EFM_HAVE_GLOO
-void run_allreduce(c10d::ProcessGroup& pg, torch::Tensor& t, c10d::ReduceOp::RedOpType op) {
-  std::vector<at::Tensor> v{t};
-  c10d::AllreduceOptions opts;
-  opts.reduceOp = c10d::ReduceOp(op);
-  pg.allreduce(v, opts)->wait();
-}
-#endif
-}  // namespace
 
 void ProcessGroup::all_reduce_sum(torch::Tensor& t) {
-  if (single()) return;
-#if EFM_HAVE_GLOO
-  run_allreduce(*impl_->pg, t, c10d::ReduceOp::SUM);
-#endif
+  if (!single()) impl_->comm->all_reduce(t, detail::ReduceKind::sum);
 }
 
 void ProcessGroup::all_reduce_max(torch::Tensor& t) {
-  if (single()) return;
-#if EFM_HAVE_GLOO
-  run_allreduce(*impl_->pg, t, c10d::ReduceOp::MAX);
-#endif
+  if (!single()) impl_->comm->all_reduce(t, detail::ReduceKind::max);
 }
 
 void ProcessGroup::all_reduce_mean(torch::Tensor& t) {
@@ -214,25 +153,12 @@ void ProcessGroup::all_reduce_mean(torch::Tensor& t) {
 }
 
 void ProcessGroup::broadcast(torch::Tensor& t, int root) {
-  if (single()) return;
-#if EFM_HAVE_GLOO
-  std::vector<at::Tensor> v{t};
-  c10d::BroadcastOptions opts;
-  opts.rootRank = root;
-  impl_->pg->broadcast(v, opts)->wait();
-#else
-  (void)t;
-  (void)root;
-#endif
+  if (!single()) impl_->comm->broadcast(t, root);
 }
 
 void ProcessGroup::barrier() {
-  if (single()) return;
-#if EFM_HAVE_GLOO
-  impl_->pg->barrier()->wait();
-#endif
+  if (!single()) impl_->comm->barrier();
 }
-
 void ProcessGroup::broadcast_parameters(torch::nn::Module& module) {
   if (single()) return;
   torch::NoGradGuard no_grad;

@@ -2,6 +2,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/random.h"
+#include "epilepsyfm/train/optim.h"
 
 namespace efm::train {
 
@@ -25,9 +26,10 @@ StepResult TokenizerTask::train_step(const data::Batch& batch, const StepContext
   const models::TokenizerOutput out = tokenizer_->forward(eeg_input(batch));
   StepResult r;
   r.loss = out.loss;
-  r.metrics = {{"commitment_loss", out.commitment_loss.item<double>()},
-               {"amplitude_loss", out.amplitude_loss.item<double>()},
-               {"phase_loss", out.phase_loss.item<double>()}};
+  // Read by the Trainer once per step (no host sync here).
+  r.tensor_metrics = {{"commitment_loss", out.commitment_loss.detach()},
+                      {"amplitude_loss", out.amplitude_loss.detach()},
+                      {"phase_loss", out.phase_loss.detach()}};
   r.windows = batch.size();
   return r;
 }
@@ -80,6 +82,8 @@ StepResult PretrainTask::train_step(const data::Batch& batch, const StepContext&
   torch::Tensor codes;
   {
     torch::NoGradGuard no_grad;
+    // encode() runs in float32 whatever train.precision is (models/tokenizer.h): the codes `tokenizer encode`
+    // gives, the same for bf16, fp16 and fp32 runs.
     codes = tokenizer_->encode(input);  // [B, C*T]
   }
   label_counts_ += torch::bincount(codes.reshape({-1}).to(torch::kCPU), {}, label_counts_.size(0)).to(torch::kDouble);
@@ -108,11 +112,8 @@ StepResult PretrainTask::train_step(const data::Batch& batch, const StepContext&
     r.loss =
         l.loss_masked * share(l.n_masked, n[0].item<double>()) + l.loss_symmetric * share(n_sym, n[1].item<double>());
   }
-  r.metrics = {{"loss_masked", l.loss_masked.item<double>()},
-               {"loss_symmetric", l.loss_symmetric.item<double>()},
-               {"accuracy", l.accuracy},
-               {"accuracy_symmetric", l.accuracy_symmetric},
-               {"mask_ratio", mask.mean_ratio}};
+  r.tensor_metrics = {{"loss_masked", l.loss_masked.detach()}, {"loss_symmetric", l.loss_symmetric.detach()}};
+  r.metrics = {{"accuracy", l.accuracy}, {"accuracy_symmetric", l.accuracy_symmetric}, {"mask_ratio", mask.mean_ratio}};
   r.windows = b;
   return r;
 }

@@ -115,61 +115,86 @@ double CosineSchedule::at(int64_t step) const {
   return min_lr + 0.5 * (lr - min_lr) * (1.0 + std::cos(M_PI * progress));
 }
 
-double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+torch::Tensor grad_norm_tensor(const std::vector<torch::Tensor>& params) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> norms;
   for (const auto& p : params) {
     if (p.grad().defined()) norms.push_back(p.grad().detach().to(torch::kFloat64).norm(2));
   }
-  if (norms.empty()) return 0.0;
-  const double total = torch::stack(norms).norm(2).item<double>();
-  if (max_norm > 0 && std::isfinite(total) && total > max_norm) {
-    // torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (total_norm + 1e-6)
-    const double coef = max_norm / (total + 1e-6);
-    for (const auto& p : params) {
-      if (p.grad().defined()) p.grad().mul_(coef);
-    }
+  if (norms.empty()) return {};
+  return torch::stack(norms).norm(2);
+}
+
+void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm, double total) {
+  if (!(max_norm > 0 && std::isfinite(total) && total > max_norm)) return;
+  torch::NoGradGuard no_grad;
+  // torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (total_norm + 1e-6)
+  const double coef = max_norm / (total + 1e-6);
+  for (const auto& p : params) {
+    if (p.grad().defined()) p.grad().mul_(coef);
   }
+}
+
+double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  const torch::Tensor norm = grad_norm_tensor(params);
+  if (!norm.defined()) return 0.0;
+  const double total = norm.item<double>();
+  clip_gradients(params, max_norm, total);
   return total;
 }
 
-bool resolve_bf16(const std::string& setting, const torch::Device& device) {
-  if (setting == "off") return false;
-  if (setting == "on") {
-    EFM_CHECK_CONFIG(device.is_cpu() || device.is_cuda(),
-                     "train.bf16: 'on' needs a CPU or CUDA device for autocast, got {}", device.str());
-    return true;
+const char* to_string(Precision precision) {
+  switch (precision) {
+    case Precision::bf16: return "bf16";
+    case Precision::fp16: return "fp16";
+    case Precision::fp32: break;
   }
-  EFM_CHECK_CONFIG(setting == "auto", "train.bf16: allowed values are 'auto', 'on', 'off', but got '{}'", setting);
-  return device.is_cuda();
+  return "fp32";
 }
 
-AutocastGuard::AutocastGuard(bool enabled, const torch::Device& device) : enabled_(enabled), cuda_(device.is_cuda()) {
-  if (!enabled_) return;
-  if (cuda_) {
-    prev_enabled_ = at::autocast::is_enabled();
-    prev_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
-  } else {
-    prev_enabled_ = at::autocast::is_cpu_enabled();
-    prev_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+at::ScalarType autocast_dtype(Precision precision) {
+  switch (precision) {
+    case Precision::bf16: return at::kBFloat16;
+    case Precision::fp16: return at::kHalf;
+    case Precision::fp32: break;
   }
+  return at::kFloat;
+}
+
+Precision resolve_precision(const std::string& setting, const torch::Device& device) {
+  if (setting == "auto") return device.is_cuda() ? Precision::bf16 : Precision::fp32;
+  if (setting == "fp32") return Precision::fp32;
+  if (setting == "bf16") {
+    EFM_CHECK_CONFIG(device.is_cpu() || device.is_cuda(),
+                     "train.precision: 'bf16' needs a CPU or CUDA device for autocast, got {}", device.str());
+    return Precision::bf16;
+  }
+  if (setting == "fp16") {
+    EFM_CHECK_CONFIG(device.is_cuda(),
+                     "train.precision: 'fp16' (float16 autocast with loss scaling) needs a CUDA device, but this run's "
+                     "device is {}; use 'fp32' or 'bf16' on the CPU",
+                     device.str());
+    return Precision::fp16;
+  }
+  throw ConfigError(fmt::format("train.precision: allowed values are 'auto', 'fp32', 'bf16', 'fp16', but got '{}'",
+                                setting));
+}
+
+AutocastGuard::AutocastGuard(bool enabled, const torch::Device& device, at::ScalarType dtype)
+    : enabled_(enabled), device_type_(device.type()) {
+  if (!enabled_) return;
+  prev_enabled_ = at::autocast::is_autocast_enabled(device_type_);
+  prev_dtype_ = at::autocast::get_autocast_dtype(device_type_);
+  at::autocast::set_autocast_dtype(device_type_, dtype);
+  at::autocast::set_autocast_enabled(device_type_, true);
   at::autocast::increment_nesting();
 }
 
 AutocastGuard::~AutocastGuard() {
   if (!enabled_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(prev_enabled_);
-    at::autocast::set_autocast_gpu_dtype(prev_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(prev_enabled_);
-    at::autocast::set_autocast_cpu_dtype(prev_dtype_);
-  }
+  at::autocast::set_autocast_enabled(device_type_, prev_enabled_);
+  at::autocast::set_autocast_dtype(device_type_, prev_dtype_);
 }
 
 }  // namespace efm::train

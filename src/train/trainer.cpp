@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "epilepsyfm/core/check.h"
@@ -46,6 +47,7 @@ const char* kMetricsHeader = "step,split,metric,value\n";
 // Sums over the steps since the last metrics row.
 struct Trainer::Accum {
   int64_t steps = 0;
+  int64_t skipped = 0;  // fp16 steps skipped for inf/NaN gradients (their grad_norm is not averaged)
   double loss = 0;
   double grad_norm = 0;
   int64_t windows = 0;
@@ -53,6 +55,28 @@ struct Trainer::Accum {
   Clock::time_point since = Clock::now();
   double wait_at_start = 0;
 };
+
+namespace {
+
+// The message of a non-finite loss: step, the micro-batch's position and windows, and which of its windows hold
+// non-finite input values (a corrupt sample in the store is the usual cause).
+std::string nonfinite_loss_message(double loss, int64_t step, const data::Batch& batch, int64_t world, int64_t rank) {
+  std::string bad_inputs;
+  for (int64_t i = 0; i < batch.size(); ++i) {
+    if (!torch::isfinite(batch.signal[i]).all().item<bool>()) {
+      bad_inputs +=
+          fmt::format("{}{}@{}", bad_inputs.empty() ? "" : ", ", batch.recording_ids[i], batch.start_samples[i]);
+    }
+  }
+  return fmt::format(
+      "non-finite loss ({}) at step {} (epoch {}, micro-batch {} of the epoch{}); batch windows: {}; "
+      "non-finite input values in: {}",
+      std::isnan(loss) ? "nan" : "inf", step, batch.position.epoch, batch.position.batch,
+      world > 1 ? fmt::format(", rank {}", rank) : std::string(), batch.describe_windows(16),
+      bad_inputs.empty() ? std::string("none") : bad_inputs);
+}
+
+}  // namespace
 
 Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<const data::WindowSource> source,
                  std::shared_ptr<const data::WindowIndex> index)
@@ -78,6 +102,7 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   data::LoaderOptions lo;
   lo.num_workers = static_cast<int>(t.num_workers);
   lo.prefetch = static_cast<int>(t.prefetch);
+  lo.pin_memory = opt_.device.is_cuda();  // asynchronous copies to the GPU (Batch::to is non_blocking)
   loader_ = std::make_unique<data::Loader>(source_, data::BatchSampler(std::move(index), so), lo);
 
   groups_ = make_param_groups(
@@ -101,7 +126,8 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   EFM_CHECK_CONFIG(warmup <= total_steps_, "train: warmup of {} steps exceeds the {} training steps", warmup,
                    total_steps_);
   schedule_ = CosineSchedule{t.lr, t.min_lr, warmup, total_steps_};
-  bf16_ = resolve_bf16(t.bf16, opt_.device);
+  precision_ = resolve_precision(t.precision, opt_.device);
+  if (precision_ == Precision::fp16) scaler_ = GradScaler(opt_.device);
 
   if (!t.keep_best.metric.empty()) {
     const auto [split, name] = split_metric(t.keep_best.metric);
@@ -114,9 +140,12 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   }
   EFM_LOG_INFO(
       "[train] {} trainable parameters in {} tensors ({} without weight decay, {} groups); global batch {} = {} x "
-      "accumulation {} x {} process(es); {} steps ({} per epoch), warmup {}; bf16 {}; {}",
+      "accumulation {} x {} process(es); {} steps ({} per epoch), warmup {}; precision {}; {}",
       n_trainable, params_.size(), n_no_decay, groups_.size(), loader_->sampler().options().step_batch(), t.batch_size,
-      t.accumulation, dist_->world_size(), total_steps_, spe, warmup, bf16_ ? "on" : "off",
+      t.accumulation, dist_->world_size(), total_steps_, spe, warmup,
+      precision_ == Precision::fp32   ? std::string("fp32")
+      : precision_ == Precision::bf16 ? std::string("bf16 (autocast)")
+                                      : fmt::format("fp16 (autocast, loss scale {:g})", scaler_.options().init_scale),
       dist_->single() ? std::string("single process") : fmt::format("rank {}/{}", dist_->rank(), dist_->world_size()));
   if (loader_->sampler().dropped_per_epoch() > 0) {
     EFM_LOG_INFO("[train] {} windows per epoch do not fill a step batch and are dropped (train.tail: drop)",
@@ -130,14 +159,47 @@ int64_t Trainer::steps_per_epoch() const {
   return loader_->sampler().steps_per_epoch();
 }
 
+data::SamplerPosition Trainer::data_position() const {
+  return prefetched_ ? prefetched_->position : loader_->state();
+}
+
+data::Batch Trainer::next_batch(int64_t step) {
+  const auto t0 = Clock::now();
+  std::optional<data::Batch> batch;
+  if (prefetched_) {
+    batch = std::move(prefetched_);
+    prefetched_.reset();
+  } else {
+    batch = loader_->next();
+    EFM_CHECK_STATE(batch.has_value(), "the training loader ended early at step {}", step);
+    if (!opt_.device.is_cpu()) batch = batch->to(opt_.device);
+  }
+  data_wait_s_ += seconds_since(t0);
+  return std::move(*batch);
+}
+
+void Trainer::prefetch(int64_t step) {
+  if (opt_.device.is_cpu() || prefetched_) return;
+  const auto t0 = Clock::now();
+  std::optional<data::Batch> batch = loader_->next();
+  EFM_CHECK_STATE(batch.has_value(), "the training loader ended early at step {}", step);
+  // From pinned memory the copy is queued on the current stream and this returns at once; the kernels of the
+  // micro-batch queued before it run meanwhile.
+  prefetched_ = batch->to(opt_.device);
+  data_wait_s_ += seconds_since(t0);
+}
+
 std::string Trainer::last_checkpoint_text() const {
   if (last_saved_step_ < 0) return "none (no checkpoint written yet)";
   return (checkpoints_.dir() / checkpoint_name(last_saved_step_)).string();
 }
 
 void Trainer::write_checkpoint(bool is_best) {
+  // Read before rank 0's branch: the loss scale lives on the device.
+  const double loss_scale = scaler_.scale_value();
+  const int64_t growth_tracker = scaler_.growth_tracker();
   if (dist_->is_main()) {
-    const data::SamplerPosition pos = loader_->state();
+    const data::SamplerPosition pos = data_position();
     const auto t0 = Clock::now();
     const fs::path dir = checkpoints_.save(
         step_,
@@ -179,6 +241,11 @@ void Trainer::write_checkpoint(bool is_best) {
           y << YAML::Key << "best_value" << YAML::Value
             << (best_value_ ? format_number(*best_value_) : std::string("null"));
           y << YAML::Key << "best_step" << YAML::Value << best_step_;
+          if (scaler_.enabled()) {
+            // float32 values: 9 significant digits read back exactly
+            y << YAML::Key << "loss_scale" << YAML::Value << format_number(loss_scale);
+            y << YAML::Key << "loss_scale_growth_tracker" << YAML::Value << growth_tracker;
+          }
           y << YAML::Key << "tool_version" << YAML::Value << tool_version();
           y << YAML::EndMap;
           atomic_write_file(tmp / "trainer.yaml", std::string(y.c_str()) + "\n");
@@ -244,7 +311,17 @@ void Trainer::resume(const fs::path& checkpoint) {
     task_.load_state(a);
   }
   step_ = get_int("step");
+  prefetched_.reset();
   loader_->restore(data::SamplerPosition{get_int("epoch"), get_int("batch")});
+  if (scaler_.enabled()) {
+    if (y["loss_scale"].IsDefined()) {
+      scaler_.set_state(parse_double(y["loss_scale"].as<std::string>(), state_file.string() + ": loss_scale"),
+                        get_int("loss_scale_growth_tracker"));
+    } else {
+      EFM_LOG_INFO("[train] {} has no loss scale (it was not a float16 run): starting at {:g}", state_file.string(),
+                   scaler_.options().init_scale);
+    }
+  }
   best_step_ = get_int("best_step");
   const std::string bv = y["best_value"].IsDefined() ? y["best_value"].as<std::string>() : "null";
   if (bv != "null" && y["best_metric"].as<std::string>() == opt_.train.keep_best.metric) {
@@ -356,9 +433,12 @@ TrainResult Trainer::fit() {
 
   std::string note;  // progress-bar text, refreshed at every metrics row
   Accum acc;
-  acc.wait_at_start = loader_->stats().wait_s;
+  acc.wait_at_start = data_wait_s_;
   const auto session_start = Clock::now();
+  const double session_wait_start = data_wait_s_;
   int64_t session_windows = 0;
+  const at::ScalarType autocast_type = autocast_dtype(precision_);
+  const bool autocast = precision_ != Precision::fp32;
 
   while (step_ < total_steps_) {
     const int64_t s = step_;
@@ -374,73 +454,122 @@ TrainResult Trainer::fit() {
     ctx.lr = lr;
     ctx.device = opt_.device;
     ctx.dist = dist_.get();
-    bool nonfinite = false;
-    std::string failure;
-    double loss_sum = 0;
+    // Kept until the step's values are read (once, below): the batches for a non-finite-loss message, the losses
+    // and tensor metrics as device scalars (float64).
+    std::vector<data::Batch> batches;
+    batches.reserve(static_cast<size_t>(accumulation));
+    std::vector<torch::Tensor> losses;
     std::map<std::string, double> metric_sum;
+    std::map<std::string, torch::Tensor> tensor_metric_sum;
     int64_t windows = 0;
     for (int64_t m = 0; m < accumulation; ++m) {
-      std::optional<data::Batch> next = loader_->next();
-      EFM_CHECK_STATE(next.has_value(), "the training loader ended early at step {}", s);
-      const data::Batch batch = opt_.device.is_cpu() ? std::move(*next) : next->to(opt_.device);
+      batches.push_back(next_batch(s));
+      const data::Batch& batch = batches.back();
       ctx.micro = m;
       ctx.seed = derive_seed(opt_.seed, "task", static_cast<uint64_t>((s * accumulation + m) * world + rank));
       StepResult r;
       {
-        AutocastGuard autocast(bf16_, opt_.device);
+        AutocastGuard guard(autocast, opt_.device, autocast_type);
         r = task_.train_step(batch, ctx);
       }
       EFM_CHECK_STATE(r.loss.defined() && r.loss.numel() == 1, "the task's train_step returned a loss of shape {}",
                       r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]"
                                        : std::string("<undefined>"));
-      const double lv = r.loss.item<double>();
-      if (!std::isfinite(lv)) {
-        if (!nonfinite) {
-          std::string bad_inputs;
-          for (int64_t i = 0; i < batch.size(); ++i) {
-            if (!torch::isfinite(batch.signal[i]).all().item<bool>()) {
-              bad_inputs += fmt::format("{}{}@{}", bad_inputs.empty() ? "" : ", ", batch.recording_ids[i],
-                                        batch.start_samples[i]);
-            }
-          }
-          failure = fmt::format(
-              "non-finite loss ({}) at step {} (epoch {}, micro-batch {} of the epoch{}); batch windows: {}; "
-              "non-finite input values in: {}",
-              std::isnan(lv) ? "nan" : "inf", s + 1, batch.position.epoch, batch.position.batch,
-              world > 1 ? fmt::format(", rank {}", rank) : std::string(), batch.describe_windows(16),
-              bad_inputs.empty() ? std::string("none") : bad_inputs);
+      losses.push_back(r.loss.detach().reshape({}).to(torch::kFloat64));
+      // On the CPU reading the loss costs nothing: a non-finite one skips its backward (the step fails below). On a
+      // GPU the check waits for the step's single read; the backward of a non-finite loss then only yields
+      // non-finite gradients that are never applied. Either way every rank runs the same forward passes
+      // (collectives inside).
+      const bool known_nonfinite = opt_.device.is_cpu() && !std::isfinite(losses.back().item<double>());
+      if (!known_nonfinite) {
+        (scaler_.scale(r.loss) / static_cast<double>(accumulation)).backward();
+        for (const auto& [k, v] : r.metrics) metric_sum[k] += v;
+        for (const auto& [k, v] : r.tensor_metrics) {
+          torch::Tensor x = v.detach().reshape({}).to(torch::kFloat64);
+          torch::Tensor& sum = tensor_metric_sum[k];
+          sum = sum.defined() ? sum + x : x;
         }
-        nonfinite = true;
-        continue;  // keep going so every rank runs the same number of forward passes (collectives inside)
+        windows += r.windows;
       }
-      (r.loss / static_cast<double>(accumulation)).backward();
-      loss_sum += lv;
-      for (const auto& [k, v] : r.metrics) metric_sum[k] += v;
-      windows += r.windows;
+      // The next micro-batch (of this step or the next) goes to the device while this one computes.
+      if (m + 1 < accumulation || s + 1 < total_steps_) prefetch(s);
     }
     task_.after_backward(ctx);
-    torch::Tensor bad = torch::tensor({nonfinite ? 1 : 0}, torch::kInt32);
-    dist_->all_reduce_max(bad);
-    if (bad.item<int>() != 0) {
+
+    // Agree across ranks on a non-finite loss and a pending signal (max of each).
+    const torch::Tensor loss_values = torch::stack(losses);  // [accumulation] float64
+    torch::Tensor flags = torch::stack(
+        {(~torch::isfinite(loss_values)).any().to(torch::kFloat64),
+         torch::full({}, static_cast<double>(SignalGuard::pending()), loss_values.options())});
+    dist_->all_reduce_max(flags);
+    dist_->average_gradients(params_);
+    const torch::Tensor found_inf = scaler_.unscale(params_);  // fp16 only: after averaging, the same on all ranks
+    const torch::Tensor norm = grad_norm_tensor(params_);
+
+    // The step's one host read: [nonfinite, signal, losses..., grad norm, (found_inf, scale), tensor metrics...].
+    std::vector<torch::Tensor> parts{flags.reshape({-1}), loss_values,
+                                     norm.defined() ? norm.reshape({1}) : torch::zeros({1}, loss_values.options())};
+    if (scaler_.enabled()) {
+      parts.push_back(found_inf.reshape({1}).to(torch::kFloat64));
+      parts.push_back(scaler_.scale_tensor().reshape({1}).to(torch::kFloat64));
+    }
+    for (const auto& [k, v] : tensor_metric_sum) parts.push_back(v.reshape({1}).to(loss_values.device()));
+    const torch::Tensor host = torch::cat(parts).to(torch::kCPU);
+    const double* h = host.data_ptr<double>();
+    const double* loss_at = h + 2;
+    const double grad_norm = h[2 + accumulation];
+    const int signal_number = static_cast<int>(h[1]);
+
+    if (h[0] != 0) {
+      std::string failure;
+      for (int64_t m = 0; m < accumulation && failure.empty(); ++m) {
+        if (!std::isfinite(loss_at[m])) {
+          failure = nonfinite_loss_message(loss_at[m], s + 1, batches[static_cast<size_t>(m)], world, rank);
+        }
+      }
       if (failure.empty()) failure = fmt::format("non-finite loss on another rank at step {}", s + 1);
       throw DataError(fmt::format("{}; last good checkpoint: {}", failure, last_checkpoint_text()));
     }
-    dist_->average_gradients(params_);
-    const double grad_norm = clip_grad_norm(params_, t.clip_grad);
-    if (!std::isfinite(grad_norm)) {
+    double loss_sum = 0;
+    for (int64_t m = 0; m < accumulation; ++m) loss_sum += loss_at[m];
+    {
+      size_t i = static_cast<size_t>(3 + accumulation) + (scaler_.enabled() ? 2 : 0);
+      for (const auto& kv : tensor_metric_sum) metric_sum[kv.first] += h[i++];
+    }
+    batches.clear();
+
+    bool skipped = false;
+    if (scaler_.enabled() && h[3 + accumulation] != 0) {
+      // float16 overflow: the gradients are unusable; no update, smaller scale (GradScaler.step / update).
+      skipped = true;
+      const double scale = h[4 + accumulation];
+      if (dist_->is_main()) {
+        EFM_LOG_INFO("[train] step {}: float16 gradients overflowed (inf/nan); optimiser step skipped, loss scale "
+                     "{:g} -> {:g}",
+                     s + 1, scale, scale * scaler_.options().backoff_factor);
+      }
+    } else if (!std::isfinite(grad_norm)) {
       throw DataError(
           fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
                       "checkpoint: {}",
                       grad_norm, s + 1, loss_sum / static_cast<double>(accumulation), last_checkpoint_text()));
     }
-    task_.before_optimizer_step(ctx);
-    optimizer_->step();
-    task_.after_optimizer_step(ctx);
+    if (!skipped) {
+      clip_gradients(params_, t.clip_grad, grad_norm);
+      task_.before_optimizer_step(ctx);
+      optimizer_->step();
+      task_.after_optimizer_step(ctx);
+    }
+    scaler_.update(found_inf);
     ++step_;
 
     ++acc.steps;
     acc.loss += loss_sum / static_cast<double>(accumulation);
-    acc.grad_norm += grad_norm;
+    if (skipped) {
+      ++acc.skipped;
+    } else {
+      acc.grad_norm += grad_norm;
+    }
     acc.windows += windows;
     session_windows += windows;
     for (const auto& [k, v] : metric_sum) acc.metrics[k] += v / static_cast<double>(accumulation);
@@ -449,11 +578,16 @@ TrainResult Trainer::fit() {
     bool is_best = false;
     if (step_ % t.log_every == 0 || last) {
       const double elapsed = std::max(seconds_since(acc.since), 1e-9);
-      const double wait = loader_->stats().wait_s - acc.wait_at_start;
+      const double wait = data_wait_s_ - acc.wait_at_start;
       std::map<std::string, double> row;
       const double n = static_cast<double>(acc.steps);
       row["loss"] = acc.loss / n;
-      row["grad_norm"] = acc.grad_norm / n;
+      row["grad_norm"] = acc.steps > acc.skipped ? acc.grad_norm / static_cast<double>(acc.steps - acc.skipped)
+                                                 : std::numeric_limits<double>::quiet_NaN();
+      if (scaler_.enabled()) {
+        row["loss_scale"] = scaler_.scale_value();
+        row["skipped_steps"] = static_cast<double>(acc.skipped);
+      }
       for (const auto& [k, v] : acc.metrics) row[k] = v / n;
       for (const auto& [k, v] : task_.interval_metrics(ctx)) row[k] = v;
       row["loader_wait_frac"] = wait / elapsed;
@@ -470,7 +604,7 @@ TrainResult Trainer::fit() {
                      100.0 * row["loader_wait_frac"]);
       }
       acc = Accum{};
-      acc.wait_at_start = loader_->stats().wait_s;
+      acc.wait_at_start = data_wait_s_;
     }
     if (bar) bar->advance(1, note);
     if (task_.has_evaluation() && ((t.eval_every > 0 && step_ % t.eval_every == 0) || last)) {
@@ -485,9 +619,6 @@ TrainResult Trainer::fit() {
       EFM_LOG_INFO("[eval] step {}:{}", step_, text);
       is_best = update_best(prefixed) || is_best;
     }
-    torch::Tensor sig = torch::tensor({SignalGuard::pending()}, torch::kInt32);
-    dist_->all_reduce_max(sig);
-    const int signal_number = sig.item<int>();
     if (step_ % t.checkpoint_every == 0 || last || is_best || signal_number != 0) write_checkpoint(is_best);
     if (signal_number != 0) {
       if (bar) bar->finish();
@@ -503,12 +634,16 @@ TrainResult Trainer::fit() {
   if (last_saved_step_ >= 0) result.last_checkpoint = checkpoints_.dir() / checkpoint_name(last_saved_step_);
   if (dist_->is_main()) result.best_checkpoint = checkpoints_.best();
   result.last_metrics = last_metrics_;
-  result.windows_per_s = static_cast<double>(session_windows * world) / std::max(seconds_since(session_start), 1e-9);
+  const double session_s = std::max(seconds_since(session_start), 1e-9);
+  result.windows_per_s = static_cast<double>(session_windows * world) / session_s;
   result.loader = loader_->stats();
+  result.data_wait_s = data_wait_s_ - session_wait_start;
+  result.data_wait_frac = result.data_wait_s / session_s;
   EFM_LOG_INFO(
-      "[train] done: {} steps, {:.1f} windows/s, training loop waited {:.2f} s for data ({} batches "
-      "assembled), last checkpoint {}",
-      step_, result.windows_per_s, result.loader.wait_s, result.loader.batches_produced, last_checkpoint_text());
+      "[train] done: {} steps, {:.1f} windows/s, training loop waited {:.2f} s for data ({:.1f} % of its time; {} "
+      "batches assembled), last checkpoint {}",
+      step_, result.windows_per_s, result.data_wait_s, 100.0 * result.data_wait_frac, result.loader.batches_produced,
+      last_checkpoint_text());
   return result;
 }
 

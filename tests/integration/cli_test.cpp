@@ -9,13 +9,16 @@ using ::testing::HasSubstr;
 
 namespace efm {
 
-TEST(Cli, VersionReportsLibrariesAndOpenBlas) {
+TEST(Cli, VersionReportsTheLinkedLibTorchAndItsBackends) {
   const auto r = test::run_cli({"version"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("LibTorch        1.13"));
-  // libopenblas0-pthread must be the BLAS in use (reference BLAS is ~20x slower).
-  EXPECT_THAT(r.output, HasSubstr("BLAS            OpenBLAS"));
-  EXPECT_THAT(r.output, HasSubstr("CUDA            not available"));
+  // The LibTorch CMake found at configure time, and the file actually mapped into the process.
+  EXPECT_THAT(r.output, HasSubstr(std::string("LibTorch        ") + EFM_TEST_TORCH_VERSION + " ("));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("libtorch_cpu\\.so\\)"));
+  // The pip wheels for x86-64 are built with MKL and oneDNN (at::show_config()).
+  EXPECT_THAT(r.output, HasSubstr("BLAS            mkl"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("oneDNN +v[0-9]+\\.[0-9]+"));
+  EXPECT_THAT(r.output, HasSubstr(EFM_TEST_TORCH_CUDA ? "CUDA            CUDA " : "CUDA            not built in (CPU LibTorch)"));
   EXPECT_THAT(r.output, ::testing::ContainsRegex("threads +[0-9]+ \\(LibTorch intra-op\\)"));
   EXPECT_THAT(r.output, HasSubstr("readers         EDFlib 1.23"));
   EXPECT_THAT(r.output, HasSubstr("store           HDF5 1.10"));

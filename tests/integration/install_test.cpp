@@ -18,7 +18,8 @@ TEST(Install, DownstreamProjectBuildsAndRuns) {
   const std::string src = (test::source_dir() / "tests" / "support" / "downstream").string();
   const std::string build = (dir / "build").string();
   r = test::run_command("cmake -S " + test::shell_quote(src) + " -B " + test::shell_quote(build) +
-                        " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + test::shell_quote(prefix));
+                        " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" +
+                        test::shell_quote(prefix + ";" + EFM_TEST_TORCH_CMAKE_PREFIX));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = test::run_command("cmake --build " + test::shell_quote(build));
   ASSERT_EQ(r.exit_code, 0) << r.output;

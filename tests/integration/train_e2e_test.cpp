@@ -1,5 +1,5 @@
 // The training engine end to end through real processes (efm_toy_train, built from tests/support/toy): SIGKILL
-// and resume, SIGTERM, NaN, and 2-process Gloo data parallelism via `epilepsyfm launch`.
+// and resume, SIGTERM, NaN, and 2-process data parallelism via `epilepsyfm launch`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -145,11 +145,11 @@ TEST(TrainE2E, NanStopsWithStepWindowsAndLastCheckpoint) {
   EXPECT_THAT(r.output, HasSubstr("; last good checkpoint: " + (tmp / "run" / "checkpoints" / "step_000010").string()));
 }
 
-// 2 processes x batch 4 (Gloo over 127.0.0.1, started by `epilepsyfm launch`) vs 1 process x batch 8: the
+// 2 processes x batch 4 (store collectives over 127.0.0.1, started by `epilepsyfm launch`) vs 1 process x batch 8: the
 // sampler gives the same 8 windows per step, gradients are averaged, so parameters agree up to float32
 // summation order (mean of two 4-window means vs one 8-window mean, ~1e-7 relative per step, grown by 30 AdamW
 // steps): tolerance 1e-5 absolute.
-TEST(TrainE2E, TwoProcessGlooEqualsOneProcessWithSameGlobalBatch) {
+TEST(TrainE2E, TwoProcessesEqualOneProcessWithSameGlobalBatch) {
   TempDir tmp("ddp");
   const auto one = run_command(command_line(kToy, toy_args(tmp / "one", 30, 8)));
   ASSERT_EQ(one.exit_code, 0) << one.output;

@@ -77,12 +77,15 @@ CommandResult run_cli(const std::vector<std::string>& args, const std::string& e
 }
 
 std::string python_with(const std::vector<std::string>& modules) {
-  const std::string py = "/usr/bin/python3";
-  if (!fs::exists(py)) return {};
   std::string imports;
   for (const auto& m : modules) imports += (imports.empty() ? "import " : ", ") + m;
-  const auto r = run_command(shell_quote(py) + " -c " + shell_quote(imports.empty() ? "pass" : imports));
-  return r.exit_code == 0 ? py : std::string();
+  // The Python whose torch wheel gave this build its LibTorch (same PyTorch version as the C++ side), then Debian's.
+  for (const std::string py : {std::string(EFM_TORCH_PYTHON), std::string("/usr/bin/python3")}) {
+    if (py.empty() || !fs::exists(py)) continue;
+    const auto r = run_command(shell_quote(py) + " -c " + shell_quote(imports.empty() ? "pass" : imports));
+    if (r.exit_code == 0) return py;
+  }
+  return {};
 }
 
 fs::path source_dir() {

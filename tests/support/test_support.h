@@ -46,13 +46,15 @@ CommandResult run_command(const std::string& command);
 CommandResult run_cli(const std::vector<std::string>& args, const std::string& env = {});
 std::string shell_quote(const std::string& s);
 
-/// Debian's python3 (/usr/bin/python3) when it can import all `modules`; empty string otherwise.
+/// A Python that can import all `modules`: first the one whose torch wheel gave this build its LibTorch (.venv, set
+/// at configure time as EFM_TORCH_PYTHON), then Debian's /usr/bin/python3; empty string when neither can.
 std::string python_with(const std::vector<std::string>& modules);
 /// Skips the test loudly when Debian python3 with `modules` is unavailable; otherwise yields the interpreter.
 #define EFM_REQUIRE_PYTHON(var, ...)                               \
   const std::string var = ::efm::test::python_with({__VA_ARGS__}); \
   if (var.empty())                                                 \
-  GTEST_SKIP() << "PYTHON REFERENCE UNAVAILABLE: needs /usr/bin/python3 with " #__VA_ARGS__ " (run scripts/setup.sh)"
+  GTEST_SKIP() << "PYTHON REFERENCE UNAVAILABLE: needs .venv/bin/python or /usr/bin/python3 with " #__VA_ARGS__ \
+                  " (run scripts/setup.sh)"
 
 std::filesystem::path source_dir();
 std::filesystem::path binary_dir();

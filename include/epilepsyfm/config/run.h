@@ -14,6 +14,13 @@ struct RunConfig {
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
   bool deterministic = false;   ///< deterministic algorithms (exact resume comparisons)
   std::string log_level = "info";
+  /// CUDA: let cuDNN time its convolution algorithms for each new input shape and keep the fastest. Pays off when
+  /// shapes repeat (one channel group); every new channel count is timed again.
+  bool cudnn_benchmark = false;
+  /// CUDA, Ampere and later: float32 matrix products (cuBLAS) and convolutions (cuDNN) may use TF32 tensor cores
+  /// (10-bit mantissa inputs, float32 accumulation; LibTorch's own default is off for products, on for
+  /// convolutions). No effect on the CPU.
+  bool tf32 = true;
 
   template <class V>
   void visit(V& v) {
@@ -23,6 +30,8 @@ struct RunConfig {
     v("device", device);
     v("deterministic", deterministic);
     v("log_level", log_level, Choices{"trace", "debug", "info", "warn", "error", "off"});
+    v("cudnn_benchmark", cudnn_benchmark);
+    v("tf32", tf32);
   }
   void validate(const std::string& path) const;
 };

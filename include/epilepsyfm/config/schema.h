@@ -14,11 +14,17 @@
 /// the key path), YAML dumping and round-trip tests, so the parser and the dump can never drift apart. Field types:
 /// bool, integers, double, std::string, nested config structs, std::vector / std::map<std::string, ·> /
 /// std::optional of those. A struct may add `void validate(const std::string& path) const` for cross-field checks.
+///
+/// Renamed keys: a field registered with `Deprecated{...}` is read (with its allowed values) but never written, so
+/// files written before the rename still load; the struct's `void upgrade(const std::string& path)` (called after
+/// reading, before validate) moves its value into the new field and clears it:
+///   v("bf16", bf16, Deprecated{Choices{"auto", "on", "off"}});   // replaced by `precision`
 /// This header does not include yaml-cpp: code below config/ never sees a YAML node.
 #include <fmt/format.h>
 
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +80,12 @@ struct Choices {
     return false;
   }
   std::vector<std::string> allowed;
+};
+
+/// Marks a field kept only so that older files load (see the top of this file): read, checked against `choices`
+/// (none: any value), never written.
+struct Deprecated {
+  std::optional<Choices> choices;
 };
 
 /// "model.pooling: allowed values are 'cls', 'mean', but got 'max'"

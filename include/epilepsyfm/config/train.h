@@ -45,8 +45,14 @@ struct TrainConfig {
   double weight_decay = 0.05;
   std::vector<double> betas{0.9, 0.999};
   double eps = 1e-8;
-  double clip_grad = 0;             ///< max global gradient norm; 0 = no clipping (the norm is still logged)
-  std::string bf16 = "auto";        ///< autocast to bfloat16: auto (CUDA only) | on | off
+  double clip_grad = 0;  ///< max global gradient norm; 0 = no clipping (the norm is still logged)
+  /// Forward-pass precision (autocast; parameters, gradients and optimiser state stay float32):
+  ///   auto = bf16 on CUDA, fp32 on the CPU;  fp32 = no autocast;  bf16 = bfloat16 autocast (CPU or CUDA);
+  ///   fp16 = float16 autocast with dynamic loss scaling (CUDA only; for GPUs without bf16, i.e. before Ampere).
+  std::string precision = "auto";
+  /// Deprecated (read, never written): the former `bf16: auto | on | off`, moved into `precision` by upgrade()
+  /// (auto -> auto, on -> bf16, off -> fp32). Empty when the file does not set it.
+  std::string bf16;
   int64_t log_every = 10;           ///< steps between metrics.csv rows / log lines
   int64_t eval_every = 0;           ///< steps between evaluations; 0 = only at the end (if the task evaluates)
   int64_t checkpoint_every = 1000;  ///< steps between checkpoints (a checkpoint is also written at the end)
@@ -71,7 +77,8 @@ struct TrainConfig {
     v("betas", betas, in_range(0.0, 0.999999));
     v("eps", eps, positive());
     v("clip_grad", clip_grad, non_negative());
-    v("bf16", bf16, Choices{"auto", "on", "off"});
+    v("precision", precision, Choices{"auto", "fp32", "bf16", "fp16"});
+    v("bf16", bf16, Deprecated{Choices{"auto", "on", "off"}});
     v("log_every", log_every, at_least(1));
     v("eval_every", eval_every, non_negative());
     v("checkpoint_every", checkpoint_every, at_least(1));
@@ -82,6 +89,8 @@ struct TrainConfig {
     v("tail", tail, Choices{"drop", "pad"});
     v("shuffle", shuffle);
   }
+  /// Moves a deprecated `bf16` into `precision` (ConfigError when both are set and disagree).
+  void upgrade(const std::string& path);
   /// Cross-field checks: steps or epochs > 0, two betas, min_lr <= lr, one warmup form.
   void validate(const std::string& path) const;
 };

@@ -13,6 +13,9 @@
 /// A failure while assembling a batch is delivered to the consumer when it reaches that batch, as a DataError
 /// naming the recording id, the start sample and the batch position. The destructor stops and joins the workers.
 /// With num_workers = 0 batches are assembled in the consumer's thread (no threads; useful for debugging).
+/// With pin_memory the batch tensors are allocated in page-locked host memory (CUDA's caching host allocator), so
+/// that Batch::to(cuda) copies them asynchronously (non_blocking) instead of staging them through a pageable
+/// buffer; it needs a CUDA LibTorch and a GPU (the Trainer sets it when the run's device is CUDA).
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -42,9 +45,14 @@ struct LoaderOptions {
     max_epochs = n;
     return *this;
   }
-  int num_workers = 2;     ///< assembling threads (0 = assemble in the consumer's thread)
-  int prefetch = 4;        ///< batches ready or in flight (>= 1)
-  int64_t max_epochs = 0;  ///< stop after this many epochs (counted from epoch 0); 0 = endless
+  LoaderOptions& pinned(bool on) {
+    pin_memory = on;
+    return *this;
+  }
+  int num_workers = 2;      ///< assembling threads (0 = assemble in the consumer's thread)
+  int prefetch = 4;         ///< batches ready or in flight (>= 1)
+  int64_t max_epochs = 0;   ///< stop after this many epochs (counted from epoch 0); 0 = endless
+  bool pin_memory = false;  ///< allocate batch tensors in pinned (page-locked) host memory, for CUDA copies
 };
 
 /// Counters for judging whether the loader keeps up (the training loop logs them).

@@ -1,7 +1,8 @@
 #pragma once
 /// Model weights on disk: a module's state dict (parameters and buffers under their dotted module paths, e.g.
-/// "backbone.blocks.3.attn.qkv.weight") pickled as a dict of tensors with torch::pickle_save, so that Python's
-/// `torch.load(path)` returns a dict of tensors. Two reserved entries travel with the weights:
+/// "backbone.blocks.3.attn.qkv.weight") pickled as a plain dict of tensors in torch.save's zip format, so that
+/// Python's `torch.load(path)` returns a dict of tensors, also with its default weights_only=True (PyTorch >= 2.6).
+/// Two reserved entries travel with the weights:
 ///   "_efm.format_version"  int64 scalar (kStateDictFormatVersion)
 ///   "_efm.config_yaml"     uint8 [n]: the resolved config as UTF-8 YAML text
 /// Python (docs/checkpoint.md):
@@ -21,6 +22,10 @@ namespace efm::models {
 inline constexpr int64_t kStateDictFormatVersion = 1;
 inline constexpr const char* kConfigKey = "_efm.config_yaml";
 inline constexpr const char* kFormatKey = "_efm.format_version";
+
+/// `tensors` as torch.save writes a dict of tensors: a zip archive whose pickle holds a plain dict (no TorchScript
+/// type tags, which torch.load's weights_only mode refuses) and the tensor data of each entry.
+std::vector<char> pickle_tensor_dict(const c10::Dict<std::string, at::Tensor>& tensors);
 
 /// Named parameters and buffers, recursively, in registration order (the state dict).
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module);

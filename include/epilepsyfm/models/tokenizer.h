@@ -87,8 +87,10 @@ class NeuralTokenizerImpl : public torch::nn::Module {
   TokenizerOutput forward(const EegInput& input);
   /// Encoder + task layer + quantizer: VqOutput with z_q [B, N, code_dim] and indices [B, N].
   VqOutput quantize(const EegInput& input, const TokenGeometry& geometry);
-  /// Code ids [B, C*T] int64 without gradients (call eval() first so the codebook stays fixed). Throws
-  /// ArgumentError when the codebook was never initialised (an untrained tokenizer would yield meaningless labels).
+  /// Code ids [B, C*T] int64 without gradients (call eval() first so the codebook stays fixed), always computed in
+  /// float32 (autocast and TF32 off in this call, whatever the caller's precision): pre-training labels equal the
+  /// codes of `tokenizer encode`. Throws ArgumentError when the codebook was never initialised (an untrained
+  /// tokenizer would yield meaningless labels).
   torch::Tensor encode(const EegInput& input);
   /// Standardised FFT amplitude and phase targets of x [B, C, T*P].
   static SpectralTargets spectral_targets(const torch::Tensor& x, int64_t patch_samples);

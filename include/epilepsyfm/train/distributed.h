@@ -2,7 +2,7 @@
 /// Data-parallel training across processes: one process per device, gradients averaged through c10d.
 ///
 ///   auto env = DistEnv::from_environment();          // RANK/WORLD_SIZE/... or SLURM_*; else a world of 1
-///   auto pg = ProcessGroup::create(env);              // TCPStore + ProcessGroupGloo (NCCL with CUDA LibTorch)
+///   auto pg = ProcessGroup::create(env, timeout, device); // TCPStore rendezvous; NCCL for a CUDA device
 ///   pg->broadcast_parameters(model);                  // every rank starts from rank 0's weights
 ///   ... loss.backward(); pg->average_gradients(params); optimizer.step();
 ///
@@ -11,10 +11,11 @@
 /// host of SLURM_JOB_NODELIST (or SLURM_NODELIST) are used, with MASTER_PORT or 29500. Neither: a world of 1.
 /// A world of 1 creates no c10d objects at all; every collective is then a no-op, so code never needs an `if`.
 ///
-/// Backend: ProcessGroupGloo for CPU tensors (always, when the gloo headers were found at build time:
-/// EFM_HAVE_GLOO); ProcessGroupNCCL for CUDA tensors when built against a CUDA LibTorch (EFM_HAVE_NCCL). Rank 0
-/// hosts the TCPStore rendezvous on MASTER_PORT. Gloo binds to GLOO_SOCKET_IFNAME if set, else to 127.0.0.1 when
-/// MASTER_ADDR is a loopback address, else to the address this host's name resolves to.
+/// Backend, by the run's device: NCCL (c10d::ProcessGroupNCCL, CUDA LibTorch builds) for a CUDA device, bound to
+/// that device (select_device takes cuda:LOCAL_RANK); CPU tensors given to it are staged through the device. On the
+/// CPU, collectives go through the TCPStore itself (train/detail/store_collectives.cpp): every rank combines all
+/// ranks' tensors in rank order, so results are bit-identical across ranks. Rank 0 hosts the TCPStore rendezvous on
+/// MASTER_PORT.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -43,9 +44,6 @@ struct DistEnv {
 
 /// First host of a Slurm node list: "node[01-03,07],gpu5" -> "node01", "a,b" -> "a", "x" -> "x".
 std::string first_slurm_host(const std::string& nodelist);
-
-/// True when this build can run multi-process training (gloo headers found at build time).
-bool distributed_available();
 
 class ProcessGroup {
  public:

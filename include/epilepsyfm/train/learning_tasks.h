@@ -13,8 +13,8 @@
 ///   codebook_dead        fraction of codes whose EMA cluster size is below the dead-code threshold (after re-seeding)
 ///
 /// PretrainTask (LaBraM masked EEG modelling with a frozen tokenizer): per micro-batch the tokenizer (eval mode, no
-/// gradients, codebook fixed) labels every token, the mask strategy draws the mask M, and the MaskedEegModel's
-/// symmetric loss CE(M) + CE(~M) is minimised. Masks are a function of (run seed, step, window position in the
+/// gradients, codebook fixed, float32 even under autocast) labels every token, the mask strategy draws the mask M,
+/// and the MaskedEegModel's symmetric loss CE(M) + CE(~M) is minimised. Masks are a function of (run seed, step, window position in the
 /// step batch), so a data-parallel run draws exactly the masks of a single process with the same global batch.
 /// Metrics per step: loss_masked, loss_symmetric, accuracy (masked-token accuracy of the M pass),
 /// accuracy_symmetric, mask_ratio (achieved); per log interval, from the labels seen since the previous row:

@@ -1,6 +1,6 @@
 #pragma once
 /// Optimiser pieces of the trainer: AdamW parameter groups with weight-decay exclusions and per-parameter
-/// learning-rate scales, the warmup + cosine schedule, gradient clipping and bf16 autocast.
+/// learning-rate scales, the warmup + cosine schedule, gradient clipping, the training precision and autocast.
 ///
 /// Weight-decay rule (after LaBraM/BEiT-v2 optim_factory.get_parameter_groups, which skips 1-D parameters, biases
 /// and the model's no_weight_decay() names). A trainable parameter gets NO weight decay when any holds:
@@ -70,28 +70,48 @@ struct CosineSchedule {
 
 /// Scales the gradients of `params` so their global L2 norm is at most `max_norm` (max_norm <= 0: no clipping)
 /// and returns the norm before clipping (float64; NaN/inf when a gradient is non-finite). Parameters without a
-/// gradient are skipped.
+/// gradient are skipped. Reads the norm on the host; the Trainer uses the two halves below instead.
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
 
-/// Resolves the `bf16` setting (auto | on | off) for `device`: auto = on for CUDA, off on CPU; on = on for CPU and
-/// CUDA (the device types LibTorch 1.13 autocasts). Why off on CPU: on the 2-core dev machine (no avx512_bf16) a
-/// 200-800-200 GELU MLP forward+backward on 736 tokens took ~0.3-0.45 s in float32 and ~1.4-1.9 s under CPU bf16
-/// autocast (torch 1.13, measured once with Debian's python3-torch, which uses the same LibTorch). Pre-Ampere GPUs
-/// have no bf16: use `off` there.
-bool resolve_bf16(const std::string& setting, const torch::Device& device);
+/// The global L2 norm of the gradients of `params` as a float64 scalar tensor on their device (no host sync; an
+/// undefined tensor when no parameter has a gradient). Same arithmetic as clip_grad_norm: per-tensor norms in
+/// float64, then the norm of those.
+torch::Tensor grad_norm_tensor(const std::vector<torch::Tensor>& params);
+/// The clipping of clip_grad_norm given the norm `total` read on the host: when max_norm > 0 and total is finite
+/// and above it, every gradient is multiplied by max_norm / (total + 1e-6) (torch.nn.utils.clip_grad_norm_).
+void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm, double total);
 
-/// Enables autocast to bfloat16 for `device` in this scope (no-op when `enabled` is false); restores the previous
-/// state and clears the autocast cache on exit.
+/// Forward-pass precision of training (train.precision, config/train.h).
+enum class Precision {
+  fp32,  ///< no autocast
+  bf16,  ///< bfloat16 autocast
+  fp16,  ///< float16 autocast with dynamic loss scaling (grad_scaler.h)
+};
+/// "fp32", "bf16", "fp16".
+const char* to_string(Precision precision);
+/// The autocast dtype of `precision` (kBFloat16 or kHalf; fp32: kFloat).
+at::ScalarType autocast_dtype(Precision precision);
+
+/// Resolves the `train.precision` setting (auto | fp32 | bf16 | fp16) for `device`: auto = bf16 on CUDA and fp32
+/// elsewhere; bf16 on CPU or CUDA (the device types LibTorch autocasts here); fp16 on CUDA only. Throws ConfigError
+/// naming train.precision for fp16 or bf16 on a device that does not support it, and for unknown values.
+/// Why auto is fp32 on the CPU: on the 2-core dev machine (no avx512_bf16) a 200-800-200 GELU MLP forward+backward
+/// on 736 tokens took ~0.3-0.45 s in float32 and ~1.4-1.9 s under CPU bf16 autocast (torch 1.13, measured once with
+/// Debian's python3-torch). GPUs before Ampere have no bfloat16 arithmetic: use fp16 (or fp32) there.
+Precision resolve_precision(const std::string& setting, const torch::Device& device);
+
+/// Enables autocast to `dtype` (bfloat16 or float16) for `device` in this scope (no-op when `enabled` is false);
+/// restores the previous state and clears the autocast cache on exit.
 class AutocastGuard {
  public:
-  AutocastGuard(bool enabled, const torch::Device& device);
+  AutocastGuard(bool enabled, const torch::Device& device, at::ScalarType dtype = at::kBFloat16);
   ~AutocastGuard();
   AutocastGuard(const AutocastGuard&) = delete;
   AutocastGuard& operator=(const AutocastGuard&) = delete;
 
  private:
   bool enabled_ = false;
-  bool cuda_ = false;
+  c10::DeviceType device_type_ = c10::DeviceType::CPU;
   bool prev_enabled_ = false;
   at::ScalarType prev_dtype_ = at::kBFloat16;
 };

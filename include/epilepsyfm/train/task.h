@@ -47,6 +47,10 @@ struct StepResult {
   torch::Tensor loss;                     ///< scalar; the Trainer divides by accumulation and back-propagates
   std::map<std::string, double> metrics;  ///< extra scalars, logged as train/<name> (averaged over steps, ranks)
   int64_t windows = 0;                    ///< windows processed (for windows/s)
+  /// Extra scalars as one-element tensors on any device (e.g. a loss part): logged like `metrics`, but summed on
+  /// their device and read by the Trainer once per optimiser step, so a GPU task needs no .item() (a host sync)
+  /// per micro-batch. A name must not also be in `metrics`.
+  std::map<std::string, torch::Tensor> tensor_metrics;
 };
 
 struct EvalContext {
@@ -61,7 +65,8 @@ class TrainingTask {
 
   /// The module whose trainable parameters are optimised and whose state is checkpointed.
   virtual torch::nn::Module& model() = 0;
-  /// Forward pass and loss of one micro-batch (already on the device; autocast active when bf16 is on).
+  /// Forward pass and loss of one micro-batch (already on the device; autocast active when train.precision is bf16
+  /// or fp16).
   virtual StepResult train_step(const data::Batch& batch, const StepContext& ctx) = 0;
 
   /// Whether evaluate() does anything (the Trainer then calls it every train.eval_every steps and at the end).

@@ -9,13 +9,28 @@
 ///   TrainResult r = trainer.fit();
 ///
 /// What it does per optimiser step: set the lr from the schedule (warmup + cosine, optim.h), run `accumulation`
-/// micro-batches from the prefetching loader through the task (bf16 autocast if enabled), back-propagate
-/// loss / accumulation, stop on a non-finite loss, average gradients over ranks, clip, step AdamW (parameter
-/// groups with weight-decay exclusions and the task's lr scales). Every train.log_every steps it writes rows
-/// (step, split, metric, value) to <run_dir>/metrics.csv (train/loss, lr, grad_norm, windows_per_s,
-/// loader_wait_frac and the task's metrics, averaged over the steps since the last row and over ranks) and
-/// updates the progress bar; every eval_every steps (and at the end) it evaluates; every checkpoint_every steps
-/// and at the end it writes a checkpoint (checkpoint.h), keeping the last keep_last and the best.
+/// micro-batches from the prefetching loader through the task (under autocast when train.precision is bf16 or
+/// fp16), back-propagate loss / accumulation (times the loss scale for fp16, grad_scaler.h), stop on a non-finite
+/// loss, average gradients over ranks, unscale them (fp16), clip, step AdamW (parameter groups with weight-decay
+/// exclusions and the task's lr scales). Every train.log_every steps it writes rows (step, split, metric, value) to
+/// <run_dir>/metrics.csv (train/loss, lr, grad_norm, windows_per_s, loader_wait_frac, for fp16 loss_scale and
+/// skipped_steps, and the task's metrics, averaged over the steps since the last row and over ranks) and updates
+/// the progress bar; every eval_every steps (and at the end) it evaluates; every checkpoint_every steps and at the
+/// end it writes a checkpoint (checkpoint.h), keeping the last keep_last and the best.
+///
+/// float16 (train.precision: fp16, CUDA only): a step whose unscaled gradients contain inf/NaN is skipped (no
+/// optimiser step, logged; it still counts as a step, so the schedule and data order stay functions of the step)
+/// and the loss scale is halved; 2000 overflow-free steps in a row double it. The scale and its growth tracker are
+/// saved in every checkpoint's trainer.yaml (loss_scale, loss_scale_growth_tracker), so a resume continues exactly.
+///
+/// On a CUDA device: the loader assembles batches in pinned host memory, and while a micro-batch is computed the
+/// next one is already copied to the device (non_blocking, one batch ahead), so neither the copy nor the loader sits
+/// between two micro-batches on the host. The losses, the non-finite checks, the task's tensor metrics, the signal
+/// flag and the gradient norm are gathered on the device and read in one host transfer per optimiser step
+/// (no .item() per micro-batch). loader_wait_frac is the share of the loop's wall time spent getting batches: waiting
+/// for the loader plus issuing the device copy (on the CPU: waiting for the loader, or assembling the batch when
+/// train.num_workers is 0). Checkpoints record the data position of the first batch not yet trained on (the
+/// prefetched one), so resuming never skips a batch.
 ///
 /// Exactness: the torch CPU (and CUDA) generators are re-seeded at every step from (seed, step, rank), the data
 /// position is saved with every checkpoint and the schedule is a function of the step, so `resume` followed by
@@ -24,7 +39,9 @@
 /// bit (tests/unit/train/trainer_test.cpp and tests/integration/train_e2e_test.cpp check this).
 ///
 /// Stops: SIGINT/SIGTERM -> finish the current step, write a checkpoint, throw efm::Interrupted(sig) (all ranks
-/// agree on the step through an all-reduce). A non-finite loss or gradient norm -> DataError:
+/// agree on the step through an all-reduce; the signal is checked once per step, after its micro-batches, so a
+/// signal arriving later in the step, e.g. during an evaluation, stops the run after the next step). A non-finite
+/// loss or gradient norm -> DataError:
 ///   "non-finite loss (nan) at step 13 (epoch 0, micro-batches 24-25); batch windows: a.edf@12000, b.edf@400;
 ///    non-finite input values in: a.edf@12000; last good checkpoint: /runs/x/checkpoints/step_000010"
 /// Only rank 0 writes metrics, logs at info level and writes checkpoints.
@@ -41,6 +58,7 @@
 #include "epilepsyfm/data/loader.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/distributed.h"
+#include "epilepsyfm/train/grad_scaler.h"
 #include "epilepsyfm/train/optim.h"
 #include "epilepsyfm/train/task.h"
 
@@ -64,6 +82,8 @@ struct TrainResult {
   std::map<std::string, double> last_metrics;  ///< "train/loss", "val/..." of the last row written
   double windows_per_s = 0;                    ///< all ranks, this session
   data::LoaderStats loader;                    ///< this rank's loader counters
+  double data_wait_s = 0;     ///< this session: time the loop spent getting batches (loader + device copy issue)
+  double data_wait_frac = 0;  ///< data_wait_s / this session's training-loop wall time
 };
 
 class Trainer {
@@ -91,9 +111,19 @@ class Trainer {
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   const data::Loader& loader() const { return *loader_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
+  /// The resolved train.precision.
+  Precision precision() const { return precision_; }
+  /// The float16 loss scaler (disabled unless precision() is fp16).
+  const GradScaler& grad_scaler() const { return scaler_; }
 
  private:
   struct Accum;
+  /// The next micro-batch on the device: the prefetched one, else the loader's (copied to the device).
+  data::Batch next_batch(int64_t step);
+  /// CUDA: takes the following micro-batch from the loader and starts its non_blocking copy to the device.
+  void prefetch(int64_t step);
+  /// Position of the first micro-batch not yet trained on (the prefetched one, if any).
+  data::SamplerPosition data_position() const;
   void write_checkpoint(bool is_best);
   std::string last_checkpoint_text() const;
   std::map<std::string, double> reduce_metrics(const std::map<std::string, double>& local);
@@ -111,7 +141,10 @@ class Trainer {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   CosineSchedule schedule_;
   CheckpointManager checkpoints_;
-  bool bf16_ = false;
+  Precision precision_ = Precision::fp32;
+  GradScaler scaler_;                        ///< enabled for fp16
+  std::optional<data::Batch> prefetched_;    ///< CUDA: the next micro-batch, its copy to the device under way
+  double data_wait_s_ = 0;                   ///< total time spent getting batches (next_batch + prefetch)
   int64_t step_ = 0;
   int64_t total_steps_ = 0;
   int64_t last_saved_step_ = -1;

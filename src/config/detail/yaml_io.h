@@ -36,6 +36,11 @@ inline constexpr bool is_section_v = std::is_class_v<T> && !std::is_same_v<T, st
                                      !is_map<T>::value && !is_optional<T>::value;
 
 template <class T, class = void>
+struct has_upgrade : std::false_type {};
+template <class T>
+struct has_upgrade<T, std::void_t<decltype(std::declval<T&>().upgrade(std::string()))>> : std::true_type {};
+
+template <class T, class = void>
 struct has_validate : std::false_type {};
 template <class T>
 struct has_validate<T, std::void_t<decltype(std::declval<const T&>().validate(std::string()))>> : std::true_type {};
@@ -75,6 +80,10 @@ class Reader {
   template <class T>
   void operator()(const char* key, T& value, const Choices& c) {
     field(key, value, nullptr, &c);
+  }
+  template <class T>
+  void operator()(const char* key, T& value, const Deprecated& d) {
+    field(key, value, nullptr, d.choices ? &*d.choices : nullptr);
   }
 
   /// Raises ConfigError for keys in the node that no field claimed.
@@ -126,6 +135,7 @@ void read_section(const YAML::Node& node, const std::string& path, T& out) {
   Reader reader(node, path);
   out.visit(reader);
   reader.finish();
+  if constexpr (has_upgrade<T>::value) out.upgrade(path);
   if constexpr (has_validate<T>::value) out.validate(path);
 }
 
@@ -186,6 +196,9 @@ class Writer {
     out_ << YAML::Key << key << YAML::Value;
     write_value(value);
   }
+  /// Deprecated fields are read but never written.
+  template <class T>
+  void operator()(const char*, T&, const Deprecated&) {}
 
   template <class T>
   void write_value(const T& value) {

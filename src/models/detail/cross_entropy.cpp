@@ -132,28 +132,4 @@ std::pair<torch::Tensor, torch::Tensor> cross_entropy_with_accuracy(const torch:
   return {loss, correct};
 }
 
-torch::Tensor argmax_rows(const torch::Tensor& x) {
-  if (!(x.dim() == 2 && x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.size(1) > 0)) {
-    return x.argmax(/*dim=*/-1);
-  }
-  torch::NoGradGuard no_grad;
-  auto xc = x.contiguous();
-  const int64_t rows = xc.size(0), c = xc.size(1);
-  auto out = torch::empty({rows}, torch::kLong);
-  const float* p = xc.data_ptr<float>();
-  int64_t* o = out.data_ptr<int64_t>();
-  at::parallel_for(0, rows, kRowGrain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* row = p + r * c;
-      // torch::argmax returns the index of the first NaN if there is one (NaN propagates as the maximum).
-      int64_t nan_at = -1;
-      for (int64_t j = 0; j < c && nan_at < 0; ++j) {
-        if (std::isnan(row[j])) nan_at = j;
-      }
-      o[r] = nan_at >= 0 ? nan_at : argmax_row(row, c);
-    }
-  });
-  return out;
-}
-
 }  // namespace efm::models::detail

@@ -25,9 +25,4 @@ std::pair<torch::Tensor, torch::Tensor> cross_entropy_with_accuracy(const torch:
 std::pair<torch::Tensor, torch::Tensor> cross_entropy_with_accuracy_ops(const torch::Tensor& logits,
                                                                         const torch::Tensor& labels);
 
-/// Row-wise argmax of a [R, C] float32 CPU tensor (first index of the maximum, as torch::argmax) in one parallel
-/// pass; other tensors go through torch::argmax. LibTorch 1.13's CPU argmax over the last dimension reduces without
-/// vectorisation.
-torch::Tensor argmax_rows(const torch::Tensor& x);
-
 }  // namespace efm::models::detail

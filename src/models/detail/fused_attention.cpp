@@ -350,9 +350,9 @@ torch::Tensor attention_ops(const torch::Tensor& qkv, const FusedAttentionOption
     q = F::layer_norm(q, F::LayerNormFuncOptions({d}).weight(o.q_weight).bias(o.q_bias).eps(o.eps));
     k = F::layer_norm(k, F::LayerNormFuncOptions({d}).weight(o.k_weight).bias(o.k_bias).eps(o.eps));
   }
-  auto p = torch::softmax(torch::matmul(q * o.scale, k.transpose(-2, -1)), -1);
-  if (attn_dropout > 0.0) p = F::dropout(p, F::DropoutFuncOptions().p(attn_dropout).training(training));
-  return torch::matmul(p, t[2]).transpose(1, 2).reshape({b, n, o.heads * d});
+  auto out = at::scaled_dot_product_attention(q, k, t[2], /*attn_mask=*/{}, training ? attn_dropout : 0.0,
+                                              /*is_causal=*/false, /*scale=*/o.scale);
+  return out.transpose(1, 2).reshape({b, n, o.heads * d});
 }
 
 int parallel_for_threads_used(int64_t tasks) {

@@ -4,9 +4,11 @@
 //                             q' = scale * LN_q(q),  k' = LN_k(k)          (LN over head_dim; skipped without QK-norm)
 //                             P = softmax(q' k'^T) (rows),  out[b, :, h, :] = P v
 // The same function as Attention's LibTorch-op path (models/transformer.cpp), computed per (window, head) in
-// cache-sized buffers, windows x heads spread over the intra-op threads: no [B, H, N, hd] permuted copies, one pass
-// for LayerNorm, scores and softmax, and no per-matrix BLAS calls (LibTorch 1.13 runs a CPU bmm as one BLAS call per
-// matrix, which dominates for LaBraM's 93 tokens x head_dim 20). Results are independent of the thread count.
+// cache-sized buffers, windows x heads spread over the intra-op threads: no [B, H, N, hd] permuted copies and one pass
+// for LayerNorm, scores and softmax. Why it exists next to at::scaled_dot_product_attention: for LaBraM's short
+// sequences (93 tokens x head_dim 20) the built-in path (QK LayerNorm on permuted views, then SDPA) is several times
+// slower on the CPU, forward and backward; bench_train_step's kernels phase measures both in one run
+// (bench/train_step/README.md). Results are independent of the thread count.
 // Backward (for P = softmax(S), dS = P * (dP - rowsum(dO * out))) keeps P [B, H, N, N_pad] from the forward.
 // No double backward.
 #include <torch/torch.h>
@@ -28,9 +30,10 @@ struct FusedAttentionOptions {
 torch::Tensor fused_attention(const torch::Tensor& qkv, const FusedAttentionOptions& options,
                               const AttentionKernels& kernels = best_attention_kernels());
 
-/// The same function with LibTorch ops (any device and dtype, differentiable to any order): Attention's path where
-/// the fused kernel does not apply, and the baseline of bench_train_step's attention phase. Dropout of probability
-/// `attn_dropout` on the attention weights when `training`.
+/// The same function with LibTorch ops, QK LayerNorm then at::scaled_dot_product_attention (any device and dtype;
+/// flash/memory-efficient kernels on CUDA): Attention's path where the fused kernel does not apply (GPUs, bf16,
+/// attention dropout), and the baseline of bench_train_step's kernels phase. Dropout of probability `attn_dropout` on
+/// the attention weights when `training`.
 torch::Tensor attention_ops(const torch::Tensor& qkv, const FusedAttentionOptions& options, double attn_dropout = 0.0,
                             bool training = false);
 

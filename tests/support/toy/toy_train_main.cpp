@@ -1,5 +1,5 @@
 // efm_toy_train: trains the toy task through train::Trainer, for the subprocess tests (kill-and-resume,
-// SIGTERM, NaN, 2-process Gloo). Not installed.
+// SIGTERM, NaN, 2-process data parallelism). Not installed.
 //
 //   efm_toy_train --out DIR [--resume] [--set train.steps=20]... [--nan-at-step S] [--sleep-ms MS]
 //                 [--threads N] [--eval]

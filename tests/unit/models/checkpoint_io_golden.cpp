@@ -10,9 +10,9 @@
 #include "model_test_util.h"
 #include "support/test_support.h"
 
-// Golden check against PyTorch itself: Debian's python3-torch opens our state-dict file with torch.load
-// (reader: scripts/golden/read_state_dict.py). Label "golden": it needs /usr/bin/python3 with torch and importing
-// torch takes several seconds.
+// Golden check against PyTorch itself: the torch wheel this build links (.venv) opens our state-dict file with
+// torch.load and its default weights_only=True (reader: scripts/golden/read_state_dict.py). Label "golden": it needs
+// a Python with torch, and importing torch takes several seconds.
 
 namespace efm::models {
 namespace {

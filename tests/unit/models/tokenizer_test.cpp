@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
 
 #include "epilepsyfm/core/error.h"
@@ -91,6 +93,13 @@ TEST(Tokenizer, EncodeInEvalIsDeterministicAndLeavesTheCodebook) {
   EXPECT_TRUE(torch::equal(codebook, tok->quantizer->codebook()));
   EXPECT_THAT([&] { tok->encode(test::random_input(1, 3, 17)); },
               ThrowsMessage<DataError>(HasSubstr("17 patches per channel")));
+  // Pre-training calls encode() inside the trainer's bf16 autocast: the codes must not change with it.
+  at::autocast::set_autocast_dtype(c10::DeviceType::CPU, at::kBFloat16);
+  at::autocast::set_autocast_enabled(c10::DeviceType::CPU, true);
+  const auto under_autocast = tok->encode(in);
+  EXPECT_TRUE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));  // restored after encode
+  at::autocast::set_autocast_enabled(c10::DeviceType::CPU, false);
+  EXPECT_TRUE(torch::equal(under_autocast, a));
 }
 
 TEST(Tokenizer, ReconstructionLossDecreasesOnAFixedBatch) {

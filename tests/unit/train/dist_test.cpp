@@ -121,11 +121,10 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-// Two ranks as two threads of this process, Gloo over 127.0.0.1 (ARCHITECTURE.md §7).
-TEST(ProcessGroupTest, TwoRankGlooCollectives) {
-  if (!distributed_available()) GTEST_SKIP() << "built without gloo headers";
+// Two ranks as two threads of this process, CPU collectives through the TCPStore on 127.0.0.1.
+TEST(ProcessGroupTest, TwoRankStoreCollectives) {
   const int port = free_port();
-  std::vector<torch::Tensor> results(2), grads(2), params(2), undefined_grad(2), maxes(2);
+  std::vector<torch::Tensor> results(2), grads(2), params(2), undefined_grad(2), maxes(2), sums(2);
   std::vector<std::string> errors(2);
   auto body = [&](int rank) {
     try {
@@ -137,6 +136,11 @@ TEST(ProcessGroupTest, TwoRankGlooCollectives) {
       auto t = torch::tensor({1.0f + rank, 10.0f * (rank + 1)});
       pg->all_reduce_sum(t);
       results[rank] = t;
+      // Float sums in rank order on every rank: bit-identical results across ranks.
+      torch::manual_seed(100 + rank);
+      auto noise = torch::randn({1000});
+      pg->all_reduce_sum(noise);
+      sums[rank] = noise;
       auto m = torch::tensor({rank == 0 ? 15 : 2}, torch::kInt32);
       pg->all_reduce_max(m);
       maxes[rank] = m;
@@ -165,6 +169,12 @@ TEST(ProcessGroupTest, TwoRankGlooCollectives) {
   t1.join();
   ASSERT_EQ(errors[0], "");
   ASSERT_EQ(errors[1], "");
+  torch::manual_seed(100);
+  const auto n0 = torch::randn({1000});
+  torch::manual_seed(101);
+  const auto n1 = torch::randn({1000});
+  EXPECT_TRUE(torch::equal(sums[0], sums[1]));
+  EXPECT_TRUE(torch::equal(sums[0], n0 + n1));
   for (int r = 0; r < 2; ++r) {
     EXPECT_TRUE(torch::equal(results[r], torch::tensor({3.0f, 30.0f})));
     EXPECT_EQ(maxes[r].item<int>(), 15);
@@ -175,7 +185,6 @@ TEST(ProcessGroupTest, TwoRankGlooCollectives) {
 }
 
 TEST(ProcessGroupTest, RendezvousTimeoutNamesAddress) {
-  if (!distributed_available()) GTEST_SKIP() << "built without gloo headers";
   DistEnv env;
   env.rank = 1;  // a client with no server
   env.world_size = 2;

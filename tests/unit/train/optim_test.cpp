@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/distributed.h"
+#include "epilepsyfm/train/grad_scaler.h"
 #include "epilepsyfm/train/optim.h"
 #include "support/test_support.h"
 #include "toy/toy_task.h"
@@ -132,10 +133,21 @@ TEST(Clip, GlobalNormScalesAllGradients) {
   EXPECT_TRUE(std::isnan(clip_grad_norm({a, b}, 1.0)));
 }
 
-TEST(Bf16, ResolveAndGuard) {
-  EXPECT_FALSE(resolve_bf16("auto", torch::kCPU));
-  EXPECT_TRUE(resolve_bf16("on", torch::kCPU));
-  EXPECT_FALSE(resolve_bf16("off", torch::kCPU));
+TEST(PrecisionTest, ResolveAndGuard) {
+  EXPECT_EQ(resolve_precision("auto", torch::kCPU), Precision::fp32);
+  EXPECT_EQ(resolve_precision("auto", torch::Device("cuda:0")), Precision::bf16);  // resolving needs no GPU
+  EXPECT_EQ(resolve_precision("bf16", torch::kCPU), Precision::bf16);
+  EXPECT_EQ(resolve_precision("fp32", torch::kCPU), Precision::fp32);
+  EXPECT_EQ(resolve_precision("fp16", torch::Device("cuda:1")), Precision::fp16);
+  EXPECT_THAT([] { resolve_precision("fp16", torch::kCPU); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.precision: 'fp16' (float16 autocast with loss scaling) "
+                                                   "needs a CUDA device, but this run's device is cpu")));
+  EXPECT_THAT([] { resolve_precision("half", torch::kCPU); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.precision: allowed values are 'auto', 'fp32', 'bf16', "
+                                                   "'fp16', but got 'half'")));
+  EXPECT_STREQ(to_string(Precision::fp16), "fp16");
+  EXPECT_EQ(autocast_dtype(Precision::bf16), torch::kBFloat16);
+  EXPECT_EQ(autocast_dtype(Precision::fp16), torch::kHalf);
   auto w = torch::randn({4, 4});
   {
     AutocastGuard g(true, torch::kCPU);
@@ -146,6 +158,87 @@ TEST(Bf16, ResolveAndGuard) {
     AutocastGuard g(false, torch::kCPU);
     EXPECT_EQ(torch::mm(w, w).scalar_type(), torch::kFloat32);
   }
+}
+
+// The Trainer's halves of clip_grad_norm (norm on the device, clipping with the norm read once) give its results.
+TEST(Optim, GradNormTensorAndClipGradientsEqualClipGradNorm) {
+  auto a = torch::zeros({2}, torch::requires_grad());
+  auto b = torch::zeros({3}, torch::requires_grad());
+  auto c = torch::zeros({1}, torch::requires_grad());  // no gradient: skipped
+  a.mutable_grad() = torch::tensor({3.0f, 4.0f});
+  b.mutable_grad() = torch::tensor({0.0f, 12.0f, 0.0f});
+  const torch::Tensor norm = grad_norm_tensor({a, b, c});
+  EXPECT_EQ(norm.scalar_type(), torch::kFloat64);
+  EXPECT_EQ(norm.dim(), 0);
+  EXPECT_DOUBLE_EQ(norm.item<double>(), 13.0);
+  clip_gradients({a, b, c}, /*max_norm=*/6.5, /*total=*/13.0);
+  EXPECT_TRUE(torch::allclose(a.grad(), torch::tensor({1.5f, 2.0f}), 1e-6, 1e-6));
+  clip_gradients({a, b}, /*max_norm=*/100, /*total=*/13.0);  // below the limit: unchanged
+  EXPECT_TRUE(torch::allclose(a.grad(), torch::tensor({1.5f, 2.0f}), 1e-6, 1e-6));
+  clip_gradients({a, b}, /*max_norm=*/1, /*total=*/std::nan(""));  // non-finite: unchanged (the Trainer stops)
+  EXPECT_TRUE(torch::allclose(a.grad(), torch::tensor({1.5f, 2.0f}), 1e-6, 1e-6));
+  EXPECT_FALSE(grad_norm_tensor({c}).defined());
+}
+
+// torch.amp.GradScaler's algorithm on CPU tensors (both ATen kernels have CPU implementations in LibTorch 2.x):
+// scale the loss, unscale the gradients, skip on inf/NaN with backoff 0.5, grow x2 after growth_interval good steps.
+TEST(GradScalerTest, ScalesUnscalesBacksOffAndGrows) {
+  GradScalerOptions o;
+  EXPECT_EQ(o.init_scale, 65536.0);  // torch.amp.GradScaler defaults
+  EXPECT_EQ(o.growth_factor, 2.0);
+  EXPECT_EQ(o.backoff_factor, 0.5);
+  EXPECT_EQ(o.growth_interval, 2000);
+  o.growth_interval = 3;
+  GradScaler scaler(torch::kCPU, o);
+  ASSERT_TRUE(scaler.enabled());
+
+  auto w = torch::tensor({1.0f, -2.0f}, torch::requires_grad());
+  const auto loss = (w * w).sum();  // d/dw = 2w
+  const auto scaled = scaler.scale(loss);
+  EXPECT_EQ(scaled.dim(), 0);
+  EXPECT_FLOAT_EQ(scaled.item<float>(), 5.0f * 65536.0f);
+  scaled.backward();
+  EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({2.0f * 65536.0f, -4.0f * 65536.0f})));
+  torch::Tensor found = scaler.unscale({w});
+  EXPECT_EQ(found.item<float>(), 0.0f);
+  EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({2.0f, -4.0f})));  // exact: the scale is a power of 2
+
+  // Three good steps in a row double the scale (growth_interval 3); the tracker counts them.
+  scaler.update(found);
+  scaler.update(found);
+  EXPECT_EQ(scaler.growth_tracker(), 2);
+  EXPECT_EQ(scaler.scale_value(), 65536.0);
+  scaler.update(found);
+  EXPECT_EQ(scaler.scale_value(), 131072.0);
+  EXPECT_EQ(scaler.growth_tracker(), 0);
+
+  // An overflow: found_inf = 1 (the Trainer skips the optimiser step), the scale halves, the tracker resets.
+  auto v = torch::zeros({3}, torch::requires_grad());
+  v.mutable_grad() = torch::tensor({1.0f, std::numeric_limits<float>::infinity(), 0.0f});
+  scaler.update(found);
+  EXPECT_EQ(scaler.growth_tracker(), 1);
+  found = scaler.unscale({w, v});
+  EXPECT_EQ(found.item<float>(), 1.0f);
+  scaler.update(found);
+  EXPECT_EQ(scaler.scale_value(), 65536.0);
+  EXPECT_EQ(scaler.growth_tracker(), 0);
+  v.mutable_grad() = torch::tensor({std::nanf(""), 0.0f, 0.0f});
+  EXPECT_EQ(scaler.unscale({v}).item<float>(), 1.0f);  // NaN counts as well
+
+  // State round trip (the Trainer writes it to trainer.yaml) and checks.
+  scaler.set_state(1024.0, 7);
+  EXPECT_EQ(scaler.scale_value(), 1024.0);
+  EXPECT_EQ(scaler.growth_tracker(), 7);
+  EXPECT_THAT([&] { scaler.set_state(0.0, 0); }, ThrowsMessage<ArgumentError>(HasSubstr("must be a positive number")));
+  o.backoff_factor = 1.0;
+  EXPECT_THAT([&] { (void)GradScaler(torch::kCPU, o); }, ThrowsMessage<ArgumentError>(HasSubstr("backoff_factor (1)")));
+
+  // Disabled: a pass-through.
+  GradScaler off;
+  EXPECT_FALSE(off.enabled());
+  EXPECT_TRUE(off.scale(loss).is_same(loss));
+  EXPECT_FALSE(off.unscale({w}).defined());
+  EXPECT_EQ(off.scale_value(), 1.0);
 }
 
 test::TrainOnly parse_train(const std::string& yaml) {
@@ -164,10 +257,31 @@ TEST(TrainConfigTest, ValidatesAcrossFields) {
               ThrowsMessage<ConfigError>(HasSubstr("train.keep_best.metric: expected '<split>/<name>'")));
   EXPECT_THAT([] { parse_train("train: {bf16: maybe}"); },
               ThrowsMessage<ConfigError>(HasSubstr("train.bf16: allowed values are 'auto', 'on', 'off'")));
+  EXPECT_THAT([] { parse_train("train: {precision: fp8}"); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.precision: allowed values are 'auto', 'fp32', 'bf16', "
+                                                   "'fp16', but got 'fp8'")));
   EXPECT_THAT([] { parse_train("train: {steps: 0, epochs: 0}"); },
               ThrowsMessage<ConfigError>(HasSubstr("one of steps or epochs must be > 0")));
   const auto t = parse_train("train: {steps: 10, keep_best: {metric: val/loss, mode: min}}");
   EXPECT_EQ(config::to_yaml(t), config::to_yaml(parse_train(config::to_yaml(t))));
+}
+
+// train.bf16 (before train.precision) still loads, e.g. from the config stored in an older tokenizer.pt, and is
+// written back as precision.
+TEST(TrainConfigTest, DeprecatedBf16BecomesPrecision) {
+  EXPECT_EQ(parse_train("").train.precision, "auto");
+  EXPECT_EQ(parse_train("train: {bf16: on}").train.precision, "bf16");
+  EXPECT_EQ(parse_train("train: {bf16: off}").train.precision, "fp32");
+  EXPECT_EQ(parse_train("train: {bf16: auto}").train.precision, "auto");
+  EXPECT_EQ(parse_train("train: {bf16: on, precision: bf16}").train.precision, "bf16");
+  const auto t = parse_train("train: {bf16: on}");
+  EXPECT_TRUE(t.train.bf16.empty());
+  const std::string yaml = config::to_yaml(t);
+  EXPECT_THAT(yaml, HasSubstr("precision: bf16"));
+  EXPECT_THAT(yaml, ::testing::Not(HasSubstr("bf16: ")));
+  EXPECT_THAT([] { parse_train("train: {bf16: off, precision: fp16}"); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.bf16: 'off' (deprecated; means precision 'fp32') "
+                                                   "contradicts train.precision: 'fp16'; remove train.bf16")));
 }
 
 TEST(Checkpoints, KeepLastAndBestAndLatest) {

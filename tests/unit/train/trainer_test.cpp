@@ -265,5 +265,56 @@ TEST(Trainer, CheckpointContents) {
   EXPECT_TRUE(torch::equal(saved.at("head.weight"), task.net()->head->weight));
 }
 
+// StepResult::tensor_metrics (summed on the device, read once per step) give the rows the same metric as a double
+// gives; the loader-wait share and the session's data-wait figures are reported; no float16 rows on the CPU.
+class TensorMetricTask : public test::ToyTask {
+ public:
+  using test::ToyTask::ToyTask;
+  StepResult train_step(const data::Batch& batch, const StepContext& ctx) override {
+    StepResult r = test::ToyTask::train_step(batch, ctx);
+    r.tensor_metrics["acc_t"] = torch::tensor(r.metrics.at("acc"), torch::kFloat64);
+    r.tensor_metrics["loss_t"] = r.loss.detach();
+    return r;
+  }
+};
+
+TEST(Trainer, TensorMetricsAndDataWait) {
+  ToyData s;
+  test::TempDir dir("tmetrics");
+  TensorMetricTask task{test::ToyTaskOptions{}};
+  const TrainResult r = Trainer(options(dir.path(), 4, 4, 2), task, s.source, s.index).fit();
+  std::map<std::string, std::map<int64_t, double>> rows;
+  for (const auto& row : read_csv(dir / "metrics.csv").rows) {
+    if (row[1] == "train") rows[row[2]][std::stoll(row[0])] = std::stod(row[3]);
+  }
+  ASSERT_EQ(rows["acc_t"].size(), 2u);  // steps 2, 4
+  EXPECT_EQ(rows["acc_t"], rows["acc"]);
+  for (const auto& [step, v] : rows["loss"]) EXPECT_NEAR(rows["loss_t"].at(step), v, 1e-12) << step;
+  for (const auto& [step, v] : rows["loader_wait_frac"]) {
+    EXPECT_GE(v, 0.0) << step;
+    EXPECT_LE(v, 1.0) << step;
+  }
+  EXPECT_EQ(rows.count("loss_scale"), 0u);
+  EXPECT_EQ(rows.count("skipped_steps"), 0u);
+  EXPECT_GE(r.data_wait_frac, 0.0);
+  EXPECT_LE(r.data_wait_frac, 1.0);
+  EXPECT_GE(r.data_wait_s, 0.0);
+}
+
+TEST(Trainer, Fp16IsRefusedOnTheCpu) {
+  ToyData s;
+  test::TempDir dir("fp16");
+  test::ToyTask task{test::ToyTaskOptions{}};
+  auto o = options(dir.path(), 2);
+  o.train.precision = "fp16";
+  EXPECT_THAT([&] { Trainer(o, task, s.source, s.index); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.precision: 'fp16' (float16 autocast with loss scaling) "
+                                                   "needs a CUDA device, but this run's device is cpu")));
+  o.train.precision = "bf16";
+  Trainer t(o, task, s.source, s.index);
+  EXPECT_EQ(t.precision(), Precision::bf16);
+  EXPECT_FALSE(t.grad_scaler().enabled());
+}
+
 }  // namespace
 }  // namespace efm::train
