@@ -15,11 +15,9 @@ if [ -z "$EPILEPSYFM_DATA" ] || [ ! -d "$EPILEPSYFM_DATA" ]; then
   echo "*** WARNING: real EEG data not found (set EPILEPSYFM_DATA); tests that need it will be SKIPPED ***"
 fi
 build_dir="${EFM_BUILD_DIR:-build}"
-# The test binaries link LibTorch directly and ctest runs two of them at once on two cores: idle OpenMP and OpenBLAS
-# workers then sleep instead of spinning against the other test process (the epilepsyfm binaries choose their own
-# defaults for a machine of their own, core/thread_env.h; a policy set here is kept by them too).
+# ctest runs two test binaries at once on two cores, each with LibTorch's OpenMP threads: idle workers sleep instead
+# of spinning against the other test process (a policy set by the caller is kept).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-16}"
 set +e
 ctest --test-dir "$build_dir" -LE slow --output-on-failure -j "${EFM_JOBS:-$(nproc)}" "$@" | tee "$build_dir/ctest.log"
 rc=${PIPESTATUS[0]}

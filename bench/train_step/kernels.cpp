@@ -22,8 +22,8 @@ double ms_since(Clock::time_point t0) {
 
 // Times `kernel` and `builtin` alternately (each call: forward and, when it returns a tensor needing gradients,
 // backward of its sum weighted by a fixed random tensor).
-void time_pair(KernelTimes& t, const std::function<torch::Tensor()>& kernel, const std::function<torch::Tensor()>& builtin,
-               int reps) {
+void time_pair(KernelTimes& t, const std::function<torch::Tensor()>& kernel,
+               const std::function<torch::Tensor()>& builtin, int reps) {
   std::vector<double> k, b;
   for (int r = 0; r < reps + 2; ++r) {
     for (int side = 0; side < 2; ++side) {
@@ -68,8 +68,7 @@ std::vector<KernelTimes> kernel_times(int64_t windows, int64_t tokens, int64_t h
   {
     auto logits = torch::randn({rows, codes}).requires_grad_(true);
     const auto labels = torch::randint(codes, {rows}, torch::kLong);
-    KernelTimes t{"masked-token cross-entropy + accuracy", "models/detail/cross_entropy",
-                  "cross_entropy + argmax"};
+    KernelTimes t{"masked-token cross-entropy + accuracy", "models/detail/cross_entropy", "cross_entropy + argmax"};
     time_pair(
         t, [&] { return detail::cross_entropy_with_accuracy(logits, labels).first; },
         [&] { return detail::cross_entropy_with_accuracy_ops(logits, labels).first; }, reps);

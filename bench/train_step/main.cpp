@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "common/bench_args.h"
-#include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/models/runtime.h"
 #include "flops.h"
@@ -152,13 +151,6 @@ void print_workload(const std::string& name, const Side& cpp, const std::vector<
 
 int run_bench(int argc, char** argv) {
   namespace bench = efm::bench;
-  // The C++ side runs with the thread-runtime environment every epilepsyfm binary uses (core/thread_env.h).
-  efm::reexec_with_thread_env(argc, argv);
-  // Variables epilepsyfm defaulted (not the caller's): the "as users run it" reference runs without them.
-  std::string defaulted_unset;
-  for (const efm::ThreadEnvVar& v : efm::current_thread_env()) {
-    if (v.set_by_epilepsyfm) defaulted_unset += " -u " + v.name;
-  }
   const int threads = efm::models::configure_threads(std::stoi(flag(argc, argv, "--threads", "0")));
   bench::StepBenchOptions options;
   options.warmup = std::stoll(flag(argc, argv, "--warmup", "2"));
@@ -181,12 +173,12 @@ int run_bench(int argc, char** argv) {
             << "), " << threads << " intra-op thread(s) (same for the Python reference), BLAS " << torch_info.blas
             << ", oneDNN " << torch_info.onednn << ", CPU kernels " << torch_info.cpu_capability << "\n"
             << "[bench train_step] " << options.size << " size on " << options.device.str()
-            << (options.bf16 ? " (bf16 autocast)" : " (float32)") << ", batch " << options.geometry.batch << " x " << options.geometry.channels
-            << " ch x " << options.geometry.patches << " s at 200 Hz (" << options.geometry.tokens()
-            << " tokens/window), " << options.warmup << " warm-up + " << options.steps << " timed steps per run, "
-            << repeats << " alternating run(s) per side; load average " << load_average() << "\n"
-            << "[bench train_step] C++ side: " << efm::thread_env_summary() << " (core/thread_env.h); attention "
-            << efm::models::attention_implementation() << "\n";
+            << (options.bf16 ? " (bf16 autocast)" : " (float32)") << ", batch " << options.geometry.batch << " x "
+            << options.geometry.channels << " ch x " << options.geometry.patches << " s at 200 Hz ("
+            << options.geometry.tokens() << " tokens/window), " << options.warmup << " warm-up + " << options.steps
+            << " timed steps per run, " << repeats << " alternating run(s) per side; load average " << load_average()
+            << "\n"
+            << "[bench train_step] C++ side: attention " << efm::models::attention_implementation() << "\n";
   if (reference) {
     const std::string problem = bench::python_torch_problem();
     if (!problem.empty()) {
@@ -200,9 +192,9 @@ int run_bench(int argc, char** argv) {
   }
   std::ostringstream common;
   common << "--size " << options.size << " --device " << (options.device.is_cuda() ? "cuda" : "cpu")
-         << (options.bf16 ? " --bf16" : "") << " --threads " << threads << " --warmup " << options.warmup << " --steps " << options.steps << " --batch "
-         << options.geometry.batch << " --channels " << options.geometry.channels << " --seconds "
-         << options.geometry.patches;
+         << (options.bf16 ? " --bf16" : "") << " --threads " << threads << " --warmup " << options.warmup << " --steps "
+         << options.steps << " --batch " << options.geometry.batch << " --channels " << options.geometry.channels
+         << " --seconds " << options.geometry.patches;
 
   double cpp_peak = 0.0, py_peak = 0.0;
   if (want("matmul")) {
@@ -213,8 +205,7 @@ int run_bench(int argc, char** argv) {
     double p1 = 0.0, p2 = 0.0;
     if (reference) {
       const auto r = bench::run_reference(
-          "--phase matmul " + common.str() + " --matmul-reps " + std::to_string(matmul_reps),
-          "matmul_2048_gflops");
+          "--phase matmul " + common.str() + " --matmul-reps " + std::to_string(matmul_reps), "matmul_2048_gflops");
       if (r.ok) {
         p1 = r.number("matmul_1024_gflops");
         p2 = r.number("matmul_2048_gflops");
@@ -243,8 +234,9 @@ int run_bench(int argc, char** argv) {
     const int64_t windows = 2 * options.geometry.batch;
     const int64_t tokens = options.geometry.tokens() + 1;
     const int64_t rows = options.geometry.batch * options.geometry.tokens();
-    const auto times = bench::kernel_times(windows, tokens, b.heads, b.embed_dim / b.heads, rows,
-                                           efm::models::tokenizer_preset(options.size).vq.n_codes(), std::max(5, matmul_reps / 2));
+    const auto times =
+        bench::kernel_times(windows, tokens, b.heads, b.embed_dim / b.heads, rows,
+                            efm::models::tokenizer_preset(options.size).vq.n_codes(), std::max(5, matmul_reps / 2));
     std::printf("\nhand-written kernels vs LibTorch built-ins (base step shapes; median ms, forward + backward)\n");
     std::printf("  %-42s %10s %10s %8s %10s  %s\n", "", "kernel", "built-in", "ratio", "max|diff|", "verdict");
     for (const auto& k : times) {
@@ -269,22 +261,10 @@ int run_bench(int argc, char** argv) {
     workloads.push_back({"pretrain", &bench::pretrain_steps,
                          bench::pretrain_step_flops(tok, student, tok.vq.n_codes(), options.geometry)});
   }
-  // The reference runs the way a user runs a Python script (the libraries' defaults) and, for a like-for-like
-  // comparison, with the best thread environment found for it: its products run on OpenBLAS's threads, and there
-  // OMP_WAIT_POLICY=PASSIVE beat both libgomp's default spin and epilepsyfm's GOMP_SPINCOUNT (core/thread_env.h,
-  // bench/train_step/README.md). If the caller set any thread variable, both sides run with the caller's values.
-  std::vector<std::pair<std::string, std::string>> reference_envs;
-  if (!defaulted_unset.empty()) {
-    reference_envs.push_back({"python3 as users run it (without epilepsyfm's thread defaults:" + defaulted_unset + ")",
-                              "env" + defaulted_unset + " -u " + efm::kThreadEnvMarkerVar});
-    reference_envs.push_back(
-        {"python3 with its best thread environment found here (OMP_WAIT_POLICY=PASSIVE "
-         "OPENBLAS_THREAD_TIMEOUT=16)",
-         "env" + defaulted_unset + " -u " + efm::kThreadEnvMarkerVar +
-             " OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=16"});
-  } else {
-    reference_envs.push_back({"same thread environment as the C++ side (" + efm::thread_env_summary() + ")", ""});
-  }
+  // The reference runs in this process's environment (thread variables included) with the same thread count: the
+  // same PyTorch version, called from Python as users run it.
+  const std::vector<std::pair<std::string, std::string>> reference_envs{
+      {"python (" + std::string(bench::kPython) + ") with the same PyTorch, environment and thread count", ""}};
   for (const auto& w : workloads) {
     Side cpp;
     std::vector<ReferenceSide> refs;
@@ -313,8 +293,8 @@ int run_bench(int argc, char** argv) {
       for (size_t i = 0; i < refs.size(); ++i) {
         if (!refs[i].times.ok) continue;
         const double ratio = median(refs[i].times.step) / median(cpp.step);
-        std::printf("  target: >= 2x the reference; vs Python ref %c: %.2fx -> %s\n",
-                    static_cast<char>('A' + i), ratio, ratio >= 2.0 ? "met" : "not met");
+        std::printf("  target: >= 2x the reference; vs Python ref %c: %.2fx -> %s\n", static_cast<char>('A' + i), ratio,
+                    ratio >= 2.0 ? "met" : "not met");
       }
     }
   }

@@ -23,11 +23,11 @@ struct StepTimes {
 
 struct StepBenchOptions {
   StepGeometry geometry;
-  std::string size = "base";          ///< model size preset (base | large | ...)
+  std::string size = "base";           ///< model size preset (base | large | ...)
   torch::Device device = torch::kCPU;  ///< where the models, batch and steps run
   bool bf16 = false;                   ///< forward under bf16 autocast (the Trainer's train.bf16: on)
-  int64_t warmup = 2;  ///< untimed steps first (allocator, k-means codebook init, OpenBLAS buffers)
-  int64_t steps = 5;   ///< timed steps
+  int64_t warmup = 2;                  ///< untimed steps first (allocator, k-means codebook init, OpenBLAS buffers)
+  int64_t steps = 5;                   ///< timed steps
   uint64_t seed = 0;
   std::string profile;  ///< if set: LibTorch legacy-profiler chrome trace of the timed C++ steps, to this file
 };

@@ -179,7 +179,8 @@ int decode_status(int status) {
 int run_launch(int argc, char** argv) {
   ArgParser args("epilepsyfm launch --nproc N [--master-port P] -- <verb> <args...>",
                  "Run N data-parallel processes of a verb on this machine (one per GPU, cuda:LOCAL_RANK, over NCCL; "
-                 "CPU: collectives through the rendezvous store). Each gets RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; "
+                 "CPU: collectives through the rendezvous store). Each gets RANK, WORLD_SIZE, LOCAL_RANK, "
+                 "LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; "
                  "output lines are prefixed with the rank. See docs/distributed.md for multi-machine runs.");
   args.option("nproc", "N", "number of processes (one per device)");
   args.option("master-addr", "ADDR", "rendezvous address", "127.0.0.1");

@@ -5,7 +5,6 @@
 #include "cli/args.h"
 #include "cli/common.h"
 #include "cli/verbs.h"
-#include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/core/version.h"
 #include "epilepsyfm/io/reader.h"
@@ -33,7 +32,6 @@ int run_version(int argc, char** argv) {
   out += fmt::format("oneDNN          {}\n", torch_info.onednn.empty() ? "not built in" : torch_info.onednn);
   out += fmt::format("CPU kernels     {}\n", torch_info.cpu_capability.empty() ? "unknown" : torch_info.cpu_capability);
   out += fmt::format("threads         {} (LibTorch intra-op), {} cores available\n", threads, available_cores());
-  out += fmt::format("thread env      {}\n", thread_env_summary());
   out += fmt::format("attention       {}\n", models::attention_implementation());
   out += fmt::format("CUDA            {}\n", models::cuda_summary(torch_info));
   out += fmt::format("readers         {}{}\n", io::reader_library_versions(),

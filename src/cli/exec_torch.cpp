@@ -11,7 +11,6 @@
 
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/core/thread_env.h"
 
 namespace efm::cli {
 
@@ -30,7 +29,6 @@ void exec_torch_binary(int argc, char** argv) {
   std::vector<char*> args;
   for (auto& s : storage) args.push_back(s.data());
   args.push_back(nullptr);
-  set_default_thread_env();  // before libgomp is loaded by the torch binary (core/thread_env.h)
   log::flush();
   ::execv(torch_bin.c_str(), args.data());
   throw Error("cannot start " + torch_bin.string() + " (needed for the verb '" + std::string(argc > 0 ? argv[0] : "") +

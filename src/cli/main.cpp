@@ -12,7 +12,6 @@
 #include "cli/verbs.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/core/thread_env.h"
 #include "epilepsyfm/core/version.h"
 
 namespace {
@@ -65,11 +64,6 @@ void print_usage(std::FILE* to) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifndef EFM_CLI_FRONT
-  // libgomp is loaded already: restart once with the thread-runtime environment when it is missing (direct start of
-  // epilepsyfm-torch; the front binary sets it before its exec).
-  efm::reexec_with_thread_env(argc, argv);
-#endif
   if (argc < 2) {
     print_usage(stderr);
     return 2;

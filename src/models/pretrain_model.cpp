@@ -70,8 +70,8 @@ MemLoss MaskedEegModelImpl::symmetric_loss(const EegInput& input, const torch::T
   const TokenGeometry g2{2 * g.batch, g.channels, g.patches};
   auto content = backbone->patch_embed->features(input, g);
   auto tokens = backbone->embed_features(torch::cat({content, content}, 0), both, g2, both_mask, mask_token);
-  auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);        // [2B, N, d]
-  auto logits = lm_head(x.index({both_mask}));  // [B*N, K]: first the M tokens, then the ~M tokens
+  auto x = backbone->encode(tokens).slice(/*dim=*/1, 1);  // [2B, N, d]
+  auto logits = lm_head(x.index({both_mask}));            // [B*N, K]: first the M tokens, then the ~M tokens
   auto labels = torch::cat({codes.to(device), codes.to(device)}, 0).index({both_mask});
   auto [ce, correct] = detail::cross_entropy_with_accuracy(logits, labels);
 

@@ -40,8 +40,7 @@ torch::Device select_device(const std::string& spec, int local_rank) {
     const torch::Device dev(spec);
     index = dev.has_index() ? dev.index() : 0;
   }
-  EFM_CHECK_CONFIG(index < visible, "run.device: '{}' requested but only {} CUDA device(s) are visible", spec,
-                   visible);
+  EFM_CHECK_CONFIG(index < visible, "run.device: '{}' requested but only {} CUDA device(s) are visible", spec, visible);
   const torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   // Current device before any CUDA work or NCCL communicator: otherwise every rank's context lands on GPU 0.
   c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA).setDevice(device);

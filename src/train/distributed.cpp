@@ -125,9 +125,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chro
     opts.timeout = timeout;
     group->impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
     group->impl_->comm =
-        device.is_cuda()
-            ? detail::make_nccl_collectives(group->impl_->store, env.rank, env.world_size, device, timeout)
-            : detail::make_store_collectives(group->impl_->store, env.rank, env.world_size);
+        device.is_cuda() ? detail::make_nccl_collectives(group->impl_->store, env.rank, env.world_size, device, timeout)
+                         : detail::make_store_collectives(group->impl_->store, env.rank, env.world_size);
   } catch (const efm::Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -176,8 +176,8 @@ Precision resolve_precision(const std::string& setting, const torch::Device& dev
                      device.str());
     return Precision::fp16;
   }
-  throw ConfigError(fmt::format("train.precision: allowed values are 'auto', 'fp32', 'bf16', 'fp16', but got '{}'",
-                                setting));
+  throw ConfigError(
+      fmt::format("train.precision: allowed values are 'auto', 'fp32', 'bf16', 'fp16', but got '{}'", setting));
 }
 
 AutocastGuard::AutocastGuard(bool enabled, const torch::Device& device, at::ScalarType dtype)

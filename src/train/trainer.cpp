@@ -498,9 +498,9 @@ TrainResult Trainer::fit() {
 
     // Agree across ranks on a non-finite loss and a pending signal (max of each).
     const torch::Tensor loss_values = torch::stack(losses);  // [accumulation] float64
-    torch::Tensor flags = torch::stack(
-        {(~torch::isfinite(loss_values)).any().to(torch::kFloat64),
-         torch::full({}, static_cast<double>(SignalGuard::pending()), loss_values.options())});
+    torch::Tensor flags =
+        torch::stack({(~torch::isfinite(loss_values)).any().to(torch::kFloat64),
+                      torch::full({}, static_cast<double>(SignalGuard::pending()), loss_values.options())});
     dist_->all_reduce_max(flags);
     dist_->average_gradients(params_);
     const torch::Tensor found_inf = scaler_.unscale(params_);  // fp16 only: after averaging, the same on all ranks
@@ -544,9 +544,10 @@ TrainResult Trainer::fit() {
       skipped = true;
       const double scale = h[4 + accumulation];
       if (dist_->is_main()) {
-        EFM_LOG_INFO("[train] step {}: float16 gradients overflowed (inf/nan); optimiser step skipped, loss scale "
-                     "{:g} -> {:g}",
-                     s + 1, scale, scale * scaler_.options().backoff_factor);
+        EFM_LOG_INFO(
+            "[train] step {}: float16 gradients overflowed (inf/nan); optimiser step skipped, loss scale "
+            "{:g} -> {:g}",
+            s + 1, scale, scale * scaler_.options().backoff_factor);
       }
     } else if (!std::isfinite(grad_norm)) {
       throw DataError(

@@ -264,8 +264,8 @@ TEST_F(LearningCli, PretrainRefusesATokenizerTrainedOnOtherPreprocessing) {
   EXPECT_THAT(r.output, HasSubstr("allowed by data.allow_preprocessing_mismatch"));
 }
 
-// 2 processes x batch 4 (CPU store collectives) vs 1 process x batch 8: same masks (seeded by window position), gradients
-// averaged over the same 8 windows; only the summation order differs (tolerance as in TrainE2E).
+// 2 processes x batch 4 (CPU store collectives) vs 1 process x batch 8: same masks (seeded by window position),
+// gradients averaged over the same 8 windows; only the summation order differs (tolerance as in TrainE2E).
 TEST_F(LearningCli, PretrainUnderLaunchEqualsOneProcessWithTheSameGlobalBatch) {
   ASSERT_EQ(tokenizer_.exit_code, 0) << tokenizer_.output;
   const auto one = root() / "ddp_one", two = root() / "ddp_two";

@@ -50,9 +50,9 @@ std::string shell_quote(const std::string& s);
 /// at configure time as EFM_TORCH_PYTHON), then Debian's /usr/bin/python3; empty string when neither can.
 std::string python_with(const std::vector<std::string>& modules);
 /// Skips the test loudly when Debian python3 with `modules` is unavailable; otherwise yields the interpreter.
-#define EFM_REQUIRE_PYTHON(var, ...)                               \
-  const std::string var = ::efm::test::python_with({__VA_ARGS__}); \
-  if (var.empty())                                                 \
+#define EFM_REQUIRE_PYTHON(var, ...)                                                                            \
+  const std::string var = ::efm::test::python_with({__VA_ARGS__});                                              \
+  if (var.empty())                                                                                              \
   GTEST_SKIP() << "PYTHON REFERENCE UNAVAILABLE: needs .venv/bin/python or /usr/bin/python3 with " #__VA_ARGS__ \
                   " (run scripts/setup.sh)"
 

@@ -14,9 +14,9 @@
 ///
 /// PretrainTask (LaBraM masked EEG modelling with a frozen tokenizer): per micro-batch the tokenizer (eval mode, no
 /// gradients, codebook fixed, float32 even under autocast) labels every token, the mask strategy draws the mask M,
-/// and the MaskedEegModel's symmetric loss CE(M) + CE(~M) is minimised. Masks are a function of (run seed, step, window position in the
-/// step batch), so a data-parallel run draws exactly the masks of a single process with the same global batch.
-/// Metrics per step: loss_masked, loss_symmetric, accuracy (masked-token accuracy of the M pass),
+/// and the MaskedEegModel's symmetric loss CE(M) + CE(~M) is minimised. Masks are a function of (run seed, step, window
+/// position in the step batch), so a data-parallel run draws exactly the masks of a single process with the same global
+/// batch. Metrics per step: loss_masked, loss_symmetric, accuracy (masked-token accuracy of the M pass),
 /// accuracy_symmetric, mask_ratio (achieved); per log interval, from the labels seen since the previous row:
 ///   label_majority_frac  frequency of the most common code (the accuracy of always predicting it)
 ///   label_perplexity     effective number of codes among the labels

@@ -142,9 +142,9 @@ class Trainer {
   CosineSchedule schedule_;
   CheckpointManager checkpoints_;
   Precision precision_ = Precision::fp32;
-  GradScaler scaler_;                        ///< enabled for fp16
-  std::optional<data::Batch> prefetched_;    ///< CUDA: the next micro-batch, its copy to the device under way
-  double data_wait_s_ = 0;                   ///< total time spent getting batches (next_batch + prefetch)
+  GradScaler scaler_;                      ///< enabled for fp16
+  std::optional<data::Batch> prefetched_;  ///< CUDA: the next micro-batch, its copy to the device under way
+  double data_wait_s_ = 0;                 ///< total time spent getting batches (next_batch + prefetch)
   int64_t step_ = 0;
   int64_t total_steps_ = 0;
   int64_t last_saved_step_ = -1;

@@ -70,10 +70,10 @@ std::unique_ptr<Collectives> make_nccl_collectives(c10::intrusive_ptr<c10d::Stor
 
 std::unique_ptr<Collectives> make_nccl_collectives(c10::intrusive_ptr<c10d::Store>, int, int world_size,
                                                    const torch::Device& device, std::chrono::milliseconds) {
-  throw ConfigError(fmt::format(
-      "distributed: {} processes on {} need NCCL, which this build lacks (build against a CUDA LibTorch: "
-      "scripts/build_cuda.sh)",
-      world_size, device.str()));
+  throw ConfigError(
+      fmt::format("distributed: {} processes on {} need NCCL, which this build lacks (build against a CUDA LibTorch: "
+                  "scripts/build_cuda.sh)",
+                  world_size, device.str()));
 }
 
 #endif

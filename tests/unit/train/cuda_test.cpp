@@ -41,8 +41,8 @@
 using ::testing::HasSubstr;
 
 // A loud skip: the reason is printed by GoogleTest and ctest shows the test as skipped.
-#define EFM_REQUIRE_CUDA()                                                                                       \
-  if (!torch::cuda::is_available())                                                                              \
+#define EFM_REQUIRE_CUDA()                                                                                         \
+  if (!torch::cuda::is_available())                                                                                \
   GTEST_SKIP() << "NO CUDA DEVICE: this GPU check did not run (it needs an NVIDIA GPU and a CUDA LibTorch build, " \
                   "scripts/build_cuda.sh)"
 
@@ -58,8 +58,7 @@ const torch::Device kCuda("cuda:0");
 // float32 products and convolutions without TF32 in this scope (cuBLAS and cuDNN flags saved and restored).
 class NoTf32 {
  public:
-  NoTf32()
-      : cublas_(at::globalContext().allowTF32CuBLAS()), cudnn_(at::globalContext().allowTF32CuDNN()) {
+  NoTf32() : cublas_(at::globalContext().allowTF32CuBLAS()), cudnn_(at::globalContext().allowTF32CuDNN()) {
     at::globalContext().setAllowTF32CuBLAS(false);
     at::globalContext().setAllowTF32CuDNN(false);
   }
