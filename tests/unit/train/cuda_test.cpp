@@ -30,10 +30,10 @@
 #include "epilepsyfm/train/optim.h"
 #include "epilepsyfm/train/trainer.h"
 #include "support/test_support.h"
-#include "unit/train/nonfinite_message.h"
 #include "toy/toy_task.h"
 #include "train/detail/collectives.h"
 #include "unit/models/model_test_util.h"
+#include "unit/train/nonfinite_message.h"
 
 #ifndef EFM_HAVE_NCCL
 #define EFM_HAVE_NCCL 0

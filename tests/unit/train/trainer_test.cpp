@@ -10,8 +10,8 @@
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/train/trainer.h"
 #include "support/test_support.h"
-#include "unit/train/nonfinite_message.h"
 #include "toy/toy_task.h"
+#include "unit/train/nonfinite_message.h"
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
