@@ -1,5 +1,5 @@
 # efm_add_layer(<name> SOURCES ... DEPS ... [TORCH])
-# One static library per architectural layer (ARCHITECTURE.md §3), linked one way: core <- config <- io, signal
+# One static library per architectural layer, linked one way: core <- config <- io, signal
 # <- data <- models <- train <- eval <- cli. TORCH layers precompile <torch/torch.h> once and share it.
 
 set(EFM_GENERATED_DIR ${CMAKE_BINARY_DIR}/generated)

@@ -16,7 +16,7 @@
 /// std::optional of those. A struct may add `void validate(const std::string& path) const` for cross-field checks.
 ///
 /// Renamed keys: a field registered with `Deprecated{...}` is read (with its allowed values) but never written, so
-/// files written before the rename still load; the struct's `void upgrade(const std::string& path)` (called after
+/// files that carry the old key still load; the struct's `void upgrade(const std::string& path)` (called after
 /// reading, before validate) moves its value into the new field and clears it:
 ///   v("bf16", bf16, Deprecated{Choices{"auto", "on", "off"}});   // replaced by `precision`
 /// This header does not include yaml-cpp: code below config/ never sees a YAML node.
