@@ -3,17 +3,19 @@
 # ninja, g++ and nvcc, but not epilepsyfm's C++ libraries: extracts the packages scripts/deps_bundle.sh downloaded
 # into a private prefix (no root, nothing installed), builds the project against that PyTorch's LibTorch through
 # scripts/build_cuda.sh, runs the tests labelled `cuda`, and runs bench_train_step on the GPU (base and large, bf16,
-# batch sized to the card) next to the Python reference step on the same GPU.
+# batch sized to the card) next to the Python reference step on the same GPU, then bench_loader (store to pinned
+# batches, per loader thread).
 #   scripts/gpu_check.sh --deps DIR [--torch-python PY] [--prefix DIR] [--out DIR] [--build-dir DIR]
 #                        [--cuda-home DIR] [--configure-only] [--no-bench] [--batch-base N] [--batch-large N]
 #     --deps DIR          the folder deps_bundle.sh wrote (MANIFEST and the .deb files)
 #     --torch-python PY   a Python whose torch is a CUDA build (default: python3)
 #     --prefix DIR        where the packages are extracted (default DIR/prefix)
-#     --out DIR           the log gpu_check.log, bench_base.txt, bench_large.txt, summary.txt (default gpu_check_out)
+#     --out DIR           gpu_check.log, bench_base.txt, bench_large.txt, bench_loader.txt, summary.txt
+#                         (default gpu_check_out)
 #     --build-dir DIR     default build-cuda
 #     --cuda-home DIR     the CUDA toolkit (default $CUDA_HOME, /usr/local/cuda, else the nvcc on PATH)
 #     --configure-only    stop after configuring (bundle, toolchain, what CMake found)
-#     --no-bench          build and test only
+#     --no-bench          build and test only (no bench_train_step, no bench_loader)
 #     --batch-base N, --batch-large N   benchmark batch instead of the one sized to the GPU's free memory
 # Exit codes: 0 every step passed on a GPU; 1 a step failed; 2 usage error; 3 no GPU visible: the steps that need
 # none passed, the `cuda` tests were skipped and the benchmark did not run.
@@ -319,7 +321,8 @@ step=build
 start=$(date +%s)
 EFM_CMAKE_ARGS="$cmake_args ${EFM_CMAKE_ARGS:-}" bash scripts/build_cuda.sh "${build_args[@]}"
 missing=""
-for exe in "$build_dir/epilepsyfm-torch" "$build_dir/bench/train_step/bench_train_step"; do
+for exe in "$build_dir/epilepsyfm-torch" "$build_dir/bench/train_step/bench_train_step" \
+           "$build_dir/bench/loader/bench_loader"; do
   if [ -x "$exe" ]; then missing+=$(ldd "$exe" 2>&1 | grep -E "not found" | sed "s|^|$exe: |" || true); fi
 done
 [ -z "$missing" ] || fail "libraries not found at run time: $missing"
@@ -390,3 +393,17 @@ for size in base large; do
   while IFS= read -r line; do echo "  [$size] $line"; done <<< "$figures" | tee -a "$out/summary.txt"
   passed+=("bench $size (batch $batch, $out/bench_$size.txt)")
 done
+
+# ---- 8. the loader: windows/s from a store to pinned batches, per loader thread ----
+loader_exe="$build_dir/bench/loader/bench_loader"
+[ -x "$loader_exe" ] || fail "$loader_exe not built (EFM_BUILD_BENCH=OFF?)"
+echo "[gpu_check] bench_loader --dtype float32 --workers 1,2,4,8 --seconds 2"
+set +e
+"$loader_exe" --dtype float32 --workers 1,2,4,8 --seconds 2 --python "$py" 2>&1 | tee "$out/bench_loader.txt"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 0 ] || fail "bench_loader failed (exit $rc); output in $out/bench_loader.txt"
+figures=$(grep -E "^  (Loader|h5py)|^target:" "$out/bench_loader.txt" || true)
+[ -n "$figures" ] || fail "bench_loader printed no Loader line; output in $out/bench_loader.txt"
+while IFS= read -r line; do echo "  [loader] $line"; done <<< "$figures" | tee -a "$out/summary.txt"
+passed+=("bench loader ($out/bench_loader.txt)")

@@ -9,7 +9,7 @@
 namespace efm::data {
 
 StoreWindowSource::StoreWindowSource(const std::filesystem::path& store_dir, StoreSourceOptions options)
-    : store_(std::make_unique<io::StoreReader>(store_dir)), options_(options) {
+    : store_(std::make_unique<io::StoreReader>(store_dir, options.read)), options_(options) {
   for (const auto& l : store_->labels()) label_names_.push_back(l.name);
   const signal::RegionTable regions = signal::RegionTable::default_table();
   const auto& rows = store_->recordings();

@@ -1,4 +1,5 @@
-// StoreReader (io/store.h): manifest + lazily opened shards; hyperslab reads of [channels, n] windows.
+// StoreReader (io/store.h): manifest + lazily opened shards. Signal windows of uncompressed recordings are copied
+// out of memory-mapped shards (detail/mapped_signal.h) without the HDF5 lock; others are hyperslab reads.
 #include <fmt/format.h>
 
 #include <Eigen/Core>
@@ -10,8 +11,10 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/core/log.h"
 #include "epilepsyfm/io/store.h"
 #include "io/detail/hdf5.h"
+#include "io/detail/mapped_signal.h"
 #include "io/detail/store_common.h"
 
 namespace efm::io {
@@ -31,6 +34,7 @@ constexpr size_t kMaxOpenDatasets = 32;
 
 struct StoreReader::Impl {
   fs::path dir;
+  StoreReadOptions options;
   std::vector<RecordingEntry> rows;
   std::map<std::string, size_t> by_id;
   std::vector<StoreLabel> labels;
@@ -44,8 +48,30 @@ struct StoreReader::Impl {
   };
   std::list<OpenDataset> datasets;  // most recently used first
 
+  std::map<std::string, std::shared_ptr<const detail::MappedFile>> maps;  // by shard, guarded by the HDF5 lock
+
   mutable std::mutex details_mu;
   mutable std::map<size_t, std::shared_ptr<const RecordingDetails>> details;
+
+  /// How one recording's signal is read: from the mapped shard (null: through HDF5), and its normalisation as
+  /// (x - shift) * gain per channel.
+  struct SignalPlan {
+    std::unique_ptr<const detail::MappedSignal> mapped;
+    std::vector<float> shift, gain;
+  };
+  std::mutex plans_mu;
+  std::vector<std::shared_ptr<const SignalPlan>> plans;  // by recording index, built on first read
+
+  /// The plan of recording `index`, built on first use (reads its details; maps its shard when allowed).
+  std::shared_ptr<const SignalPlan> plan(const StoreReader& reader, size_t index);
+
+  std::shared_ptr<const detail::MappedFile> map_locked(const std::string& shard) {
+    auto it = maps.find(shard);
+    if (it != maps.end()) return it->second;
+    auto m = std::make_shared<const detail::MappedFile>(dir / shard);
+    maps.emplace(shard, m);
+    return m;
+  }
 
   hid_t file_locked(const std::string& shard) {
     auto it = files.find(shard);
@@ -93,9 +119,10 @@ struct StoreReader::Impl {
   }
 };
 
-StoreReader::StoreReader(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
+StoreReader::StoreReader(const fs::path& dir, StoreReadOptions options) : impl_(std::make_unique<Impl>()) {
   auto& im = *impl_;
   im.dir = fs::absolute(dir).lexically_normal();
+  im.options = options;
   const fs::path manifest = im.dir / detail::kManifestFile;
   EFM_CHECK_DATA(fs::exists(manifest),
                  "{} is not an epilepsyfm store: {} is missing (stores are written by "
@@ -113,6 +140,7 @@ StoreReader::StoreReader(const fs::path& dir) : impl_(std::make_unique<Impl>()) 
                    manifest.string(), r.recording_id, r.store_version, kStoreVersion);
   }
   im.labels = detail::read_labels_file(im.dir / detail::kLabelsFile);
+  im.plans.resize(im.rows.size());
 }
 
 StoreReader::~StoreReader() {
@@ -120,6 +148,8 @@ StoreReader::~StoreReader() {
   H5Lock lock;
   impl_->datasets.clear();
   impl_->files.clear();
+  impl_->plans.clear();
+  impl_->maps.clear();
 }
 StoreReader::StoreReader(StoreReader&&) noexcept = default;
 StoreReader& StoreReader::operator=(StoreReader&&) noexcept = default;
@@ -229,6 +259,39 @@ std::shared_ptr<const RecordingDetails> StoreReader::details(size_t index) const
   return im.details.emplace(index, std::move(d)).first->second;
 }
 
+std::shared_ptr<const StoreReader::Impl::SignalPlan> StoreReader::Impl::plan(const StoreReader& reader, size_t index) {
+  {
+    std::lock_guard<std::mutex> lock(plans_mu);
+    if (plans[index]) return plans[index];
+  }
+  const std::shared_ptr<const RecordingDetails> d = reader.details(index);
+  auto p = std::make_shared<SignalPlan>();
+  const size_t C = d->channels.size();
+  p->shift.assign(C, 0.0f);
+  p->gain.assign(C, 1.0f);
+  const auto& pp = d->preprocessing;
+  if (pp.normalization == "zscore") {
+    for (size_t c = 0; c < C; ++c) {
+      p->shift[c] = static_cast<float>(d->mean_uv[c]);
+      p->gain[c] = d->std_uv[c] > 0 ? static_cast<float>(1.0 / d->std_uv[c]) : 0.0f;
+    }
+  } else if (pp.normalization == "scale") {
+    p->gain.assign(C, static_cast<float>(pp.scale));
+  }
+  if (options.map_signal) {
+    H5Lock lock;
+    try {
+      p->mapped = detail::MappedSignal::probe(dataset_locked(index).dset, map_locked(rows[index].shard));
+    } catch (const DataError& e) {
+      // A file system that refuses mmap still reads through HDF5 (serialised), so the store stays usable.
+      EFM_LOG_WARN("[store] {}; reading '{}' through HDF5", e.what(), rows[index].recording_id);
+    }
+  }
+  std::lock_guard<std::mutex> lock(plans_mu);
+  if (!plans[index]) plans[index] = std::move(p);
+  return plans[index];
+}
+
 void StoreReader::read(size_t index, int64_t start_sample, int64_t n_samples, bool normalised, float* out) const {
   auto& im = *impl_;
   EFM_CHECK_ARG(index < im.rows.size(), "recording index {} is out of range (the store has {})", index, im.rows.size());
@@ -238,7 +301,12 @@ void StoreReader::read(size_t index, int64_t start_sample, int64_t n_samples, bo
                 start_sample + n_samples, r.n_samples);
   const int64_t C = r.n_channels;
   if (n_samples == 0) return;
-  std::shared_ptr<const RecordingDetails> d = normalised ? details(index) : nullptr;
+  const auto plan = im.plan(*this, index);
+  const float* shift = normalised ? plan->shift.data() : nullptr;
+  if (plan->mapped) {
+    plan->mapped->read(start_sample, n_samples, shift, plan->gain.data(), out);
+    return;
+  }
   {
     H5Lock lock;
     auto& od = im.dataset_locked(index);
@@ -259,20 +327,16 @@ void StoreReader::read(size_t index, int64_t start_sample, int64_t n_samples, bo
       for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(halves[i]));
     }
   }
-  if (!normalised) return;
-  const auto& pp = d->preprocessing;
-  if (pp.normalization == "zscore") {
-    for (int64_t c = 0; c < C; ++c) {
-      const double sd = d->std_uv[static_cast<size_t>(c)];
-      const float mean = static_cast<float>(d->mean_uv[static_cast<size_t>(c)]);
-      const float inv = sd > 0 ? static_cast<float>(1.0 / sd) : 0.0f;
-      float* row = out + c * n_samples;
-      for (int64_t i = 0; i < n_samples; ++i) row[i] = (row[i] - mean) * inv;
-    }
-  } else if (pp.normalization == "scale") {
-    const float s = static_cast<float>(pp.scale);
-    for (int64_t i = 0; i < C * n_samples; ++i) out[i] *= s;
+  if (shift == nullptr) return;
+  for (int64_t c = 0; c < C; ++c) {
+    detail::normalise_row(out + c * n_samples, n_samples, shift[c], plan->gain[static_cast<size_t>(c)]);
   }
+}
+
+bool StoreReader::signal_mapped(size_t index) const {
+  EFM_CHECK_ARG(index < impl_->rows.size(), "recording index {} is out of range (the store has {})", index,
+                impl_->rows.size());
+  return impl_->plan(*this, index)->mapped != nullptr;
 }
 
 std::vector<float> StoreReader::read_window(size_t index, int64_t start_sample, int64_t n_samples,

@@ -20,7 +20,8 @@
 namespace efm::data {
 
 struct StoreSourceOptions {
-  bool normalised = true;  ///< apply the recorded normalisation when reading (false: microvolts as stored)
+  bool normalised = true;     ///< apply the recorded normalisation when reading (false: microvolts as stored)
+  io::StoreReadOptions read;  ///< how signals are read (memory-mapped by default)
 };
 
 class StoreWindowSource : public WindowSource {

@@ -210,11 +210,20 @@ struct RecordingDetails {
   StoreDtype dtype = StoreDtype::float32;
 };
 
-/// Reads a store (manifest + shards). Thread-safe; HDF5 reads are serialised.
+struct StoreReadOptions {
+  /// Read uncompressed signals (the default `compression: 0`) straight out of read-only memory maps of the
+  /// shards, without HDF5 and its lock, so that loader threads read in parallel. false: every read goes through
+  /// HDF5 (serialised). Compressed signals always go through HDF5.
+  bool map_signal = true;
+};
+
+/// Reads a store (manifest + shards). Thread-safe. Signal reads of uncompressed stores run in parallel (see
+/// StoreReadOptions); every HDF5 call (tables, compressed signals) is serialised under one process-wide lock.
+/// Shards are mapped while the reader lives: they must not be rewritten meanwhile (completed shards never are).
 class StoreReader {
  public:
   /// Opens `dir`. Throws DataError if it has no manifest.csv or the manifest names a missing shard.
-  explicit StoreReader(const std::filesystem::path& dir);
+  explicit StoreReader(const std::filesystem::path& dir, StoreReadOptions options = {});
   ~StoreReader();
   StoreReader(StoreReader&&) noexcept;
   StoreReader& operator=(StoreReader&&) noexcept;
@@ -233,7 +242,11 @@ class StoreReader {
   /// Reads samples [start, start + n) of all channels into `out` ([n_channels, n] row-major float32).
   /// normalised=false: microvolts as stored; true: the recording's normalisation (zscore: (x - mean_uv) / std_uv
   /// per channel, a channel with std 0 gives 0; scale: x * scale; none: x). Throws ArgumentError when out of range.
+  /// Both read paths (memory map, HDF5) give bit-identical values.
   void read(size_t index, int64_t start_sample, int64_t n_samples, bool normalised, float* out) const;
+  /// Whether reads of recording `index` copy from the memory-mapped shard (true) or go through HDF5 (false:
+  /// compressed signal, StoreReadOptions::map_signal off, or a file system that refused the mapping).
+  bool signal_mapped(size_t index) const;
   /// Same, returned as a vector.
   std::vector<float> read_window(size_t index, int64_t start_sample, int64_t n_samples, bool normalised) const;
 

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
+#include <random>
+#include <thread>
 
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
@@ -221,6 +224,91 @@ TEST(Store, Float16CompressionAndScaleNormalisation) {
       EXPECT_FLOAT_EQ(s[c * 1300 + t], x[c * 1300 + t] * 0.01f);
     }
   }
+}
+
+/// Windows that start inside, end at and cross the 600-sample chunks, the zero-padded last chunk, and a whole
+/// recording.
+const std::vector<std::pair<int64_t, int64_t>> kWindows = {{0, 1},       {0, 600},  {590, 25},   {599, 2}, {600, 800},
+                                                           {1200, 1300}, {2499, 1}, {1700, 800}, {0, 2500}};
+
+TEST(Store, MappedReadsEqualHdf5ReadsBitForBit) {
+  struct Case {
+    StoreDtype dtype;
+    std::string normalization;
+  };
+  for (const Case& k :
+       {Case{StoreDtype::float32, "zscore"}, Case{StoreDtype::float32, "scale"}, Case{StoreDtype::float32, "none"},
+        Case{StoreDtype::float16, "zscore"}, Case{StoreDtype::float16, "none"}}) {
+    SCOPED_TRACE((k.dtype == StoreDtype::float16 ? "float16 " : "float32 ") + k.normalization);
+    test::TempDir dir;
+    {
+      StoreWriter w(dir.path(), options(k.dtype), preprocessing(k.normalization));
+      write_recording(w, "rec_a", 3, 2500);
+      write_recording(w, "rec_b", 23, 2500);
+      w.close();
+    }
+    StoreReader mapped(dir.path());
+    StoreReader hdf5(dir.path(), StoreReadOptions{.map_signal = false});
+    for (size_t r = 0; r < 2; ++r) {
+      EXPECT_TRUE(mapped.signal_mapped(r));
+      EXPECT_FALSE(hdf5.signal_mapped(r));
+      for (const auto& [start, n] : kWindows) {
+        for (bool normalised : {false, true}) {
+          const auto a = mapped.read_window(r, start, n, normalised);
+          const auto b = hdf5.read_window(r, start, n, normalised);
+          ASSERT_EQ(a.size(), b.size());
+          EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0)
+              << "recording " << r << " [" << start << ", " << start + n << ") normalised " << normalised;
+        }
+      }
+    }
+    // And the values are the stored ones (float32 exactly).
+    if (k.dtype == StoreDtype::float32) {
+      const auto x = mapped.read_window(1, 1199, 3, false);
+      EXPECT_EQ(x[22 * 3 + 1], value(22, 1200));
+    }
+  }
+}
+
+TEST(Store, CompressedSignalsAreReadThroughHdf5) {
+  test::TempDir dir;
+  {
+    StoreWriter w(dir.path(), options(StoreDtype::float32, /*compression=*/1), preprocessing());
+    write_recording(w, "rec_a", 3, 2500);
+    w.close();
+  }
+  StoreReader r(dir.path());
+  EXPECT_FALSE(r.signal_mapped(0));
+  EXPECT_EQ(r.read_window(0, 590, 25, false)[2 * 25 + 24], value(2, 614));
+  EXPECT_THAT([&] { r.signal_mapped(1); },
+              ThrowsMessage<ArgumentError>(HasSubstr("recording index 1 is out of range (the store has 1)")));
+}
+
+TEST(Store, ParallelMappedReadsEqualSerialReads) {
+  test::TempDir dir;
+  {
+    StoreWriter w(dir.path(), options(), preprocessing());
+    for (int i = 0; i < 4; ++i) write_recording(w, "rec_" + std::to_string(i), 5, 3000);
+    w.close();
+  }
+  StoreReader r(dir.path());
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<size_t, int64_t>> windows;
+  for (int i = 0; i < 400; ++i) windows.emplace_back(rng() % 4, static_cast<int64_t>(rng() % 2201));
+  std::vector<std::vector<float>> serial;
+  for (const auto& [rec, start] : windows) serial.push_back(r.read_window(rec, start, 800, true));
+  StoreReader fresh(dir.path());  // plans are built concurrently too
+  std::vector<std::vector<float>> parallel(windows.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < windows.size(); i += 4) {
+        parallel[i] = fresh.read_window(windows[i].first, windows[i].second, 800, true);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < windows.size(); ++i) ASSERT_EQ(parallel[i], serial[i]) << "window " << i;
 }
 
 TEST(Store, Float16OverflowIsAClearError) {
