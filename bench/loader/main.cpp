@@ -58,8 +58,8 @@ void row(const std::string& what, const std::string& cache, int threads, const e
 
 /// Runs the h5py reference on `store`; -1 when it cannot run (the reason is printed).
 double h5py_reference(const std::string& python, const fs::path& store, double seconds) {
-  const std::string cmd = fmt::format("{} {} {} --seconds {} 2>&1", python, EFM_BENCH_H5PY_SCRIPT, store.string(),
-                                      seconds);
+  const std::string cmd =
+      fmt::format("{} {} {} --seconds {} 2>&1", python, EFM_BENCH_H5PY_SCRIPT, store.string(), seconds);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return -1;
   std::string out;
@@ -81,7 +81,8 @@ int run(int argc, char** argv) {
   const auto threads = int_list(flag(argc, argv, "--threads", "1,2"));
   const double seconds = std::stod(flag(argc, argv, "--seconds", "3"));
   const int64_t batch = std::stoll(flag(argc, argv, "--batch", "64"));
-  const std::string python = flag(argc, argv, "--python", fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+  const std::string python =
+      flag(argc, argv, "--python", fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
   const bool reference = !has_flag(argc, argv, "--no-reference");
   const bool cold = !has_flag(argc, argv, "--no-cold");
   const bool pinned = torch::cuda::is_available();
@@ -93,7 +94,8 @@ int run(int argc, char** argv) {
   if (!given.empty()) {
     stores.emplace_back("given", fs::path(given));
   } else {
-    work = flag(argc, argv, "--work", (fs::temp_directory_path() / fmt::format("efm_bench_loader_{}", getpid())).string());
+    work =
+        flag(argc, argv, "--work", (fs::temp_directory_path() / fmt::format("efm_bench_loader_{}", getpid())).string());
     efm::bench::SimStoreSpec spec;
     spec.recordings = std::stoi(flag(argc, argv, "--recordings", "24"));
     spec.minutes = std::stod(flag(argc, argv, "--minutes", "30"));
@@ -166,10 +168,11 @@ int run(int argc, char** argv) {
     }
   }
   if (target_workers > 0) {
-    fmt::print("\ntarget: >= {:.0f} windows/s of 23 ch x 4 s (float32) from page cache with <= {} loader threads: {} "
-               "({:.0f} windows/s = {:.2f} GB/s with {} workers, {:.2f}x the target)\n",
-               kTargetWindowsPerS, cores, target_best >= kTargetWindowsPerS ? "MET" : "MISSED", target_best,
-               Shape{23, 800}.gb(target_best), target_workers, target_best / kTargetWindowsPerS);
+    fmt::print(
+        "\ntarget: >= {:.0f} windows/s of 23 ch x 4 s (float32) from page cache with <= {} loader threads: {} "
+        "({:.0f} windows/s = {:.2f} GB/s with {} workers, {:.2f}x the target)\n",
+        kTargetWindowsPerS, cores, target_best >= kTargetWindowsPerS ? "MET" : "MISSED", target_best,
+        Shape{23, 800}.gb(target_best), target_workers, target_best / kTargetWindowsPerS);
   }
   if (!work.empty() && !has_flag(argc, argv, "--keep")) fs::remove_all(work);
   return 0;

@@ -70,9 +70,9 @@ Rate load_batches(const std::filesystem::path& store, const LoaderRun& run) {
   Rate r;
   const auto t0 = Clock::now();
   {
-    data::Loader loader(source, sampler,
-                        data::LoaderOptions().workers(run.workers).queue_depth(std::max(4, 2 * run.workers)).pinned(
-                            run.pinned));
+    data::Loader loader(
+        source, sampler,
+        data::LoaderOptions().workers(run.workers).queue_depth(std::max(4, 2 * run.workers)).pinned(run.pinned));
     while (r.windows < limit && since(t0) < run.budget_s) {
       auto b = loader.next();
       if (!b) break;

@@ -4,31 +4,36 @@
 #include <fmt/ranges.h>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/table.h"
 
 namespace efm::models {
 
-const std::vector<std::string>& backbone_preset_names() {
-  static const std::vector<std::string> names{"tiny", "base", "large", "huge"};
+const ModelSize& model_size(const std::string& name) {
+  for (const ModelSize& row : kModelSizes) {
+    if (row.name == name) return row;
+  }
+  throw ArgumentError(
+      fmt::format("model size: allowed values are '{}', but got '{}'", fmt::join(model_size_names(), "', '"), name));
+}
+
+const std::vector<std::string>& model_size_names() {
+  static const std::vector<std::string> names = column_strings(kModelSizes, &ModelSize::name);
   return names;
 }
 
+const std::vector<std::string>& backbone_preset_names() {
+  return model_size_names();
+}
+
 BackboneOptions backbone_preset(const std::string& size) {
+  const ModelSize& row = model_size(size);
   BackboneOptions o;
   o.size = size;
-  // LaBraM modeling_pretrain.py labram_{base,large,huge}: d 200/400/800, depth 12/24/48, heads 10/16/16,
-  // mlp_ratio 4, out_chans 8/16/32.
-  if (size == "tiny") {
-    o.embed_dim = 64, o.depth = 4, o.heads = 4, o.ffn_dim = 256, o.out_chans = 8;
-  } else if (size == "base") {
-    o.embed_dim = 200, o.depth = 12, o.heads = 10, o.ffn_dim = 800, o.out_chans = 8;
-  } else if (size == "large") {
-    o.embed_dim = 400, o.depth = 24, o.heads = 16, o.ffn_dim = 1600, o.out_chans = 16;
-  } else if (size == "huge") {
-    o.embed_dim = 800, o.depth = 48, o.heads = 16, o.ffn_dim = 3200, o.out_chans = 32;
-  } else {
-    throw ArgumentError(fmt::format("model size: allowed values are '{}', but got '{}'",
-                                    fmt::join(backbone_preset_names(), "', '"), size));
-  }
+  o.embed_dim = row.embed_dim;
+  o.depth = row.depth;
+  o.heads = row.heads;
+  o.ffn_dim = row.ffn_dim;
+  o.out_chans = row.out_chans;
   return o;
 }
 

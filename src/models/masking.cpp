@@ -1,5 +1,8 @@
 #include "epilepsyfm/models/masking.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,25 +10,10 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/random.h"
+#include "epilepsyfm/core/table.h"
 #include "epilepsyfm/models/signal_spec.h"
 
 namespace efm::models {
-
-MaskStrategy parse_mask_strategy(const std::string& name) {
-  if (name == "random") return MaskStrategy::random;
-  if (name == "channel_set") return MaskStrategy::channel_set;
-  if (name == "region") return MaskStrategy::region;
-  throw ArgumentError("masking.strategy: allowed values are 'random', 'channel_set', 'region', but got '" + name + "'");
-}
-
-std::string mask_strategy_name(MaskStrategy strategy) {
-  switch (strategy) {
-    case MaskStrategy::random: return "random";
-    case MaskStrategy::channel_set: return "channel_set";
-    case MaskStrategy::region: return "region";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -119,7 +107,89 @@ class BlockFiller {
   int64_t masked_ = 0;
 };
 
+/// Cells of one window masked one by one (LaBraM random_masking: len_keep = int(L * (1 - mask_ratio)) are kept,
+/// chosen by a partial Fisher-Yates shuffle). Returns the masked count.
+int64_t mask_cells(const MaskOptions& options, int64_t n, bool* grid, std::mt19937_64& rng) {
+  const int64_t keep = static_cast<int64_t>(static_cast<double>(n) * (1.0 - options.ratio()));
+  const int64_t masked = n - keep;
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  for (int64_t i = 0; i < masked; ++i) {
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(i + uniform_below(rng, n - i))]);
+    grid[order[static_cast<size_t>(i)]] = true;
+  }
+  return masked;
+}
+
+using Units = std::vector<std::vector<int64_t>>;
+
+/// channel_set: every run of channel_set_size consecutive rows of the montage.
+Units channel_set_units(const MaskOptions& options, int64_t channels, const int64_t* /*regions*/) {
+  const int64_t size = std::min(options.channel_set_size(), channels);
+  Units units;
+  for (int64_t s = 0; s + size <= channels; ++s) {
+    std::vector<int64_t> u(static_cast<size_t>(size));
+    for (int64_t i = 0; i < size; ++i) u[static_cast<size_t>(i)] = s + i;
+    units.push_back(std::move(u));
+  }
+  return units;
+}
+
+/// region: the channels of each region id (ascending), after one single-channel unit per channel without a region.
+Units region_units(const MaskOptions& /*options*/, int64_t channels, const int64_t* regions) {
+  Units units;
+  std::map<int64_t, std::vector<int64_t>> by_region;
+  for (int64_t c = 0; c < channels; ++c) {
+    if (regions[c] < 0) {
+      units.push_back({c});
+    } else {
+      by_region[regions[c]].push_back(c);
+    }
+  }
+  for (auto& [id, members] : by_region) units.push_back(std::move(members));
+  return units;
+}
+
+/// The strategies, one row each: name (config value), whether it needs region ids, and its block units (none:
+/// cells are masked one by one). Adding a strategy is an enum value, a row and its units function.
+struct StrategyRow {
+  MaskStrategy strategy;
+  const char* name;
+  bool needs_regions;
+  Units (*units)(const MaskOptions&, int64_t channels, const int64_t* regions);
+};
+
+constexpr StrategyRow kStrategies[] = {
+    {MaskStrategy::random, "random", false, nullptr},
+    {MaskStrategy::channel_set, "channel_set", false, &channel_set_units},
+    {MaskStrategy::region, "region", true, &region_units},
+};
+
+const StrategyRow& row_of(MaskStrategy strategy) {
+  for (const StrategyRow& row : kStrategies) {
+    if (row.strategy == strategy) return row;
+  }
+  throw ArgumentError("masking: unknown strategy value " + std::to_string(static_cast<int>(strategy)));
+}
+
 }  // namespace
+
+MaskStrategy parse_mask_strategy(const std::string& name) {
+  for (const StrategyRow& row : kStrategies) {
+    if (name == row.name) return row.strategy;
+  }
+  throw ArgumentError(fmt::format("masking.strategy: allowed values are '{}', but got '{}'",
+                                  fmt::join(mask_strategy_names(), "', '"), name));
+}
+
+std::string mask_strategy_name(MaskStrategy strategy) {
+  return row_of(strategy).name;
+}
+
+const std::vector<std::string>& mask_strategy_names() {
+  static const std::vector<std::string> names = column_strings(kStrategies, &StrategyRow::name);
+  return names;
+}
 
 MaskGenerator::MaskGenerator(MaskOptions options) : options_(options) {
   EFM_CHECK_ARG(options_.ratio() > 0.0 && options_.ratio() < 1.0, "masking.ratio must be in (0, 1), got {}",
@@ -139,9 +209,11 @@ MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patc
                 "masking: batch ({}), channels ({}) and patches ({}) must be >= 1", batch, channels, patches);
   EFM_CHECK_ARG(first_window >= 0, "masking: first_window ({}) must be >= 0", first_window);
   const int64_t n = channels * patches;
+  const StrategyRow& strategy = row_of(options_.strategy());
   torch::Tensor regions;
-  if (options_.strategy() == MaskStrategy::region) {
-    EFM_CHECK_DATA(region_ids.defined(), "masking: the region strategy needs region_ids ([C] or [B, C] int64)");
+  if (strategy.needs_regions) {
+    EFM_CHECK_DATA(region_ids.defined(), "masking: the {} strategy needs region_ids ([C] or [B, C] int64)",
+                   strategy.name);
     EFM_CHECK_DATA((region_ids.dim() == 1 && region_ids.size(0) == channels) ||
                        (region_ids.dim() == 2 && region_ids.size(0) == batch && region_ids.size(1) == channels),
                    "masking: region_ids has shape {} but the batch has {} windows of {} channels",
@@ -150,6 +222,7 @@ MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patc
   }
   const int64_t min_span = std::min(options_.min_span_patches(), patches);
   const int64_t max_span = options_.max_span_patches() == 0 ? patches : std::min(options_.max_span_patches(), patches);
+  const int64_t target = std::llround(options_.ratio() * static_cast<double>(n));
 
   MaskResult result;
   result.mask = torch::zeros({batch, n}, torch::kBool);
@@ -158,39 +231,13 @@ MaskResult MaskGenerator::generate(int64_t batch, int64_t channels, int64_t patc
     std::mt19937_64 rng(derive_seed(seed, "mask", static_cast<uint64_t>(first_window + b)));
     bool* grid = data + b * n;
     int64_t masked = 0;
-    if (options_.strategy() == MaskStrategy::random) {
-      // LaBraM random_masking: len_keep = int(L * (1 - mask_ratio)).
-      const int64_t keep = static_cast<int64_t>(static_cast<double>(n) * (1.0 - options_.ratio()));
-      masked = n - keep;
-      std::vector<int64_t> order(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-      for (int64_t i = 0; i < masked; ++i) {  // partial Fisher-Yates
-        std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(i + uniform_below(rng, n - i))]);
-        grid[order[static_cast<size_t>(i)]] = true;
-      }
+    if (strategy.units == nullptr) {
+      masked = mask_cells(options_, n, grid, rng);
     } else {
-      std::vector<std::vector<int64_t>> units;
-      if (options_.strategy() == MaskStrategy::channel_set) {
-        const int64_t size = std::min(options_.channel_set_size(), channels);
-        for (int64_t s = 0; s + size <= channels; ++s) {
-          std::vector<int64_t> u(static_cast<size_t>(size));
-          for (int64_t i = 0; i < size; ++i) u[static_cast<size_t>(i)] = s + i;
-          units.push_back(std::move(u));
-        }
-      } else {
-        std::map<int64_t, std::vector<int64_t>> by_region;
-        const int64_t* r = regions.data_ptr<int64_t>() + b * channels;
-        for (int64_t c = 0; c < channels; ++c) {
-          if (r[c] < 0) {
-            units.push_back({c});
-          } else {
-            by_region[r[c]].push_back(c);
-          }
-        }
-        for (auto& [id, members] : by_region) units.push_back(std::move(members));
-      }
-      const int64_t target = std::llround(options_.ratio() * static_cast<double>(n));
-      masked = BlockFiller(std::move(units), channels, patches, target, min_span, max_span, grid).run(rng);
+      const int64_t* window_regions = regions.defined() ? regions.data_ptr<int64_t>() + b * channels : nullptr;
+      masked = BlockFiller(strategy.units(options_, channels, window_regions), channels, patches, target, min_span,
+                           max_span, grid)
+                   .run(rng);
     }
     result.achieved_ratio.push_back(static_cast<double>(masked) / static_cast<double>(n));
   }

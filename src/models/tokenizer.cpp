@@ -35,8 +35,8 @@ TokenizerOptions tokenizer_preset(const std::string& size) {
   t.encoder.qk_norm = false;
   t.encoder.layer_scale_init = 0.0;
   t.encoder.pooling = "cls";
-  // LaBraM README: --codebook_n_emd 8192 --codebook_emd_dim 64.
-  t.vq = size == "tiny" ? VectorQuantizerOptions(512, 32) : VectorQuantizerOptions(8192, 64);
+  const ModelSize& row = model_size(size);
+  t.vq = VectorQuantizerOptions(row.codebook_size, row.code_dim);
   return t;
 }
 

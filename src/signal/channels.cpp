@@ -318,7 +318,7 @@ bool is_vocabulary_electrode(std::string_view canonical_name) {
 }
 
 RegionTable RegionTable::default_table() {
-  // ARCHITECTURE.md §4, region by region.
+  // docs/architecture.md (Brain regions), region by region.
   std::vector<std::string> names{"left_frontal", "right_frontal", "left_temporal",  "right_temporal",
                                  "central",      "left_parietal", "right_parietal", "occipital"};
   std::vector<std::vector<std::string>> members{

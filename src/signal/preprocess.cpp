@@ -7,6 +7,7 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
+#include "epilepsyfm/core/table.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/signal/filter_design.h"
 #include "epilepsyfm/signal/fir.h"
@@ -18,44 +19,51 @@ namespace efm::signal {
 
 // ---- profiles -------------------------------------------------------------------------------------------------
 
+namespace {
+
+/// The preprocessing profiles, one row each (docs/architecture.md, "Preprocessing profiles"). Adding a profile is
+/// adding a row; its name becomes a valid `preprocess.profile`.
+struct ProfileRow {
+  const char* name;
+  double l_freq_hz, h_freq_hz;
+  double notch_hz;  ///< 0 = no notch
+  bool notch_harmonics;
+  const char* normalization;
+  double scale;
+  double reject_abs_uv;  ///< 0 = no amplitude rejection
+};
+
+constexpr ProfileRow kProfiles[] = {
+    // The paper's settings: 0.5-70 Hz, 50 Hz notch (with harmonics), 200 Hz, per-channel z-score.
+    {"epilepsyfm", 0.5, 70.0, 50.0, true, "zscore", 1.0, 0.0},
+    // LaBraM dataset_maker: filter(0.1, 75), notch_filter(50.0) (no harmonics), resample(200), x / 100 at train time.
+    {"labram", 0.1, 75.0, 50.0, false, "scale", 0.01, 0.0},
+    // CBraMod TUEG preprocessing: 0.3-75 Hz, notch_filter(60), 200 Hz, x / 100, drop samples with |x| >= 100 uV.
+    {"cbramod", 0.3, 75.0, 60.0, false, "scale", 0.01, 100.0},
+    // Resampling to 200 Hz only.
+    {"none", 0.0, 0.0, 0.0, true, "none", 1.0, 0.0},
+};
+
+}  // namespace
+
 const std::vector<std::string>& profile_names() {
-  static const std::vector<std::string> names{"epilepsyfm", "labram", "cbramod", "none"};
+  static const std::vector<std::string> names = column_strings(kProfiles, &ProfileRow::name);
   return names;
 }
 
 PreprocessOptions resolve_profile(const std::string& name) {
-  PreprocessOptions o;
-  o.profile = name;
-  if (name == "epilepsyfm") {
-    // ARCHITECTURE.md §4 / paper: 0.5-70 Hz, 50 Hz notch, 200 Hz, per-channel z-score.
-    return o;
-  }
-  if (name == "labram") {
-    // LaBraM dataset_maker: filter(0.1, 75), notch_filter(50.0) (no harmonics), resample(200), x / 100 at train time.
-    o.l_freq_hz = 0.1;
-    o.h_freq_hz = 75.0;
-    o.notch_hz = {50.0};
-    o.notch_harmonics = false;
-    o.normalization = "scale";
-    o.scale = 0.01;
-    return o;
-  }
-  if (name == "cbramod") {
-    // CBraMod TUEG preprocessing: 0.3-75 Hz, notch_filter(60), 200 Hz, x / 100, drop samples with |x| >= 100 uV.
-    o.l_freq_hz = 0.3;
-    o.h_freq_hz = 75.0;
-    o.notch_hz = {60.0};
-    o.notch_harmonics = false;
-    o.normalization = "scale";
-    o.scale = 0.01;
-    o.reject_abs_uv = 100.0;
-    return o;
-  }
-  if (name == "none") {
-    o.l_freq_hz = 0.0;
-    o.h_freq_hz = 0.0;
+  for (const ProfileRow& row : kProfiles) {
+    if (name != row.name) continue;
+    PreprocessOptions o;
+    o.profile = name;
+    o.l_freq_hz = row.l_freq_hz;
+    o.h_freq_hz = row.h_freq_hz;
     o.notch_hz.clear();
-    o.normalization = "none";
+    if (row.notch_hz > 0) o.notch_hz.push_back(row.notch_hz);
+    o.notch_harmonics = row.notch_harmonics;
+    o.normalization = row.normalization;
+    o.scale = row.scale;
+    if (row.reject_abs_uv > 0) o.reject_abs_uv = row.reject_abs_uv;
     return o;
   }
   config::Choices choices(profile_names());

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <map>
+#include <thread>
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
@@ -107,7 +110,27 @@ struct ProcessGroup::Impl {
 };
 
 ProcessGroup::ProcessGroup() = default;
-ProcessGroup::~ProcessGroup() = default;
+
+ProcessGroup::~ProcessGroup() {
+  if (!impl_ || !impl_->store) return;
+  impl_->comm.reset();
+  // Rank 0's process hosts the rendezvous TCPStore. Leaving before another rank's last store operation (the last
+  // collective's reads) has completed would fail that rank with "Connection was likely closed". So every rank checks
+  // in when it leaves, and rank 0 waits until all have (bounded). Not while an exception unwinds: the other ranks
+  // may be blocked in a collective that rank 0 will never join, and they fail either way.
+  try {
+    const std::string key = "efm/left";
+    impl_->store->add(key, 1);
+    if (rank_ == 0 && std::uncaught_exceptions() == 0) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (impl_->store->add(key, 0) < world_size_ && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  } catch (const std::exception& e) {
+    EFM_LOG_DEBUG("[dist] rank {} leaving: {}", rank_, e.what());
+  }
+}
 
 std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, std::chrono::milliseconds timeout,
                                                    const torch::Device& device) {

@@ -49,7 +49,7 @@ namespace efm {
 
 /// Runs `body` (a program's main work) and turns the library's exceptions into exit codes, logging the message:
 /// ConfigError/ArgumentError -> 2, Interrupted -> 128 + signal, any other exception -> 1. The one catch site of a
-/// program (STYLE.md 10).
+/// program: library code throws, only main decides the exit code.
 int run_guarded(const std::function<int()>& body);
 
 }  // namespace efm

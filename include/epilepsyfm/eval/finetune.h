@@ -7,7 +7,7 @@
 ///   auto all = run_finetune_seeds(exp, "runs/sd", {0, 1, 2}, {});   // runs/sd/seed_<s>/ + summary (mean ± std)
 ///   FinetuneOutcome again = evaluate_run("runs/sd", {});           // re-score the test split, rewrite the report
 ///
-/// Run directory (ARCHITECTURE.md §5):
+/// Run directory (docs/heads.md, Outputs):
 ///   config.yaml            the resolved experiment, including `resolved:` (store settings, channels, classes)
 ///   log.txt                the log
 ///   splits.csv             recording_id,subject,split

@@ -12,11 +12,12 @@
 ///   finetune: {head: seizure_detection, mode: full, layer_decay: 0.65}
 ///   train: {epochs: 30, batch_size: 32, lr: 5.0e-4}
 ///
-/// Defaults follow LaBraM's fine-tuning recipe (research-notes §2.1): AdamW lr 5e-4, weight decay 0.05, warmup 5
-/// epochs then cosine to 1e-6, layer-wise lr decay 0.65, drop path 0.1, label smoothing 0.1 (multi-class), BCE for
-/// binary heads, mean pooling + fc_norm, head weights scaled by 0.001 at init, 50 epochs, the epoch chosen on the
-/// validation split. The `resolved:` section is written by finetune (store settings, channels, classes) so that a
-/// checkpoint's config.yaml is enough for `evaluate` and `predict`; values given by a user there are overwritten.
+/// Defaults follow LaBraM's fine-tuning recipe (LaBraM run_class_finetuning.py and README; docs/heads.md): AdamW lr
+/// 5e-4, weight decay 0.05, warmup 5 epochs then cosine to 1e-6, layer-wise lr decay 0.65, drop path 0.1, label
+/// smoothing 0.1 (multi-class), BCE for binary heads, mean pooling + fc_norm, head weights scaled by 0.001 at init, 50
+/// epochs, the epoch chosen on the validation split. The `resolved:` section is written by finetune (store settings,
+/// channels, classes) so that a checkpoint's config.yaml is enough for `evaluate` and `predict`; values given by a user
+/// there are overwritten.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 /// Forecasting metrics and the two reference baselines of the forecasting heads (`forecast_short`,
-/// `forecast_long`, `frequency_phase`; ARCHITECTURE.md §4). Plain vectors, no torch.
+/// `forecast_long`, `frequency_phase`; docs/heads.md). Plain vectors, no torch.
 ///
 ///   ForecastShape future{/*batch=*/8, /*channels=*/19, /*times=*/12 * 200};       // 12 s at 200 Hz
 ///   ForecastShape past{8, 19, 90 * 200};

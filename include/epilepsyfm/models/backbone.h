@@ -1,12 +1,6 @@
 #pragma once
 /// The backbone: PatchEmbedding -> transformer blocks -> final LayerNorm, returning token features and a pooled
-/// window embedding. Sizes by name (backbone_preset), every field overridable:
-///
-///   name   d    layers heads FFN   out_chans   temporal features            note
-///   tiny   64   4      4     256   8           200 -> projected to 64       tests, CPU demos
-///   base   200  12     10    800   8           200                          LaBraM-Base / EpilepsyFM
-///   large  400  24     16    1600  16          400                          LaBraM-Large
-///   huge   800  48     16    3200  32          800                          LaBraM-Huge
+/// window embedding. Sizes by name (backbone_preset, from the table in model_sizes.h), every field overridable.
 ///
 /// The spectral branch is on by default (EpilepsyFM); with use_spectral = false and 25*out_chans == d the patch
 /// embedding is exactly LaBraM's TemporalConv.
@@ -21,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "epilepsyfm/models/model_sizes.h"
 #include "epilepsyfm/models/patch_embedding.h"
 #include "epilepsyfm/models/signal_spec.h"
 #include "epilepsyfm/models/transformer.h"
@@ -66,9 +61,9 @@ struct BackboneOptions {
   PatchEmbeddingOptions patch_embedding_options() const;
 };
 
-/// Preset by name: "tiny", "base", "large", "huge" (table above). Throws ArgumentError listing the known names.
+/// Preset by name: the row of kModelSizes (model_sizes.h). Throws ArgumentError listing the known names.
 BackboneOptions backbone_preset(const std::string& size);
-/// The preset names, in size order.
+/// The preset names, in size order (model_size_names()).
 const std::vector<std::string>& backbone_preset_names();
 
 struct BackboneOutput {

@@ -29,10 +29,13 @@
 
 namespace efm::models {
 
+/// One row each in the strategy table of masking.cpp (name, units), which also gives the config's allowed values.
 enum class MaskStrategy { random, channel_set, region };
 /// "random", "channel_set", "region" (ArgumentError listing the allowed values otherwise).
 MaskStrategy parse_mask_strategy(const std::string& name);
 std::string mask_strategy_name(MaskStrategy strategy);
+/// The strategy names, in table order.
+const std::vector<std::string>& mask_strategy_names();
 
 struct MaskOptions {
   TORCH_ARG(MaskStrategy, strategy) = MaskStrategy::random;

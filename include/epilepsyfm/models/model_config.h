@@ -3,7 +3,7 @@
 /// chosen by name and any field it sets can be overridden; fields left empty (~) keep the preset's value:
 ///
 ///   model:                    # BackboneConfig
-///     size: base              # tiny | base | large | huge
+///     size: base              # a row of model_sizes.h: tiny | base | large | huge
 ///     depth: 6                # override the preset's 12
 ///     drop_path: 0.1
 ///   tokenizer:                # TokenizerConfig
@@ -56,7 +56,7 @@ struct BackboneConfig {
   template <class V>
   void visit(V& v) {
     using namespace efm::config;
-    v("size", size, Choices{"tiny", "base", "large", "huge"});
+    v("size", size, Choices(model_size_names()));
     v("embed_dim", embed_dim, at_least(1));
     v("depth", depth, at_least(1));
     v("heads", heads, at_least(1));
@@ -150,7 +150,7 @@ struct MaskingConfig {
   template <class V>
   void visit(V& v) {
     using namespace efm::config;
-    v("strategy", strategy, Choices{"random", "channel_set", "region"});
+    v("strategy", strategy, Choices(mask_strategy_names()));
     v("ratio", ratio, open_fraction());
     v("channel_set_size", channel_set_size, at_least(1));
     v("min_span_patches", min_span_patches, at_least(1));

@@ -46,7 +46,7 @@ struct TokenizerOptions {
   void validate() const;
 };
 
-/// Encoder preset by backbone size name with LaBraM's VQ-NSP flags; codebook 8192 x 64 (tiny: 512 x 32).
+/// Encoder preset by backbone size name with LaBraM's VQ-NSP flags; the size's codebook (model_sizes.h).
 TokenizerOptions tokenizer_preset(const std::string& size);
 
 struct TokenizerOutput {

@@ -97,10 +97,10 @@ int electrode_index(std::string_view canonical_name);
 /// alias row).
 bool is_vocabulary_electrode(std::string_view canonical_name);
 
-/// Brain regions used by the spatial encoder and region masking (ARCHITECTURE.md §4), configurable.
+/// Brain regions used by the spatial encoder and region masking (docs/architecture.md), configurable.
 class RegionTable {
  public:
-  /// The default 8-region table of ARCHITECTURE.md §4, exactly: left frontal (FP1 AF3 AF7 F1 F3 F5 F7), right
+  /// The default 8-region table: left frontal (FP1 AF3 AF7 F1 F3 F5 F7), right
   /// frontal (FP2 AF4 AF8 F2 F4 F6 F8), left temporal (FT7 FT9 T7 T9 TP7 TP9 P7 A1), right temporal (FT8 FT10 T8 T10
   /// TP8 TP10 P8 A2), central/midline (FPZ AFZ FZ FCZ CZ CPZ FC1-6 C1-6 CP1-6), left parietal (P1 P3 P5 PO3 PO7),
   /// right parietal (P2 P4 P6 PO4 PO8), occipital (O1 OZ O2 POZ PZ IZ). Electrodes it does not list (T1, T2, M1,

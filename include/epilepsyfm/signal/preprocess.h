@@ -71,9 +71,9 @@ struct PreprocessOptions {
   void validate() const;
 };
 
-/// Profiles of ARCHITECTURE.md §4: "labram" (0.1-75 Hz, 50 Hz notch, 200 Hz, uV/100), "cbramod" (0.3-75 Hz, 60 Hz
-/// notch, 200 Hz, uV/100, reject |x| >= 100 uV), "epilepsyfm" (0.5-70 Hz, 50 Hz notch, 200 Hz, z-score), "none"
-/// (resample only to 200 Hz, no normalisation). Throws ConfigError listing the known names.
+/// Profiles (a table in preprocess.cpp; docs/architecture.md): "labram" (0.1-75 Hz, 50 Hz notch, 200 Hz, uV/100),
+/// "cbramod" (0.3-75 Hz, 60 Hz notch, 200 Hz, uV/100, reject |x| >= 100 uV), "epilepsyfm" (0.5-70 Hz, 50 Hz notch,
+/// 200 Hz, z-score), "none" (resample only to 200 Hz, no normalisation). Throws ConfigError listing the known names.
 PreprocessOptions resolve_profile(const std::string& name);
 /// The profile names resolve_profile() accepts.
 const std::vector<std::string>& profile_names();

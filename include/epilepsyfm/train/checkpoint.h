@@ -1,7 +1,7 @@
 #pragma once
 /// Checkpoint directories of a run and model state files.
 ///
-/// Layout (ARCHITECTURE.md §5):
+/// Layout (docs/checkpoint.md):
 ///   runs/<name>/checkpoints/step_000200/model.pt       parameters and buffers (torch::pickle_save of a
 ///                                                       Dict[str, Tensor]; Python: torch.load(...) gives a dict)
 ///                                      optimizer.pt   AdamW state (torch::serialize archive)

@@ -49,6 +49,8 @@ class ProcessGroup {
  public:
   /// A world of 1 (no communication).
   ProcessGroup();
+  /// Leaves the group. Rank 0, whose process hosts the rendezvous store, waits (at most 60 s) until every rank has
+  /// left, so that no rank's last store read finds the store gone; not when an exception is unwinding.
   ~ProcessGroup();
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/table.h"
 
 namespace efm::data::sim {
 
@@ -18,7 +19,8 @@ struct ElectrodeDef {
   int region;
 };
 
-// BESA idealised 10-20 positions (theta from the vertex, negative = left; phi azimuth). Region per ARCHITECTURE.md §4.
+// BESA idealised 10-20 positions (theta from the vertex, negative = left; phi azimuth). Region per docs/architecture.md
+// (Brain regions).
 constexpr ElectrodeDef kElectrodes[kNumElectrodes] = {
     {"FP1", -92, -72, LF}, {"FP2", 92, 72, RF}, {"F7", -92, -36, LF}, {"F3", -60, -51, LF}, {"FZ", 46, 90, CE},
     {"F4", 60, 51, RF},    {"F8", 92, 36, RF},  {"T7", -92, 0, LT},   {"C3", -46, 0, CE},   {"CZ", 0, 0, CE},
@@ -43,11 +45,7 @@ int region_index(const std::string& name) {
 }
 
 const std::vector<std::string>& electrode_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& e : kElectrodes) v.emplace_back(e.name);
-    return v;
-  }();
+  static const std::vector<std::string> names = column_strings(kElectrodes, &ElectrodeDef::name);
   return names;
 }
 

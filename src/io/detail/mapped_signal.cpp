@@ -96,8 +96,8 @@ void MappedSignal::read(int64_t start, int64_t n, const float* shift, const floa
       const int64_t k = s / chunk_n_;
       const int64_t in_chunk = s - k * chunk_n_;
       const int64_t m = std::min(n - done, chunk_n_ - in_chunk);
-      const uint8_t* src = base + chunk_offset_[static_cast<size_t>(k)] +
-                           static_cast<size_t>(c * chunk_n_ + in_chunk) * elem_;
+      const uint8_t* src =
+          base + chunk_offset_[static_cast<size_t>(k)] + static_cast<size_t>(c * chunk_n_ + in_chunk) * elem_;
       float* dst = row + done;
       if (elem_ == 4) {
         std::memcpy(dst, src, static_cast<size_t>(m) * 4);  // memcpy: chunk offsets need not be 4-byte aligned

@@ -31,7 +31,7 @@ class MappedSignal {
   MappedSignal() = default;
   std::shared_ptr<const MappedFile> file_;
   int64_t channels_ = 0, chunk_n_ = 0;
-  size_t elem_ = 4;                    // bytes per sample: 4 (float32) or 2 (binary16)
+  size_t elem_ = 4;                     // bytes per sample: 4 (float32) or 2 (binary16)
   std::vector<uint64_t> chunk_offset_;  // file offset of time chunk k
 };
 

@@ -19,8 +19,8 @@ TEST(Leadfield, ElectrodesAndRegionsFollowTheArchitectureTable) {
   EXPECT_EQ(region_names(),
             (std::vector<std::string>{"left_frontal", "right_frontal", "left_temporal", "right_temporal", "central",
                                       "left_parietal", "right_parietal", "occipital"}));
-  // ARCHITECTURE.md §4: FP1 F3 F7 left frontal; FP2 F4 F8 right frontal; T7 P7 left temporal; T8 P8 right
-  // temporal; FZ CZ C3 C4 central; P3 left parietal; P4 right parietal; O1 O2 PZ occipital.
+  // Default region table (docs/architecture.md): FP1 F3 F7 left frontal; FP2 F4 F8 right frontal; T7 P7 left temporal;
+  // T8 P8 right temporal; FZ CZ C3 C4 central; P3 left parietal; P4 right parietal; O1 O2 PZ occipital.
   const std::vector<std::string> expected{"left_frontal",   "right_frontal", "left_frontal",  "left_frontal",
                                           "central",        "right_frontal", "right_frontal", "left_temporal",
                                           "central",        "central",       "central",       "right_temporal",

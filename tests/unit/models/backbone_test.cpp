@@ -3,8 +3,11 @@
 
 #include <cmath>
 
+#include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/models/backbone.h"
+#include "epilepsyfm/models/model_sizes.h"
+#include "epilepsyfm/models/tokenizer.h"
 #include "epilepsyfm/models/transformer.h"
 #include "model_test_util.h"
 
@@ -98,6 +101,29 @@ TEST(Backbone, PresetsHaveTheDocumentedSizes) {
   EXPECT_THAT([] { backbone_preset("medium"); },
               ThrowsMessage<ArgumentError>(HasSubstr("model size: allowed values are 'tiny', 'base', 'large', 'huge', "
                                                      "but got 'medium'")));
+}
+
+TEST(Backbone, EveryRowOfTheSizeTableMakesItsBackboneTokenizerAndConfigValue) {
+  ASSERT_EQ(model_size_names().size(), kModelSizes.size());
+  for (const ModelSize& row : kModelSizes) {
+    const std::string name(row.name);
+    SCOPED_TRACE(name);
+    const BackboneOptions b = backbone_preset(name);
+    EXPECT_EQ(b.size, name);
+    EXPECT_EQ(b.embed_dim, row.embed_dim);
+    EXPECT_EQ(b.depth, row.depth);
+    EXPECT_EQ(b.heads, row.heads);
+    EXPECT_EQ(b.ffn_dim, row.ffn_dim);
+    EXPECT_EQ(b.out_chans, row.out_chans);
+    EXPECT_NO_THROW(b.validate());
+    const TokenizerOptions t = tokenizer_preset(name);
+    EXPECT_EQ(t.encoder.embed_dim, row.embed_dim);
+    EXPECT_EQ(t.vq.n_codes(), row.codebook_size);
+    EXPECT_EQ(t.vq.code_dim(), row.code_dim);
+    EXPECT_TRUE(config::Choices(model_size_names()).contains(name));
+  }
+  EXPECT_EQ(tokenizer_preset("tiny").vq.n_codes(), 512);
+  EXPECT_EQ(tokenizer_preset("base").vq.n_codes(), 8192);
 }
 
 TEST(Backbone, BaseParameterCount) {

@@ -127,6 +127,11 @@ TEST(Masking, SymmetricMasksAreComplementary) {
   EXPECT_EQ((m.sum() + sym.sum()).item<int64_t>(), 3 * 19 * 4);
 }
 
+TEST(Masking, StrategyTableNamesRoundTrip) {
+  EXPECT_THAT(mask_strategy_names(), ::testing::ElementsAre("random", "channel_set", "region"));
+  for (const std::string& name : mask_strategy_names()) EXPECT_EQ(mask_strategy_name(parse_mask_strategy(name)), name);
+}
+
 TEST(Masking, ErrorsNameTheProblem) {
   EXPECT_THAT([] { MaskGenerator(MaskOptions().ratio(1.0)); },
               ThrowsMessage<ArgumentError>(HasSubstr("masking.ratio must be in (0, 1), got 1")));

@@ -232,13 +232,13 @@ TEST(Channels, DefaultRegionTable) {
   EXPECT_EQ(t.region_of("P4"), 6);
   EXPECT_EQ(t.region_of("PZ"), 7);
   EXPECT_EQ(t.region_of("IZ"), 7);
-  EXPECT_EQ(t.region_of("T1"), -1);  // not listed in ARCHITECTURE.md §4
+  EXPECT_EQ(t.region_of("T1"), -1);  // not listed in the default region table
   EXPECT_EQ(t.region_of("M1"), -1);
   EXPECT_EQ(t.region_of("FP1-F7"), 0);  // anode
   EXPECT_EQ(t.region_of("CZ-C4"), 4);   // anode
   EXPECT_EQ(t.region_of("T1-T7"), 2);   // anode without region: cathode
   EXPECT_EQ(t.region_of("UNKNOWN"), -1);
-  // Every electrode listed by ARCHITECTURE.md §4 is in exactly one region: 7+7+8+8+24+5+5+6 = 70.
+  // Every electrode of the default region table is in exactly one region: 7+7+8+8+24+5+5+6 = 70.
   int listed = 0;
   for (const auto& name : electrode_vocabulary()) {
     if (is_vocabulary_electrode(name) && t.region_of(name) >= 0) ++listed;

@@ -2,9 +2,10 @@
 /// Geometry of the simulator: the 8 brain regions (one neural-mass population each), the 19 electrodes of the
 /// 10-20 system, and a lead-field-like mixing matrix from region sources to scalp electrodes.
 ///
-/// Regions and the electrode -> region map follow ARCHITECTURE.md §4 (the default region table of the spatial
-/// encoder): left frontal {FP1, F3, F7}, right frontal {FP2, F4, F8}, left temporal {T7, P7}, right temporal
-/// {T8, P8}, central/midline {FZ, CZ, C3, C4}, left parietal {P3}, right parietal {P4}, occipital {O1, O2, PZ}.
+/// Regions and the electrode -> region map follow the spatial encoder's default region table
+/// (docs/architecture.md): left frontal {FP1, F3, F7}, right frontal {FP2, F4, F8}, left temporal {T7, P7}, right
+/// temporal {T8, P8}, central/midline {FZ, CZ, C3, C4}, left parietal {P3}, right parietal {P4}, occipital {O1, O2,
+/// PZ}.
 ///
 /// Electrode positions: the idealised spherical 10-20 coordinates used by BESA (and EEGLAB's BESA-format 10-20
 /// files), theta = signed angle from the vertex (negative on the left), phi = azimuth, in degrees; on a unit sphere
@@ -26,7 +27,7 @@ inline constexpr int kNumRegions = 8;
 inline constexpr int kNumElectrodes = 19;
 
 /// "left_frontal", "right_frontal", "left_temporal", "right_temporal", "central", "left_parietal",
-/// "right_parietal", "occipital" (the order of ARCHITECTURE.md §4).
+/// "right_parietal", "occipital" (the order of the default region table).
 const std::vector<std::string>& region_names();
 /// Index of a region name; throws ArgumentError listing the names when unknown.
 int region_index(const std::string& name);

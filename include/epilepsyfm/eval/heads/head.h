@@ -1,5 +1,5 @@
 #pragma once
-/// Downstream task heads (ARCHITECTURE.md §4) and the registry that names them. A head declares what it consumes
+/// Downstream task heads (docs/heads.md) and the registry that names them. A head declares what it consumes
 /// (one window; a history window and the horizon after it; all windows of a subject or recording), its loss, where
 /// its labels come from and what it reports; its factory builds a FinetuneTask, which the Trainer trains and
 /// `evaluate` scores.
