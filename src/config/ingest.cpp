@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 
 namespace efm::config {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/check.h"
 
 namespace efm::config {

@@ -2,7 +2,7 @@
 // loader for their own top-level types; only the cross-field checks live here.
 #include "epilepsyfm/config/train.h"
 
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 
 namespace efm::config {
 

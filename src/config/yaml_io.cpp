@@ -1,4 +1,4 @@
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 
 #include <fmt/format.h>
 

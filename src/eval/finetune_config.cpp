@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/check.h"
 
 namespace efm::eval {
@@ -51,12 +51,11 @@ config::TrainConfig finetune_train_defaults() {
 
 void SplitConfig::validate(const std::string& path) const {
   EFM_CHECK_CONFIG(fractions.size() == 3, "{}: expected 3 values (train, validation, test), got {}",
-                   config::detail::join_path(path, "fractions"), fractions.size());
+                   config::join_path(path, "fractions"), fractions.size());
   const double sum = fractions[0] + fractions[1] + fractions[2];
   EFM_CHECK_CONFIG(std::abs(sum - 1.0) < 1e-9, "{}: the fractions must sum to 1, got {} ({}, {}, {})",
-                   config::detail::join_path(path, "fractions"), sum, fractions[0], fractions[1], fractions[2]);
-  EFM_CHECK_CONFIG(fractions[0] > 0, "{}: the training fraction must be > 0",
-                   config::detail::join_path(path, "fractions"));
+                   config::join_path(path, "fractions"), sum, fractions[0], fractions[1], fractions[2]);
+  EFM_CHECK_CONFIG(fractions[0] > 0, "{}: the training fraction must be > 0", config::join_path(path, "fractions"));
 }
 
 std::optional<models::BackboneConfig> model_section_of(const std::string& config_yaml, const std::string& origin) {

@@ -1,7 +1,7 @@
 #include "epilepsyfm/models/patch_embedding.h"
 
 #include "epilepsyfm/core/check.h"
-#include "models/detail/init.h"
+#include "epilepsyfm/models/init.h"
 
 namespace efm::models {
 
@@ -18,7 +18,7 @@ PatchEmbeddingImpl::PatchEmbeddingImpl(PatchEmbeddingOptions options) : options_
   }
   if (in_dim != d) {
     proj = register_module("proj", torch::nn::Linear(in_dim, d));
-    detail::init_linear(proj);
+    init_linear(proj);
   }
   options_.positions().embed_dim(d).spatial().embed_dim(d);
   positions = register_module("positions", TokenPositions(options_.positions()));

@@ -1,8 +1,8 @@
 #include "epilepsyfm/models/pretrain_model.h"
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/init.h"
 #include "models/detail/cross_entropy.h"
-#include "models/detail/init.h"
 
 namespace efm::models {
 
@@ -11,9 +11,9 @@ MaskedEegModelImpl::MaskedEegModelImpl(MaskedEegModelOptions options) : options_
   const int64_t d = options_.backbone().embed_dim;
   backbone = register_module("backbone", Backbone(options_.backbone()));
   mask_token = register_parameter("mask_token", torch::empty({1, 1, d}));
-  detail::trunc_normal_(mask_token, 0.02);
+  trunc_normal_(mask_token, 0.02);
   lm_head = register_module("lm_head", torch::nn::Linear(d, options_.codebook_size()));
-  detail::init_linear(lm_head);
+  init_linear(lm_head);
 }
 
 torch::Tensor MaskedEegModelImpl::features(const EegInput& input, const torch::Tensor& mask) {

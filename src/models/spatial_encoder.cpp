@@ -1,7 +1,7 @@
 #include "epilepsyfm/models/spatial_encoder.h"
 
 #include "epilepsyfm/core/check.h"
-#include "models/detail/init.h"
+#include "epilepsyfm/models/init.h"
 
 namespace efm::models {
 
@@ -12,16 +12,16 @@ SpatialEncoderImpl::SpatialEncoderImpl(SpatialEncoderOptions options) : options_
     EFM_CHECK_ARG(options_.n_electrodes() >= 1, "SpatialEncoder: n_electrodes ({}) must be >= 1",
                   options_.n_electrodes());
     electrode_embed_ = register_module("electrode_embed", torch::nn::Embedding(options_.n_electrodes(), d));
-    detail::trunc_normal_(electrode_embed_->weight, 0.02);  // LaBraM pos_embed init
+    trunc_normal_(electrode_embed_->weight, 0.02);  // LaBraM pos_embed init
   }
   if (options_.use_regions()) {
     EFM_CHECK_ARG(options_.n_regions() >= 1, "SpatialEncoder: n_regions ({}) must be >= 1", options_.n_regions());
     region_embed_ = register_module("region_embed", torch::nn::Embedding(options_.n_regions() + 1, d));
-    detail::trunc_normal_(region_embed_->weight, 0.02);
+    trunc_normal_(region_embed_->weight, 0.02);
   }
   if (options_.use_coords()) {
     coord_proj_ = register_module("coord_proj", torch::nn::Linear(3, d));
-    detail::init_linear(coord_proj_);
+    init_linear(coord_proj_);
   }
 }
 
@@ -73,8 +73,8 @@ TokenPositionsImpl::TokenPositionsImpl(TokenPositionsOptions options) : options_
   spatial = register_module("spatial", SpatialEncoder(options_.spatial()));
   time_embed = register_parameter("time_embed", torch::empty({1, options_.max_patches(), d}));
   cls_token = register_parameter("cls_token", torch::empty({1, 1, d}));
-  detail::trunc_normal_(time_embed, 0.02);
-  detail::trunc_normal_(cls_token, 0.02);
+  trunc_normal_(time_embed, 0.02);
+  trunc_normal_(cls_token, 0.02);
 }
 
 torch::Tensor TokenPositionsImpl::forward(const torch::Tensor& features, const EegInput& input,

@@ -1,8 +1,8 @@
 #include "epilepsyfm/models/spectral_encoder.h"
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/init.h"
 #include "epilepsyfm/models/signal_spec.h"
-#include "models/detail/init.h"
 
 namespace efm::models {
 
@@ -79,11 +79,11 @@ SpectralEncoderImpl::SpectralEncoderImpl(SpectralEncoderOptions options) : optio
                   options_.patch_samples());
     wavelet_proj_ =
         register_module("wavelet_proj", torch::nn::Linear(wavelet->n_bands() * options_.wavelet_pool_bins(), d));
-    detail::init_linear(wavelet_proj_);
+    init_linear(wavelet_proj_);
   }
   if (options_.use_fft()) {
     fft_proj_ = register_module("fft_proj", torch::nn::Linear(options_.patch_samples() / 2 + 1, d));
-    detail::init_linear(fft_proj_);
+    init_linear(fft_proj_);
   }
 }
 

@@ -1,8 +1,8 @@
 #include "epilepsyfm/models/tokenizer.h"
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/init.h"
 #include "models/detail/float32_scope.h"
-#include "models/detail/init.h"
 
 namespace efm::models {
 
@@ -11,8 +11,8 @@ namespace F = torch::nn::functional;
 TanhMlpImpl::TanhMlpImpl(int64_t in, int64_t hidden, int64_t out) {
   fc1 = register_module("fc1", torch::nn::Linear(in, hidden));
   fc2 = register_module("fc2", torch::nn::Linear(hidden, out));
-  detail::init_linear(fc1);
-  detail::init_linear(fc2);
+  init_linear(fc1);
+  init_linear(fc2);
 }
 
 torch::Tensor TanhMlpImpl::forward(const torch::Tensor& x) {
@@ -43,7 +43,7 @@ TokenizerOptions tokenizer_preset(const std::string& size) {
 TokenizerDecoderImpl::TokenizerDecoderImpl(const BackboneOptions& enc, int64_t depth, int64_t code_dim) {
   const int64_t d = enc.embed_dim;
   input_proj = register_module("input_proj", torch::nn::Linear(code_dim, d));
-  detail::init_linear(input_proj);
+  init_linear(input_proj);
   positions = register_module("positions", TokenPositions(enc.patch_embedding_options().positions()));
   blocks = register_module("blocks", make_transformer_blocks(enc.block_options(), depth, /*drop_path_rate=*/0.0));
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));

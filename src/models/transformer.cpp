@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/models/init.h"
 #include "models/detail/fused_attention.h"
-#include "models/detail/init.h"
 
 namespace efm::models {
 
@@ -139,7 +139,7 @@ void init_transformer_blocks(torch::nn::ModuleList& blocks) {
     auto blk = blocks->ptr<BlockImpl>(i);
     for (auto& m : blk->modules(/*include_self=*/false)) {
       if (auto* lin = m->as<torch::nn::Linear>()) {
-        detail::trunc_normal_(lin->weight, 0.02);
+        trunc_normal_(lin->weight, 0.02);
         if (lin->bias.defined()) lin->bias.zero_();
       } else if (auto* ln = m->as<torch::nn::LayerNorm>()) {
         ln->weight.fill_(1.0);

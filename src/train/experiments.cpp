@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "config/detail/yaml_io.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/io/store.h"
 
 namespace efm::train {

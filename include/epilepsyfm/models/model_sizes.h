@@ -19,7 +19,7 @@ namespace efm::models {
 struct ModelSize {
   std::string_view name;
   int64_t embed_dim, depth, heads, ffn_dim;
-  int64_t out_chans;  ///< TemporalConv channels: 25 * out_chans temporal features
+  int64_t out_chans;                ///< TemporalConv channels: 25 * out_chans temporal features
   int64_t codebook_size, code_dim;  ///< the tokenizer preset's codebook
 };
 

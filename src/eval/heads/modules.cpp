@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "epilepsyfm/core/check.h"
-#include "models/detail/init.h"
+#include "epilepsyfm/models/init.h"
 
 namespace efm::eval {
 
@@ -14,7 +14,7 @@ LinearHeadImpl::LinearHeadImpl(LinearHeadOptions options) : options_(options) {
                 options_.out_features());
   fc = register_module("fc", torch::nn::Linear(options_.in_features(), options_.out_features()));
   // LaBraM modeling_finetune.py: trunc_normal_(head.weight, std=.02); head.weight/bias.mul_(init_scale)
-  models::detail::init_linear(fc);
+  models::init_linear(fc);
   torch::NoGradGuard no_grad;
   fc->weight.mul_(options_.init_scale());
   fc->bias.mul_(options_.init_scale());
@@ -33,7 +33,7 @@ AttentionPoolImpl::AttentionPoolImpl(int64_t dim, int64_t hidden) {
   attention_v = register_module("attention_v", torch::nn::Linear(dim, hidden));
   attention_u = register_module("attention_u", torch::nn::Linear(dim, hidden));
   attention_w = register_module("attention_w", torch::nn::Linear(hidden, 1));
-  for (auto* l : {&attention_v, &attention_u, &attention_w}) models::detail::init_linear(*l);
+  for (auto* l : {&attention_v, &attention_u, &attention_w}) models::init_linear(*l);
 }
 
 std::pair<torch::Tensor, torch::Tensor> AttentionPoolImpl::forward(const torch::Tensor& h) {

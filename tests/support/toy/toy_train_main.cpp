@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "config/detail/yaml_io.h"
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/train.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/log.h"

@@ -3,9 +3,9 @@
 
 #include <fstream>
 
-#include "config/detail/yaml_io.h"
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/config/run.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "support/test_support.h"
 
 using ::testing::HasSubstr;

@@ -1,8 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/detail/yaml_io.h"
 #include "epilepsyfm/config/loader.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/models/model_config.h"
 
 using ::testing::HasSubstr;

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <thread>
 
-#include "config/detail/yaml_io.h"
 #include "epilepsyfm/config/train.h"
+#include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/distributed.h"

@@ -1,10 +1,10 @@
 #pragma once
-// Weight initialisation shared by the model modules.
+/// Weight initialisation (LaBraM/BEiT) shared by the model modules and the task heads.
 #include <torch/torch.h>
 
 #include <cmath>
 
-namespace efm::models::detail {
+namespace efm::models {
 
 /// In-place truncated normal N(mean, std) restricted to [a, b] (absolute bounds), by inverse-CDF sampling as
 /// timm's trunc_normal_ does (defaults a = -2, b = 2: with std 0.02 this is effectively an untruncated normal).
@@ -29,4 +29,4 @@ inline void init_linear(torch::nn::Linear& l, double std = 0.02) {
   }
 }
 
-}  // namespace efm::models::detail
+}  // namespace efm::models

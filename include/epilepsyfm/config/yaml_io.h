@@ -1,6 +1,7 @@
 #pragma once
-// Implementation of config/loader.h: visitors that read, write and merge YAML for any struct with `visit`.
-// Only config/ sources (and tests) include this header.
+/// The YAML side of config/loader.h: visitors that read, write and merge YAML for any struct with `visit`. Included
+/// where a layer loads or writes its own config structs (train's experiments, eval's fine-tuning config, tests);
+/// everything else includes config/loader.h.
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -286,6 +287,9 @@ YAML::Node defaults_node() {
 }  // namespace efm::config::detail
 
 namespace efm::config {
+
+/// "section.key" (or "key" at the top), the key paths error messages name.
+using detail::join_path;
 
 template <class T>
 std::string to_yaml(const T& value) {
