@@ -77,10 +77,12 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
     o.q_weight = q_norm->weight, o.q_bias = q_norm->bias, o.k_weight = k_norm->weight, o.k_bias = k_norm->bias;
   }
   const bool attn_dropout = attn_dropout_ > 0.0 && is_training();
-  // One CPU kernel per window and head where it applies (models/detail/fused_attention.h), else LibTorch ops.
-  auto out = !attn_dropout && detail::fused_attention_applies(x)
-                 ? detail::fused_attention(qkv_linear(x), o)
-                 : detail::attention_ops(qkv_linear(x), o, attn_dropout_, is_training());
+  // One CPU kernel per window and head where it applies (models/detail/fused_attention.h), else LibTorch ops. The
+  // projection decides: under bf16 autocast a float32 x gives a bfloat16 qkv, which the kernel does not take.
+  const torch::Tensor qkv = qkv_linear(x);
+  auto out = !attn_dropout && detail::fused_attention_applies(qkv)
+                 ? detail::fused_attention(qkv, o)
+                 : detail::attention_ops(qkv, o, attn_dropout_, is_training());
   out = proj(out);
   if (dropout_ > 0.0) out = F::dropout(out, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return out;

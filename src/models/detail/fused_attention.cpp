@@ -374,8 +374,8 @@ bool fused_attention_enabled() {
   return enabled;
 }
 
-bool fused_attention_applies(const torch::Tensor& x) {
-  return fused_attention_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat;
+bool fused_attention_applies(const torch::Tensor& qkv) {
+  return fused_attention_enabled() && qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat;
 }
 
 }  // namespace efm::models::detail

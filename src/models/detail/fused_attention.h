@@ -43,7 +43,8 @@ int parallel_for_threads_used(int64_t tasks);
 
 /// False when EPILEPSYFM_ATTENTION=aten (read once): the LibTorch-op path everywhere, for comparisons and debugging.
 bool fused_attention_enabled();
-/// True where fused_attention applies: enabled, and x is float32 on the CPU.
-bool fused_attention_applies(const torch::Tensor& x);
+/// True where fused_attention applies to the projected `qkv`: enabled, and qkv is float32 on the CPU (not under bf16
+/// autocast, which makes the projection bfloat16).
+bool fused_attention_applies(const torch::Tensor& qkv);
 
 }  // namespace efm::models::detail

@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -182,6 +184,30 @@ TEST(FusedAttention, AttentionModuleUsesItWithTheSameResultAsTheOpPath) {
   y.pow(2).sum().backward();
   EXPECT_TRUE(attn->q_bias.grad().defined() && attn->q_norm->weight.grad().defined());
   EXPECT_GT(attn->v_bias.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(FusedAttention, UnderCpuBf16AutocastTheAttentionModuleTakesTheOpPath) {
+  // train.precision: bf16 on the CPU. The qkv projection is bfloat16 under autocast, which the kernel does not take,
+  // so the module must pick the LibTorch-op path from the projection's type (not from its float32 input).
+  torch::manual_seed(12);
+  Attention attn(BlockOptions(40, 4, 80));
+  auto x = torch::randn({2, 9, 40});
+  const auto y32 = attn(x).detach();
+  at::autocast::set_autocast_dtype(c10::DeviceType::CPU, at::kBFloat16);
+  at::autocast::set_autocast_enabled(c10::DeviceType::CPU, true);
+  torch::Tensor y16;
+  EXPECT_NO_THROW(y16 = attn(x));
+  at::autocast::set_autocast_enabled(c10::DeviceType::CPU, false);
+  at::autocast::clear_cache();
+  ASSERT_TRUE(y16.defined());
+  EXPECT_EQ(y16.scalar_type(), torch::kBFloat16);
+  // bfloat16 keeps 8 significant bits (relative rounding up to 2^-9 per stored value); after the two projections,
+  // the q/k LayerNorms and softmax, an error above 5 % of the output's largest magnitude would mean a wrong path,
+  // not rounding.
+  const double bound = 0.05 * y32.abs().max().item<double>();
+  EXPECT_LT((y16.to(torch::kFloat) - y32).abs().max().item<double>(), bound);
+  y16.to(torch::kFloat).pow(2).sum().backward();
+  EXPECT_TRUE(attn->qkv->weight.grad().defined());
 }
 
 TEST(FusedAttention, ItsParallelLoopsUseAllIntraOpThreads) {
