@@ -2,7 +2,6 @@
 // out of memory-mapped shards (detail/mapped_signal.h) without the HDF5 lock; others are hyperslab reads.
 #include <fmt/format.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <list>
@@ -324,7 +323,7 @@ void StoreReader::read(size_t index, int64_t start_sample, int64_t n_samples, bo
       std::vector<uint16_t> halves(n);
       Hid ftype = detail::float16_type();
       detail::check_status(H5Dread(od.dset, ftype, mspace, fspace, H5P_DEFAULT, halves.data()), what);
-      for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(halves[i]));
+      detail::halves_to_floats(halves.data(), n, out);
     }
   }
   if (shift == nullptr) return;

@@ -34,6 +34,11 @@ void normalise_row(float* row, int64_t n, float shift, float gain) {
   for (int64_t i = 0; i < n; ++i) row[i] = (row[i] - shift) * gain;
 }
 
+void halves_to_floats(const uint16_t* halves, size_t n, float* out) {
+  const auto& table = half_table();
+  for (size_t i = 0; i < n; ++i) out[i] = table[halves[i]];
+}
+
 std::unique_ptr<const MappedSignal> MappedSignal::probe(hid_t dset, std::shared_ptr<const MappedFile> file) {
   if constexpr (std::endian::native != std::endian::little) return nullptr;
   Hid dcpl(H5Dget_create_plist(dset));
@@ -86,7 +91,6 @@ std::unique_ptr<const MappedSignal> MappedSignal::probe(hid_t dset, std::shared_
 
 void MappedSignal::read(int64_t start, int64_t n, const float* shift, const float* gain, float* out) const {
   const uint8_t* base = file_->data();
-  const auto& halves = half_table();
   uint16_t h[512];
   for (int64_t c = 0; c < channels_; ++c) {
     float* row = out + c * n;
@@ -106,7 +110,7 @@ void MappedSignal::read(int64_t start, int64_t n, const float* shift, const floa
         for (int64_t i0 = 0; i0 < m; i0 += 512) {
           const int64_t len = std::min<int64_t>(512, m - i0);
           std::memcpy(h, src + static_cast<size_t>(i0) * 2, static_cast<size_t>(len) * 2);
-          for (int64_t i = 0; i < len; ++i) dst[i0 + i] = halves[h[i]];
+          halves_to_floats(h, static_cast<size_t>(len), dst + i0);
         }
         if (shift != nullptr) normalise_row(dst, m, shift[c], gain[c]);
       }

@@ -37,5 +37,7 @@ class MappedSignal {
 
 /// row[i] = (row[i] - shift) * gain for i in [0, n): the store's normalisation, the same arithmetic on both paths.
 void normalise_row(float* row, int64_t n, float shift, float gain);
+/// binary16 bit patterns -> float32 (a table of Eigen's conversion), for both read paths.
+void halves_to_floats(const uint16_t* halves, size_t n, float* out);
 
 }  // namespace efm::io::detail
