@@ -17,9 +17,9 @@ int64_t write_sim_store(const std::filesystem::path& dir, const SimStoreSpec& sp
   options.dtype = spec.dtype;
   options.config_yaml = fmt::format("bench_loader: {{dtype: {}}}\n", to_string(spec.dtype));
   io::StoredPreprocessing pp;
-  pp.profile = "bench";
-  pp.sfreq_hz = spec.sfreq_hz;
-  pp.normalization = "zscore";
+  pp.spec.profile = "bench";
+  pp.spec.sfreq_hz = spec.sfreq_hz;
+  pp.spec.normalization = "zscore";
   pp.window_length_samples = std::llround(spec.window_s * spec.sfreq_hz);
   pp.window_stride_samples = pp.window_length_samples;
   io::StoreWriter writer(dir, options, pp);

@@ -8,6 +8,7 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/eval/finetune.h"
+#include "epilepsyfm/train/run_dir.h"
 
 namespace efm::cli {
 
@@ -26,13 +27,10 @@ int run_evaluate(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   init_logging(args);
   EFM_CHECK_CONFIG(args.has("run"), "evaluate: give --run RUN");
-  const std::string which = args.get("checkpoint");
-  EFM_CHECK_CONFIG(which == "best" || which == "latest",
-                   "--checkpoint: allowed values are 'best', 'latest', but got '{}'", which);
   eval::EvaluateOptions o;
   if (args.has("store")) o.store = args.get("store");
   if (args.has("out")) o.out = args.get("out");
-  o.checkpoint = which;
+  o.checkpoint = train::parse_checkpoint_choice(args.get("checkpoint"), "--checkpoint");
   const std::filesystem::path run = args.get("run");
   log::add_file_sink((std::filesystem::is_directory(run) ? run : run.parent_path()) / "evaluate.log");
   eval::evaluate_run(run, o);

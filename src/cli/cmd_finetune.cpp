@@ -12,6 +12,7 @@
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/eval/finetune.h"
+#include "epilepsyfm/train/run_dir.h"
 
 namespace efm::cli {
 
@@ -78,7 +79,7 @@ int run_finetune(int argc, char** argv) {
   }
   EFM_CHECK_CONFIG(!exp.run.out.empty(), "finetune: no run directory; give --out RUN (or run.out)");
   eval::head_registry().get(exp.finetune.head, "finetune.head");  // unknown heads fail before anything is written
-  const auto dir = open_run_dir(exp.run.out, run_dir_mode(args), config::to_yaml(exp));
+  const auto dir = train::RunDir::open(exp.run.out, run_dir_mode(args), config::to_yaml(exp)).path();
   eval::FinetuneRunOptions ro;
   ro.progress = !args.flag_set("no-progress");
   ro.resume = args.flag_set("resume");

@@ -26,12 +26,6 @@ std::string hours(double seconds) {
   return fmt::format("{:.2f}", seconds / 3600.0);
 }
 
-std::string fmt_list(const std::vector<double>& v) {
-  std::vector<std::string> s;
-  for (double x : v) s.push_back(fmt::format("{}", x));
-  return s.empty() ? "none" : fmt::format("{}", fmt::join(s, ", "));
-}
-
 std::string store_overview(const io::StoreReader& r) {
   const auto& rows = r.recordings();
   std::set<std::string> subjects, shards;
@@ -64,15 +58,12 @@ std::string store_overview(const io::StoreReader& r) {
   if (!rows.empty()) {
     const auto d = r.details(0);
     const auto& p = d->preprocessing;
-    out += fmt::format(
-        "preprocess   profile {}, band-pass {}-{} Hz, notch {}{}, {} Hz, normalisation {}{}; montage {}; stored "
-        "as {} uV\n",
-        p.profile, p.l_freq_hz, p.h_freq_hz, fmt_list(p.notch_hz), p.notch_harmonics ? " (+ harmonics)" : "",
-        p.sfreq_hz, p.normalization, p.normalization == "scale" ? fmt::format(" x{}", p.scale) : "", p.montage,
-        d->dtype == io::StoreDtype::float16 ? "float16" : "float32");
+    out += fmt::format("preprocess   {}; stored as {} uV\n", p.spec.describe(),
+                       d->dtype == io::StoreDtype::float16 ? "float16" : "float32");
     out += fmt::format("windows      {} ({} s, stride {} s), {} seizure, {} rejected{}; min overlap {}\n", windows,
-                       p.window_length_samples / p.sfreq_hz, p.window_stride_samples / p.sfreq_hz, seizure, rejected,
-                       p.reject_abs_uv > 0 ? fmt::format(" (|x| >= {} uV)", p.reject_abs_uv) : "", p.min_overlap);
+                       p.window_length_samples / p.spec.sfreq_hz, p.window_stride_samples / p.spec.sfreq_hz, seizure,
+                       rejected, p.reject_abs_uv > 0 ? fmt::format(" (|x| >= {} uV)", p.reject_abs_uv) : "",
+                       p.min_overlap);
     out += fmt::format("tool         {} (config {})\n", d->tool_version, rows.front().config_hash.substr(0, 12));
   }
   std::string labels;

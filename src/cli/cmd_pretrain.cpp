@@ -1,7 +1,6 @@
 // epilepsyfm pretrain: masked EEG modelling (LaBraM MEM, EpilepsyFM region masking) against the codes of a frozen
 // tokenizer. Works under `epilepsyfm launch` (data parallel).
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -25,24 +24,17 @@ namespace {
 
 // The tokenizer was trained on one preprocessing; its codes only mean something for data preprocessed the same way.
 void check_tokenizer_preprocessing(const train::LoadedTokenizer& tok, const train::PretrainExperiment& exp) {
-  const auto& trained = tok.experiment.data.preprocessing;
-  if (!trained) {
-    EFM_LOG_WARN("[pretrain] the tokenizer {} records no preprocessing; cannot check it against the store",
-                 tok.file.description);
-    return;
-  }
-  const auto diff = trained->differences(*exp.data.preprocessing);
-  if (diff.empty()) return;
-  const std::string text =
-      fmt::format("the tokenizer {} was trained on {} but the store {} holds {} ({})", tok.file.description,
-                  trained->describe(), exp.data.store, exp.data.preprocessing->describe(), fmt::join(diff, "; "));
-  if (!exp.data.allow_preprocessing_mismatch) {
-    throw ConfigError(text +
-                      "; its codes would not describe this data. Re-ingest the store with the tokenizer's "
-                      "preprocessing, train a tokenizer on this store, or accept it with --set "
-                      "data.allow_preprocessing_mismatch=true");
-  }
-  EFM_LOG_WARN("[pretrain] {} (allowed by data.allow_preprocessing_mismatch)", text);
+  config::PreprocessingCheck check;
+  check.learnt = fmt::format("the tokenizer {} was trained on", tok.file.description);
+  check.data = fmt::format("the store {} holds", exp.data.store);
+  check.allow_key = "data.allow_preprocessing_mismatch";
+  check.allowed = exp.data.allow_preprocessing_mismatch;
+  check.remedy =
+      "its codes would not describe this data. Re-ingest the store with the tokenizer's preprocessing or train a "
+      "tokenizer on this store";
+  check.log_tag = "[pretrain]";
+  check.origin = "the tokenizer " + tok.file.description;
+  config::check_preprocessing(tok.experiment.data.preprocessing, *exp.data.preprocessing, check);
 }
 
 }  // namespace
@@ -75,21 +67,21 @@ int run_pretrain(int argc, char** argv) {
     throw ConfigError("no tokenizer: give --tokenizer TOK_RUN (or tokenizer.checkpoint in the config)");
   }
 
-  Session session = start_session(exp.run);
-  cli::TrainingData data = open_training_data(exp.data);
+  train::Session session = train::start_session(exp.run);
+  train::TrainingData data = train::open_training_data(exp.data);
   train::LoadedTokenizer tok = train::load_tokenizer(exp.tokenizer.checkpoint);
   check_tokenizer_preprocessing(tok, exp);
   tok.tokenizer->to(session.device);
-  check_model_fits(*tok.tokenizer->encoder, data);
+  train::check_model_fits(*tok.tokenizer->encoder, data);
 
   train::PretrainTaskOptions po{
       models::MaskedEegModelOptions(exp.model.to_options()).codebook_size(tok.tokenizer->options().vq.n_codes()),
       exp.mask.to_options(), static_cast<uint64_t>(exp.run.seed)};
   train::PretrainTask task(po, tok.tokenizer);
   task.masked_model()->to(session.device);
-  check_model_fits(*task.masked_model()->backbone, data);
+  train::check_model_fits(*task.masked_model()->backbone, data);
   const std::string config_yaml = config::to_yaml(exp);
-  open_run(session, run_dir_mode(args), config_yaml);
+  train::open_run(session, run_dir_mode(args), config_yaml);
   EFM_LOG_INFO(
       "[pretrain] model {} ({} parameters: backbone {}, lm_head {} classes); mask {} ratio {}; labels from "
       "{} ({} codes, chance accuracy {:.2e})",
@@ -98,9 +90,10 @@ int run_pretrain(int argc, char** argv) {
       exp.mask.ratio, tok.file.description, po.model.codebook_size(),
       1.0 / static_cast<double>(po.model.codebook_size()));
 
-  const train::TrainResult result = fit_task(args, session, exp.run, exp.train, config_yaml, task, data);
+  const train::TrainResult result =
+      train::fit(session, exp.run, exp.train, config_yaml, task, data.source, data.index, fit_flags(args));
 
-  if (session.dist->is_main()) {
+  if (session.is_main()) {
     const fs::path out = session.run_dir / train::kPretrainedFile;
     models::save_state_dict(*task.masked_model(), out, config_yaml);
     auto metric = [&](const char* name) { return last_metric_text(result, name); };

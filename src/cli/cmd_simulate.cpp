@@ -1,5 +1,5 @@
 // epilepsyfm simulate: a synthetic cohort of epileptic EEG (neural-mass model) as EDF+ files with seizure
-// annotations and label tables (data/simulate/simulate.h).
+// annotations and label tables (simulate/simulate.h).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -13,7 +13,7 @@
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/core/progress.h"
-#include "epilepsyfm/data/simulate/simulate.h"
+#include "epilepsyfm/simulate/simulate.h"
 
 namespace efm::cli {
 
@@ -47,7 +47,7 @@ int run_simulate(int argc, char** argv) {
   EFM_LOG_INFO("[simulate] {} subjects x {} recordings x {} s at {} Hz (seed {}) -> {}", s.n_subjects,
                s.recordings_per_subject, s.recording_duration_s, s.sfreq_hz, exp.run.seed, dir.string());
   ProgressBar bar(ProgressOptions("simulate", n_rec).unit("recordings"));
-  const auto report = data::sim::simulate_cohort(exp, dir, int(exp.run.threads), [&] { bar.advance(); });
+  const auto report = sim::simulate_cohort(exp, dir, int(exp.run.threads), [&] { bar.advance(); });
   bar.finish();
   EFM_LOG_INFO("[simulate] {} recordings ({:.2f} h of EEG), {} seizures, {} clipped samples in {:.1f} s",
                report.n_recordings, report.hours, report.n_seizures, report.clipped_samples, report.wall_s);

@@ -52,21 +52,22 @@ int run_tokenizer(int argc, char** argv) {
     return 0;
   }
 
-  Session session = start_session(exp.run);
-  cli::TrainingData data = open_training_data(exp.data);
+  train::Session session = train::start_session(exp.run);
+  train::TrainingData data = train::open_training_data(exp.data);
   train::TokenizerTask task(exp.tokenizer.to_options());
   task.tokenizer()->to(session.device);
-  check_model_fits(*task.tokenizer()->encoder, data);
+  train::check_model_fits(*task.tokenizer()->encoder, data);
   const std::string config_yaml = config::to_yaml(exp);
-  open_run(session, run_dir_mode(args), config_yaml);
+  train::open_run(session, run_dir_mode(args), config_yaml);
   const auto& q = task.tokenizer()->options().vq;
   EFM_LOG_INFO("[tokenizer] encoder {} ({} parameters), codebook {} x {}, decoder depth {}; {} parameters in total",
                exp.tokenizer.encoder.size, models::count_parameters(*task.tokenizer()->encoder), q.n_codes(),
                q.code_dim(), exp.tokenizer.decoder_depth, models::count_parameters(*task.tokenizer()));
 
-  const train::TrainResult result = fit_task(args, session, exp.run, exp.train, config_yaml, task, data);
+  const train::TrainResult result =
+      train::fit(session, exp.run, exp.train, config_yaml, task, data.source, data.index, fit_flags(args));
 
-  if (session.dist->is_main()) {
+  if (session.is_main()) {
     const fs::path out = session.run_dir / train::kTokenizerFile;
     models::save_state_dict(*task.tokenizer(), out, config_yaml);
     EFM_LOG_INFO(
@@ -116,8 +117,8 @@ int run_tokenizer_encode(int argc, char** argv) {
   dc.labels.clear();
   dc.drop_rejected = false;
   dc.allow_preprocessing_mismatch = args.flag_set("allow-preprocessing-mismatch");
-  cli::TrainingData data = open_training_data(dc);
-  check_model_fits(*tok.tokenizer->encoder, data);
+  train::TrainingData data = train::open_training_data(dc);
+  train::check_model_fits(*tok.tokenizer->encoder, data);
 
   data::SamplerOptions so;
   so.batch_size = parse_int(args.get("batch-size"), "--batch-size");

@@ -36,12 +36,4 @@ RunDirMode run_dir_mode(const ArgParser& args) {
   return RunDirMode::create_new;
 }
 
-std::filesystem::path open_run_dir(const std::filesystem::path& dir, RunDirMode mode, const std::string& config_yaml) {
-  const auto abs = prepare_run_dir(dir, mode);
-  log::add_file_sink(abs / "log.txt");
-  atomic_write_file(abs / "config.yaml", config_yaml);
-  EFM_LOG_INFO("[run] directory {}", abs.string());
-  return abs;
-}
-
 }  // namespace efm::cli

@@ -21,7 +21,4 @@ config::ConfigSources config_sources(const ArgParser& args);
 /// --resume / --overwrite flags -> RunDirMode.
 RunDirMode run_dir_mode(const ArgParser& args);
 
-/// Creates the run directory, tees the log into <dir>/log.txt and writes <dir>/config.yaml (atomically).
-std::filesystem::path open_run_dir(const std::filesystem::path& dir, RunDirMode mode, const std::string& config_yaml);
-
 }  // namespace efm::cli

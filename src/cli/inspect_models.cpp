@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <map>
@@ -18,6 +17,7 @@
 #include "epilepsyfm/models/vq.h"
 #include "epilepsyfm/train/experiments.h"
 #include "epilepsyfm/train/model_files.h"
+#include "epilepsyfm/train/train_state.h"
 
 namespace efm::cli {
 namespace fs = std::filesystem;
@@ -112,70 +112,60 @@ std::string describe_model(const std::string& what) {
     throw ConfigError(
         fmt::format("inspect --model: '{}' is neither a size ({}) nor a config file", what, fmt::join(names, ", ")));
   }
-  std::string pretrain_error;
-  try {
+  const std::string kind = config::experiment_kind(read_file(what), what);
+  if (kind == "pretrain") {
     const auto exp = config::load<train::PretrainExperiment>({{what}, {}});
     int64_t k = models::tokenizer_preset(exp.model.size).vq.n_codes();
     std::string note =
         fmt::format(", the {} tokenizer preset's; the real count comes from tokenizer.checkpoint", exp.model.size);
     if (!exp.tokenizer.checkpoint.empty() && fs::exists(exp.tokenizer.checkpoint)) {
-      const auto file = train::resolve_model_file(exp.tokenizer.checkpoint, train::kTokenizerFile);
+      const auto file = train::resolve_model_file(exp.tokenizer.checkpoint);
       k = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description)
               .tokenizer.to_options()
               .vq.n_codes();
       note = ", from " + file.description;
     }
     return fmt::format("pretraining config {}\n\n", what) + describe_backbone_and_mem(exp.model.to_options(), k, note);
-  } catch (const ConfigError& e) {
-    pretrain_error = e.what();
   }
-  try {
+  if (kind == "tokenizer") {
     const auto exp = config::load<train::TokenizerExperiment>({{what}, {}});
     return fmt::format("tokenizer config {}\n\n", what) + describe_tokenizer(exp.tokenizer.to_options());
-  } catch (const ConfigError& e) {
-    throw ConfigError(
-        fmt::format("inspect --model: {} is neither a pretraining config ({}) nor a tokenizer config ({})", what,
-                    pretrain_error, e.what()));
   }
+  throw ConfigError(fmt::format(
+      "inspect --model: {} is {}; give a pretraining or tokenizer config (`experiment: pretrain` or `experiment: "
+      "tokenizer`)",
+      what, kind.empty() ? std::string("a config of unknown kind") : "a " + kind + " config"));
 }
 
 std::string describe_checkpoint(const fs::path& path) {
-  train::ModelFile file;
-  if (fs::is_directory(path) && fs::is_regular_file(path / train::kPretrainedFile)) {
-    file = train::resolve_model_file(path, train::kPretrainedFile);
-  } else {
-    file = train::resolve_model_file(path, train::kTokenizerFile);
-  }
+  const train::ModelFile file = train::resolve_model_file(path);
   const models::StateDictFile sd = models::read_state_dict(file.weights);
   std::string out = fmt::format("weights      {} (format version {})\n", file.weights.string(), sd.format_version);
 
-  std::optional<train::PreprocessingRecord> prep;
-  try {
+  std::optional<config::PreprocessingSpec> prep;
+  const std::string& kind = file.kind;
+  if (kind == "tokenizer") {
     const auto exp = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description);
     const auto t = exp.tokenizer.to_options();
     out += fmt::format("kind         tokenizer: encoder {} (d {}, depth {}), codebook {} x {}, decoder depth {}\n",
                        exp.tokenizer.encoder.size, t.encoder.embed_dim, t.encoder.depth, t.vq.n_codes(),
                        t.vq.code_dim(), t.decoder_depth);
     prep = exp.data.preprocessing;
-  } catch (const ConfigError&) {
-    try {
-      const auto exp = config::parse_yaml<train::PretrainExperiment>(file.config_yaml, file.description);
-      const auto b = exp.model.to_options();
-      out += fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
-                         exp.model.size, b.embed_dim, b.depth, exp.mask.strategy, exp.mask.ratio,
-                         exp.tokenizer.checkpoint);
-      prep = exp.data.preprocessing;
-    } catch (const ConfigError&) {
-      out += "kind         unknown (the config is neither a tokenizer nor a pretraining experiment)\n";
-    }
+  } else if (kind == "pretrain") {
+    const auto exp = config::parse_yaml<train::PretrainExperiment>(file.config_yaml, file.description);
+    const auto b = exp.model.to_options();
+    out +=
+        fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
+                    exp.model.size, b.embed_dim, b.depth, exp.mask.strategy, exp.mask.ratio, exp.tokenizer.checkpoint);
+    prep = exp.data.preprocessing;
+  } else {
+    out +=
+        fmt::format("kind         {} (not a tokenizer or pretraining experiment)\n", kind.empty() ? "unknown" : kind);
   }
-  const fs::path trainer_yaml = file.weights.parent_path() / "trainer.yaml";
-  if (fs::exists(trainer_yaml)) {
-    const YAML::Node y = YAML::LoadFile(trainer_yaml.string());
+  if (fs::is_regular_file(file.weights.parent_path() / train::TrainState::kFile)) {
+    const train::TrainState st = train::TrainState::read(file.weights.parent_path());
     out += fmt::format("training     step {} of {} (epoch {}), {} process(es) x batch {} x accumulation {}, seed {}\n",
-                       y["step"].as<std::string>(), y["total_steps"].as<std::string>(), y["epoch"].as<std::string>(),
-                       y["world_size"].as<std::string>(), y["batch_size"].as<std::string>(),
-                       y["accumulation"].as<std::string>(), y["seed"].as<std::string>());
+                       st.step, st.total_steps, st.epoch, st.world_size, st.batch_size, st.accumulation, st.seed);
   }
   out += fmt::format("data         {}\n", prep ? prep->describe() : std::string("no preprocessing record"));
 

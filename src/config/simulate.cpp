@@ -44,7 +44,7 @@ void SimulateConfig::validate(const std::string& path) const {
                    detail::join_path(path, "line_freq_hz"), line_freq_hz, 0.5 * double(sfreq_hz));
   EFM_CHECK_CONFIG(artifacts.alpha_freq_hz[1] < 0.5 * double(sfreq_hz), "{}: max {} Hz must be below sfreq_hz / 2",
                    detail::join_path(path, "artifacts.alpha_freq_hz"), artifacts.alpha_freq_hz[1]);
-  // Shortest durations the parameter paths support (data/simulate/cohort.h): focal onset phase + rhythmic phase,
+  // Shortest durations the parameter paths support (simulate/cohort.h): focal onset phase + rhythmic phase,
   // generalised 1-s ramp, absence 0.3-s ramps and lags; electrographic seizures last >= 10 s by convention anyway.
   const auto& t = seizures.types;
   EFM_CHECK_CONFIG(t.focal.duration_s[0] >= 10, "{}: focal seizures must last >= 10 s, got min {}",

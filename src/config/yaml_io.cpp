@@ -227,5 +227,31 @@ void take_config_version(YAML::Node& root, std::string_view origin) {
   root.remove("config_version");
 }
 
+void take_experiment_tag(YAML::Node& root, std::string_view origin, const char* expected) {
+  if (expected == nullptr) return;
+  const YAML::Node v = root["experiment"];
+  if (!v.IsDefined()) return;
+  const std::string got = read_string(v, fmt::format("{}: experiment", origin));
+  if (got != expected) {
+    throw ConfigError(fmt::format("{}: this is a {} experiment's config (experiment: {}), not a {} experiment's",
+                                  origin, got, got, expected));
+  }
+  root.remove("experiment");
+}
+
 }  // namespace detail
+
+std::string experiment_kind(std::string_view text, std::string_view origin) {
+  const YAML::Node root = detail::load_text(text, origin);
+  if (const YAML::Node tag = root["experiment"]; tag.IsDefined()) {
+    return detail::read_string(tag, fmt::format("{}: experiment", origin));
+  }
+  // Configs written without the tag: the section only that kind of experiment has.
+  if (root["finetune"].IsDefined()) return "finetune";
+  if (root["mask"].IsDefined()) return "pretrain";
+  const YAML::Node tokenizer = root["tokenizer"];
+  if (tokenizer.IsDefined() && tokenizer.IsMap() && tokenizer["encoder"].IsDefined()) return "tokenizer";
+  return "";
+}
+
 }  // namespace efm::config

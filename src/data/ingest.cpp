@@ -262,16 +262,8 @@ class WindowMaxima {
 io::StoredPreprocessing stored_preprocessing(const signal::PreprocessOptions& o, const config::IngestConfig& cfg,
                                              const io::WindowGeometry& g) {
   io::StoredPreprocessing s;
-  s.profile = o.profile;
-  s.l_freq_hz = o.l_freq_hz;
-  s.h_freq_hz = o.h_freq_hz;
-  s.notch_hz = o.notch_hz;
-  s.notch_harmonics = o.notch_harmonics;
-  s.sfreq_hz = o.sfreq_hz;
-  s.normalization = o.normalization;
-  s.scale = o.scale;
+  s.spec = signal::preprocessing_spec(o, cfg.channels.montage);
   s.reject_abs_uv = o.reject_abs_uv.value_or(0.0);
-  s.montage = cfg.channels.montage;
   s.window_length_samples = g.length_samples;
   s.window_stride_samples = g.stride_samples;
   s.min_overlap = cfg.labels.min_overlap;

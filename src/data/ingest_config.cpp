@@ -68,24 +68,9 @@ std::string absolute_path(const std::string& p) {
 
 }  // namespace
 
-signal::PreprocessOptions preprocess_options(const config::IngestPreprocessConfig& c) {
-  signal::PreprocessConfig s;
-  s.profile = c.profile;
-  s.l_freq_hz = c.l_freq_hz;
-  s.h_freq_hz = c.h_freq_hz;
-  s.notch_hz = c.notch_hz;
-  s.notch_harmonics = c.notch_harmonics;
-  s.sfreq_hz = c.sfreq_hz;
-  s.normalization = c.normalization;
-  s.scale = c.scale;
-  s.reject_abs_uv = c.reject_abs_uv;
-  s.l_trans_bandwidth_hz = c.l_trans_bandwidth_hz;
-  s.h_trans_bandwidth_hz = c.h_trans_bandwidth_hz;
-  s.notch_width_hz = c.notch_width_hz;
-  s.notch_trans_bandwidth_hz = c.notch_trans_bandwidth_hz;
-  s.fir_window = c.fir_window;
+signal::PreprocessOptions preprocess_options(const config::PreprocessConfig& c) {
   try {
-    return signal::resolve_preprocess(s);
+    return signal::resolve_preprocess(c);
   } catch (const ConfigError& e) {
     throw ConfigError(std::string("ingest.") + e.what());
   }

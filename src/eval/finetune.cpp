@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +24,7 @@
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/cuda_settings.h"
 #include "epilepsyfm/train/model_files.h"
+#include "epilepsyfm/train/runner.h"
 #include "epilepsyfm/train/trainer.h"
 #include "eval/heads/report_util.h"
 
@@ -59,25 +59,7 @@ HeadSetup make_head_setup(const FinetuneExperiment& exp, std::shared_ptr<const d
 }
 
 fs::path resolve_model_file(const fs::path& path, const std::string& which) {
-  EFM_CHECK_DATA(fs::exists(path), "checkpoint '{}' does not exist", path.string());
-  if (fs::is_regular_file(path)) return path;
-  if (fs::exists(path / "model.pt")) return path / "model.pt";
-  const fs::path ckpts = fs::is_directory(path / "checkpoints") ? path / "checkpoints" : path;
-  for (const std::string& name : {which, std::string("latest")}) {
-    const fs::path pointer = ckpts / name;
-    if (!fs::is_regular_file(pointer)) continue;
-    std::string step = read_file(pointer);
-    step.erase(
-        std::remove_if(step.begin(), step.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
-        step.end());
-    const fs::path m = ckpts / step / "model.pt";
-    EFM_CHECK_DATA(fs::exists(m), "{} names '{}', but {} does not exist", pointer.string(), step, m.string());
-    return m;
-  }
-  throw DataError(
-      fmt::format("'{}' is neither a model file, a checkpoint directory (with model.pt) nor a run directory (with "
-                  "checkpoints/latest)",
-                  path.string()));
+  return train::resolve_model_file(path, train::parse_checkpoint_choice(which, "checkpoint")).weights;
 }
 
 namespace {
@@ -167,32 +149,21 @@ void add_eval_result(HtmlReport& rep, const EvalResult& r) {
   }
 }
 
-struct Selected {
-  fs::path dir;
-  int64_t step = 0;
-};
-
-Selected selected_checkpoint(const fs::path& run_dir, const std::string& which) {
-  train::CheckpointManager m(run_dir, 0);
-  std::optional<fs::path> dir = which == "best" ? m.best() : std::nullopt;
-  if (!dir) {
-    if (which == "best") EFM_LOG_WARN("[eval] {}: no best checkpoint recorded; using the latest", run_dir.string());
-    dir = m.latest();
-  }
-  EFM_CHECK_DATA(dir.has_value(), "{}: no checkpoint (checkpoints/latest is missing)", run_dir.string());
-  const YAML::Node y = YAML::Load(read_file(*dir / "trainer.yaml"));
-  return {*dir, y["step"].as<int64_t>()};
+train::Checkpoint selected_checkpoint(const fs::path& run_dir, train::CheckpointChoice which) {
+  auto c = train::RunDir(run_dir).checkpoint(which);
+  EFM_CHECK_DATA(c.has_value(), "{}: no checkpoint (checkpoints/latest is missing)", run_dir.string());
+  return *c;
 }
 
 /// Scores val (threshold) and the test part with the model at `sel`; writes the outputs into `out`.
 FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& exp, const fs::path& run_dir,
-                                 const fs::path& out, const Selected& sel, const torch::Device& device, bool external,
-                                 const std::string& store_name) {
+                                 const fs::path& out, const train::Checkpoint& sel, const torch::Device& device,
+                                 bool external, const std::string& store_name) {
   train::load_module_state(task.model(), sel.dir / "model.pt", /*strict=*/true);
   FinetuneOutcome o;
   o.run_dir = run_dir;
   o.head = exp.finetune.head;
-  o.selected_step = sel.step;
+  o.selected_step = sel.state.step;
   o.checkpoint = sel.dir;
   if (!external && task.part_index(SplitPart::val)->size() > 0) {
     o.val = task.evaluate_split(SplitPart::val, device, /*report=*/false).metrics;
@@ -209,16 +180,16 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
   o.test = test.metrics;
   fs::create_directories(out);
   if (!external) {
-    if (!o.val.empty()) replace_metric_rows(out / "metrics.csv", "val_selected", sel.step, o.val);
-    replace_metric_rows(out / "metrics.csv", split, sel.step, o.test);
+    if (!o.val.empty()) replace_metric_rows(out / "metrics.csv", "val_selected", sel.state.step, o.val);
+    replace_metric_rows(out / "metrics.csv", split, sel.state.step, o.test);
   } else {
-    atomic_write_file(out / "metrics.csv", std::string(MetricSet::kCsvHeader) + o.test.csv_rows(sel.step, split));
+    atomic_write_file(out / "metrics.csv", std::string(MetricSet::kCsvHeader) + o.test.csv_rows(sel.state.step, split));
   }
-  atomic_write_file(
-      out / "metrics.json",
-      fmt::format("{{\"head\": \"{}\", \"selected_step\": {}, \"checkpoint\": \"{}\", \"store\": \"{}\", "
-                  "\"val\": {}, \"{}\": {}}}\n",
-                  exp.finetune.head, sel.step, sel.dir.string(), store_name, o.val.to_json(), split, o.test.to_json()));
+  atomic_write_file(out / "metrics.json",
+                    fmt::format("{{\"head\": \"{}\", \"selected_step\": {}, \"checkpoint\": \"{}\", \"store\": \"{}\", "
+                                "\"val\": {}, \"{}\": {}}}\n",
+                                exp.finetune.head, sel.state.step, sel.dir.string(), store_name, o.val.to_json(), split,
+                                o.test.to_json()));
   if (!test.predictions_csv.empty()) atomic_write_file(out / ("predictions_" + split + ".csv"), test.predictions_csv);
 
   // report.html
@@ -242,7 +213,7 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
                                          exp.model.to_options().depth)},
                    {"store", store_name},
                    {"split", split_text + (s.note.empty() ? "" : " — " + s.note)},
-                   {"selected checkpoint", fmt::format("step {} ({})", sel.step, sel.dir.filename().string())},
+                   {"selected checkpoint", fmt::format("step {} ({})", sel.state.step, sel.dir.filename().string())},
                    {"seed", std::to_string(exp.run.seed)}});
   if (!external) {
     rep.heading("Training");
@@ -258,7 +229,7 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
   add_eval_result(rep, test);
   rep.write(out / "report.html");
   EFM_LOG_INFO(
-      "[eval] {} at step {}: {}; wrote {}", split, sel.step,
+      "[eval] {} at step {}: {}; wrote {}", split, sel.state.step,
       [&] {
         std::string t;
         for (const auto& k : spec.metrics) {
@@ -270,17 +241,15 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
   return o;
 }
 
-/// Backbone options for the run: the pretrained checkpoint's model section when it has one.
-models::BackboneOptions backbone_for(FinetuneExperiment& exp, const std::string& stored_config,
-                                     const std::string& origin) {
-  if (!stored_config.empty() && exp.init.use_checkpoint_model) {
-    if (auto m = model_section_of(stored_config, origin)) {
-      m->drop_path = exp.model.drop_path;
-      m->dropout = exp.model.dropout;
-      m->attn_dropout = exp.model.attn_dropout;
-      exp.model = *m;
-      EFM_LOG_INFO("[finetune] model: {} from the checkpoint's config", exp.model.size);
-    }
+/// Backbone options for the run: the init checkpoint's model section when it has one.
+models::BackboneOptions backbone_for(FinetuneExperiment& exp, const InitSource& init) {
+  if (init.model && exp.init.use_checkpoint_model) {
+    models::BackboneConfig m = *init.model;
+    m.drop_path = exp.model.drop_path;
+    m.dropout = exp.model.dropout;
+    m.attn_dropout = exp.model.attn_dropout;
+    exp.model = m;
+    EFM_LOG_INFO("[finetune] model: {} from the checkpoint's config", exp.model.size);
   }
   return exp.model.to_options();
 }
@@ -313,35 +282,29 @@ void check_geometry(FinetuneTask& task) {
 
 /// The backbone learnt from data preprocessed one way; fine-tuning it on data preprocessed another way is refused
 /// unless init.allow_preprocessing_mismatch (the pretraining config records its store's preprocessing).
-void check_init_preprocessing(const FinetuneExperiment& exp, const std::string& stored_config,
-                              const std::string& origin, const data::StoreWindowSource& store) {
-  const auto trained = preprocessing_record_of(stored_config, origin);
-  if (!trained) {
-    EFM_LOG_WARN("[finetune] {} records no preprocessing; cannot check it against the store", origin);
-    return;
-  }
+void check_init_preprocessing(const FinetuneExperiment& exp, const InitSource& init, const std::string& origin,
+                              const data::StoreWindowSource& store) {
   EFM_CHECK_CONFIG(!store.store().recordings().empty(), "data.store: {} holds no recordings", exp.data.store);
-  const auto here = train::PreprocessingRecord::from_store(store.store().details(0)->preprocessing);
-  const auto diff = trained->differences(here);
-  if (diff.empty()) return;
-  const std::string text =
-      fmt::format("the pretrained backbone {} learnt from {} but the store {} holds {} ({})", origin,
-                  trained->describe(), exp.data.store, here.describe(), fmt::join(diff, "; "));
-  EFM_CHECK_CONFIG(exp.init.allow_preprocessing_mismatch,
-                   "{}; re-ingest the store with the pretraining preprocessing, or accept it with --set "
-                   "init.allow_preprocessing_mismatch=true",
-                   text);
-  EFM_LOG_WARN("[finetune] {} (allowed by init.allow_preprocessing_mismatch)", text);
+  config::PreprocessingCheck check;
+  check.learnt = fmt::format("the pretrained backbone {} learnt from", origin);
+  check.data = fmt::format("the store {} holds", exp.data.store);
+  check.allow_key = "init.allow_preprocessing_mismatch";
+  check.allowed = exp.init.allow_preprocessing_mismatch;
+  check.remedy = "re-ingest the store with the pretraining preprocessing";
+  check.log_tag = "[finetune]";
+  check.origin = origin;
+  config::check_preprocessing(init.preprocessing, store.store().details(0)->preprocessing.spec, check);
 }
 
 }  // namespace
 
 FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, const FinetuneRunOptions& options) {
   EFM_CHECK_CONFIG(!exp.data.store.empty(), "data.store: no store given (--store STORE or data.store)");
-  const int threads = models::configure_threads(static_cast<int>(exp.run.threads));
-  const torch::Device device = models::select_device(exp.run.device);
-  models::seed_torch(static_cast<uint64_t>(exp.run.seed), exp.run.deterministic);
-  const train::CudaSettings cuda = train::apply_cuda_settings(exp.run);
+  train::SessionOptions session_options;
+  session_options.distributed = false;  // fine-tuning runs in one process
+  session_options.run_dir = run_dir;
+  const train::Session session = train::start_session(exp.run, session_options);
+  const torch::Device device = session.device;
   const HeadDefinition& def = head_registry().get(exp.finetune.head, "finetune.head");
   if (def.spec.input == HeadInput::recording) {
     if (exp.finetune.level == "recording" && exp.split.by == "auto") exp.split.by = "recording";
@@ -357,9 +320,8 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   const std::string store_config = store->store().config_yaml();
   exp.resolved.ingest = ingest_config_of(store_config, (fs::path(exp.data.store) / "config.yaml").string());
   exp.resolved.store_config_hash = sha256_hex(store_config);
-  EFM_LOG_INFO("[finetune] head {} ({}), mode {}, store {} ({} recordings), {} threads, device {}, {}", def.spec.name,
-               input_text(def.spec.input), exp.finetune.mode, exp.data.store, store->recordings().size(), threads,
-               device.str(), cuda.describe());
+  EFM_LOG_INFO("[finetune] head {} ({}), mode {}, store {} ({} recordings)", def.spec.name, input_text(def.spec.input),
+               exp.finetune.mode, exp.data.store, store->recordings().size());
 
   auto task = def.make(make_head_setup(exp, store));
   const auto& recs = store->recordings();
@@ -386,15 +348,15 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
 
   std::map<std::string, torch::Tensor> init_tensors;
   std::string init_origin, prefix;
-  std::string stored_config;
+  InitSource init;
   if (!exp.init.checkpoint.empty()) {
     // A pretrain run directory (its pretrained.pt, else its latest checkpoint), a checkpoint directory or a file.
-    const train::ModelFile mf = train::resolve_model_file(exp.init.checkpoint, train::kPretrainedFile);
+    const train::ModelFile mf = train::resolve_model_file(exp.init.checkpoint);
     models::StateDictFile f = models::read_state_dict(mf.weights);
     init_tensors = std::move(f.tensors);
     init_origin = mf.weights.string();
-    stored_config = mf.config_yaml;
-    check_init_preprocessing(exp, stored_config, init_origin, *store);
+    init = init_source_of(mf.config_yaml, mf.kind, init_origin);
+    check_init_preprocessing(exp, init, init_origin, *store);
     prefix = exp.init.prefix;
     if (prefix == "auto") {
       prefix.clear();
@@ -405,7 +367,7 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   } else {
     EFM_LOG_INFO("[finetune] initialisation: from scratch (no init.checkpoint)");
   }
-  const models::BackboneOptions backbone = backbone_for(exp, stored_config, init_origin);
+  const models::BackboneOptions backbone = backbone_for(exp, init);
   task->bind(split, backbone);
   check_geometry(*task);
   if (!init_tensors.empty()) task->load_backbone(init_tensors, prefix, init_origin);
@@ -434,22 +396,13 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   atomic_write_file(run_dir / "config.yaml", config_yaml);
   write_splits_csv(run_dir / "splits.csv", recs, split);
 
-  train::TrainerOptions to;
-  to.train = exp.train;
-  to.seed = static_cast<uint64_t>(exp.run.seed);
-  to.deterministic = exp.run.deterministic;
-  to.run_dir = run_dir;
-  to.config_yaml = config_yaml;
-  to.device = device;
-  to.progress = options.progress;
   task->model().to(device);
-  {
-    train::Trainer trainer(to, *task, task->train_source(), task->train_index());
-    if (options.resume && train::CheckpointManager(run_dir, 0).latest()) trainer.resume();
-    trainer.fit();
-  }
-  const Selected sel = selected_checkpoint(run_dir, "best");
-  EFM_LOG_INFO("[finetune] selected step {} (best {} on validation): {}", sel.step, exp.train.keep_best.metric,
+  train::FitFlags flags;
+  flags.resume = options.resume && train::RunDir(run_dir).checkpoint(train::CheckpointChoice::latest).has_value();
+  flags.progress = options.progress;
+  train::fit(session, exp.run, exp.train, config_yaml, *task, task->train_source(), task->train_index(), flags);
+  const train::Checkpoint sel = selected_checkpoint(run_dir, train::CheckpointChoice::best);
+  EFM_LOG_INFO("[finetune] selected step {} (best {} on validation): {}", sel.state.step, exp.train.keep_best.metric,
                sel.dir.string());
   return score_and_report(*task, exp, run_dir, run_dir, sel, device, /*external=*/false, exp.data.store);
 }
@@ -583,7 +536,7 @@ std::vector<FinetuneOutcome> evaluate_run(const fs::path& run_dir, const Evaluat
   const fs::path out = !options.out.empty()
                            ? options.out
                            : (external ? run_dir / ("external_" + fs::path(store_dir).filename().string()) : run_dir);
-  const Selected sel = selected_checkpoint(run_dir, options.checkpoint);
+  const train::Checkpoint sel = selected_checkpoint(run_dir, options.checkpoint);
   return {score_and_report(*task, exp, run_dir, out, sel, device, external, store_dir)};
 }
 

@@ -6,32 +6,7 @@
 #include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/check.h"
 
-namespace efm::eval {
-
-namespace {
-/// Only the `model:` section of a stored experiment config.
-struct ModelSection {
-  models::BackboneConfig model;
-  template <class V>
-  void visit(V& v) {
-    v("model", model);
-  }
-};
-/// Only `data.preprocessing` of a stored experiment config.
-struct PreprocessingSection {
-  std::optional<train::PreprocessingRecord> preprocessing;
-  template <class V>
-  void visit(V& v) {
-    v("preprocessing", preprocessing);
-  }
-};
-}  // namespace
-
-}  // namespace efm::eval
-
 EFM_INSTANTIATE_CONFIG(efm::eval::FinetuneExperiment)
-EFM_INSTANTIATE_CONFIG(efm::eval::ModelSection)
-EFM_INSTANTIATE_CONFIG(efm::eval::PreprocessingSection)
 
 namespace efm::eval {
 
@@ -58,34 +33,15 @@ void SplitConfig::validate(const std::string& path) const {
   EFM_CHECK_CONFIG(fractions[0] > 0, "{}: the training fraction must be > 0", config::join_path(path, "fractions"));
 }
 
-std::optional<models::BackboneConfig> model_section_of(const std::string& config_yaml, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(config_yaml);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}: the stored config is not valid YAML: {}", origin, e.what()));
+InitSource init_source_of(const std::string& config_yaml, const std::string& kind, const std::string& origin) {
+  if (kind == "pretrain") {
+    const auto exp = config::parse_yaml<train::PretrainExperiment>(config_yaml, origin);
+    return {exp.model, exp.data.preprocessing};
   }
-  if (!root.IsMap() || !root["model"].IsDefined() || root["model"].IsNull()) return std::nullopt;
-  YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << "model" << YAML::Value << root["model"] << YAML::EndMap;
-  return config::parse_yaml<ModelSection>(out.c_str(), origin).model;
-}
-
-std::optional<train::PreprocessingRecord> preprocessing_record_of(const std::string& config_yaml,
-                                                                  const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(config_yaml);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}: the stored config is not valid YAML: {}", origin, e.what()));
-  }
-  if (!root.IsMap() || !root["data"].IsMap() || !root["data"]["preprocessing"].IsDefined() ||
-      root["data"]["preprocessing"].IsNull()) {
-    return std::nullopt;
-  }
-  YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << "preprocessing" << YAML::Value << root["data"]["preprocessing"] << YAML::EndMap;
-  return config::parse_yaml<PreprocessingSection>(out.c_str(), origin + " data").preprocessing;
+  if (kind == "finetune") return {config::parse_yaml<FinetuneExperiment>(config_yaml, origin).model, std::nullopt};
+  throw ConfigError(fmt::format(
+      "init.checkpoint: {} is {}, not a backbone; give a pretraining run (pretrained.pt) or a fine-tuning run", origin,
+      kind.empty() ? std::string("of no known experiment kind") : fmt::format("a {} run's model", kind)));
 }
 
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin) {

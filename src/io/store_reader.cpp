@@ -235,16 +235,9 @@ std::shared_ptr<const RecordingDetails> StoreReader::details(size_t index) const
     d->dropped_channels = detail::read_attr_strings(g, "dropped_channels");
     d->label_sources = detail::read_attr_strings(g, "label_sources");
     auto& pp = d->preprocessing;
-    pp.profile = detail::read_attr_string(g, "profile");
-    pp.l_freq_hz = detail::read_attr_double(g, "l_freq_hz");
-    pp.h_freq_hz = detail::read_attr_double(g, "h_freq_hz");
-    pp.notch_hz = detail::read_attr_doubles(g, "notch_hz");
-    pp.notch_harmonics = detail::read_attr_int(g, "notch_harmonics") != 0;
-    pp.sfreq_hz = detail::read_attr_double(g, "sfreq_hz");
-    pp.normalization = detail::read_attr_string(g, "normalization");
-    pp.scale = detail::read_attr_double(g, "scale");
+    detail::AttrReader attrs(g);
+    pp.spec.visit(attrs);
     pp.reject_abs_uv = detail::read_attr_double(g, "reject_abs_uv");
-    pp.montage = detail::read_attr_string(g, "montage");
     pp.min_overlap = detail::read_attr_double(g, "min_overlap");
     d->tool_version = detail::read_attr_string(g, "tool_version");
     d->config_hash = detail::read_attr_string(g, "config_hash");
@@ -269,13 +262,13 @@ std::shared_ptr<const StoreReader::Impl::SignalPlan> StoreReader::Impl::plan(con
   p->shift.assign(C, 0.0f);
   p->gain.assign(C, 1.0f);
   const auto& pp = d->preprocessing;
-  if (pp.normalization == "zscore") {
+  if (pp.spec.normalization == "zscore") {
     for (size_t c = 0; c < C; ++c) {
       p->shift[c] = static_cast<float>(d->mean_uv[c]);
       p->gain[c] = d->std_uv[c] > 0 ? static_cast<float>(1.0 / d->std_uv[c]) : 0.0f;
     }
-  } else if (pp.normalization == "scale") {
-    p->gain.assign(C, static_cast<float>(pp.scale));
+  } else if (pp.spec.normalization == "scale") {
+    p->gain.assign(C, static_cast<float>(pp.spec.scale));
   }
   if (options.map_signal) {
     H5Lock lock;

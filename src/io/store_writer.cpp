@@ -282,6 +282,70 @@ void RecordingWriter::append(const Eigen::Ref<const Eigen::MatrixXf>& block) {
   written_ += block.cols();
 }
 
+namespace {
+
+/// The columns of a recording's window table (STORE/.../windows/) and what the manifest counts of it.
+struct WindowColumns {
+  std::vector<int64_t> start_sample;
+  std::vector<int32_t> label;
+  std::vector<uint8_t> seizure, reject;
+  std::vector<float> seizure_overlap, label_overlap;
+  std::map<std::string, int64_t> counts;  ///< windows per label
+  int64_t n_seizure = 0, n_reject = 0;
+};
+
+WindowColumns window_columns(const RecordingFooter& footer, std::vector<int32_t> label_ids, int64_t n_total,
+                             double reject_abs_uv, const std::string& id) {
+  const size_t W = footer.windows.size();
+  WindowColumns c;
+  c.label = std::move(label_ids);
+  c.start_sample.resize(W);
+  c.seizure.resize(W);
+  c.reject.resize(W);
+  c.seizure_overlap.resize(W);
+  c.label_overlap.resize(W);
+  for (size_t i = 0; i < W; ++i) {
+    const auto& w = footer.windows[i];
+    EFM_CHECK_ARG(w.start_sample >= 0 && w.start_sample < n_total, "recording '{}': window {} starts at {}", id, i,
+                  w.start_sample);
+    c.start_sample[i] = w.start_sample;
+    c.seizure[i] = w.seizure ? 1 : 0;
+    c.seizure_overlap[i] = w.seizure_overlap;
+    c.label_overlap[i] = w.label_overlap;
+    c.reject[i] = (reject_abs_uv > 0 && footer.window_max_abs_uv[i] >= reject_abs_uv) ? 1 : 0;
+    c.n_seizure += c.seizure[i];
+    c.n_reject += c.reject[i];
+    ++c.counts[w.label];
+  }
+  return c;
+}
+
+/// The columns of a recording's event table (STORE/.../events/).
+struct EventColumns {
+  std::vector<double> onset_s, offset_s;
+  std::vector<std::string> label, channel, source;
+  std::vector<uint8_t> seizure;
+};
+
+EventColumns event_columns(const RecordingFooter& footer, double source_duration_s, const std::string& id) {
+  EFM_CHECK_ARG(footer.event_seizure.empty() || footer.event_seizure.size() == footer.events.size(),
+                "recording '{}': {} events but {} event seizure flags", id, footer.events.size(),
+                footer.event_seizure.size());
+  EventColumns c;
+  c.seizure = footer.event_seizure;
+  c.seizure.resize(footer.events.size(), 0);
+  for (const auto& e : footer.events) {
+    c.onset_s.push_back(e.onset_s);
+    c.offset_s.push_back(e.whole_file() ? std::max(e.onset_s, source_duration_s) : e.offset_s);
+    c.label.push_back(e.label);
+    c.channel.push_back(e.channel);
+    c.source.push_back(e.source);
+  }
+  return c;
+}
+
+}  // namespace
+
 void RecordingWriter::finish(const RecordingFooter& footer) {
   auto& im = *impl_;
   EFM_CHECK_ARG(!im.done, "recording '{}' is already finished or aborted", im.header.id);
@@ -296,50 +360,19 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
                   footer.window_max_abs_uv.size());
     im.flush_chunk();
 
-    const double reject = im.store->pp.reject_abs_uv;
     const size_t W = footer.windows.size();
-    std::vector<int64_t> w_start(W);
-    std::vector<int32_t> w_label(W);
-    std::vector<uint8_t> w_seizure(W), w_reject(W);
-    std::vector<float> w_sz(W), w_lo(W);
-    std::map<std::string, int64_t> counts;
-    int64_t n_seizure = 0, n_reject = 0;
+    std::vector<int32_t> label_ids(W);
     {
       std::lock_guard<std::mutex> lock(im.store->mu);
       for (size_t i = 0; i < W; ++i) {
         const auto& w = footer.windows[i];
-        w_label[i] = im.store->label_id_locked(w.label, w.seizure);
+        label_ids[i] = im.store->label_id_locked(w.label, w.seizure);
       }
     }
-    for (size_t i = 0; i < W; ++i) {
-      const auto& w = footer.windows[i];
-      EFM_CHECK_ARG(w.start_sample >= 0 && w.start_sample < im.n_total, "recording '{}': window {} starts at {}",
-                    im.header.id, i, w.start_sample);
-      w_start[i] = w.start_sample;
-      w_seizure[i] = w.seizure ? 1 : 0;
-      w_sz[i] = w.seizure_overlap;
-      w_lo[i] = w.label_overlap;
-      w_reject[i] = (reject > 0 && footer.window_max_abs_uv[i] >= reject) ? 1 : 0;
-      n_seizure += w_seizure[i];
-      n_reject += w_reject[i];
-      ++counts[w.label];
-    }
-    const double duration = static_cast<double>(im.n_total) / im.store->pp.sfreq_hz;
-    std::vector<double> e_on, e_off;
-    std::vector<std::string> e_label, e_channel, e_source;
-    std::vector<uint8_t> e_seizure;
-    EFM_CHECK_ARG(footer.event_seizure.empty() || footer.event_seizure.size() == footer.events.size(),
-                  "recording '{}': {} events but {} event seizure flags", im.header.id, footer.events.size(),
-                  footer.event_seizure.size());
-    e_seizure = footer.event_seizure;
-    e_seizure.resize(footer.events.size(), 0);
-    for (const auto& e : footer.events) {
-      e_on.push_back(e.onset_s);
-      e_off.push_back(e.whole_file() ? std::max(e.onset_s, im.header.source_duration_s) : e.offset_s);
-      e_label.push_back(e.label);
-      e_channel.push_back(e.channel);
-      e_source.push_back(e.source);
-    }
+    const WindowColumns wc =
+        window_columns(footer, std::move(label_ids), im.n_total, im.store->pp.reject_abs_uv, im.header.id);
+    const double duration = static_cast<double>(im.n_total) / im.store->pp.spec.sfreq_hz;
+    const EventColumns ec = event_columns(footer, im.header.source_duration_s, im.header.id);
 
     if (!footer.source_sha256.empty()) im.header.source_sha256 = footer.source_sha256;
     EFM_CHECK_ARG(!im.header.source_sha256.empty(), "recording '{}': the source SHA-256 is missing", im.header.id);
@@ -354,17 +387,17 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
     row.config_hash = im.store->hash;
     row.reader = h.reader;
     row.format = h.format;
-    row.sfreq_hz = im.store->pp.sfreq_hz;
+    row.sfreq_hz = im.store->pp.spec.sfreq_hz;
     row.n_channels = im.n_channels;
     row.n_samples = im.n_total;
     row.duration_s = duration;
     row.n_windows = static_cast<int64_t>(W);
-    row.n_seizure_windows = n_seizure;
-    row.n_rejected_windows = n_reject;
+    row.n_seizure_windows = wc.n_seizure;
+    row.n_rejected_windows = wc.n_reject;
     row.n_events = static_cast<int64_t>(footer.events.size());
     row.n_deviations = static_cast<int64_t>(h.deviations.size());
     for (const auto& c : h.channels) row.channels += (row.channels.empty() ? "" : " ") + c;
-    row.window_labels = window_label_summary(counts);
+    row.window_labels = window_label_summary(wc.counts);
     row.tool_version = tool_version();
     std::string row_line = csv_line(detail::manifest_fields(row));
     row_line.pop_back();  // '\n'
@@ -380,21 +413,21 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
       detail::write_vector(g, "max_abs_uv", footer.max_abs_uv);
       {
         Hid eg = detail::create_group(g, "events");
-        detail::write_vector(eg, "onset_s", e_on);
-        detail::write_vector(eg, "offset_s", e_off);
-        detail::write_strings(eg, "label", e_label);
-        detail::write_vector(eg, "seizure", e_seizure);
-        detail::write_strings(eg, "channel", e_channel);
-        detail::write_strings(eg, "source", e_source);
+        detail::write_vector(eg, "onset_s", ec.onset_s);
+        detail::write_vector(eg, "offset_s", ec.offset_s);
+        detail::write_strings(eg, "label", ec.label);
+        detail::write_vector(eg, "seizure", ec.seizure);
+        detail::write_strings(eg, "channel", ec.channel);
+        detail::write_strings(eg, "source", ec.source);
       }
       {
         Hid wg = detail::create_group(g, "windows");
-        detail::write_vector(wg, "start_sample", w_start);
-        detail::write_vector(wg, "label", w_label);
-        detail::write_vector(wg, "seizure", w_seizure);
-        detail::write_vector(wg, "seizure_overlap", w_sz);
-        detail::write_vector(wg, "label_overlap", w_lo);
-        detail::write_vector(wg, "reject", w_reject);
+        detail::write_vector(wg, "start_sample", wc.start_sample);
+        detail::write_vector(wg, "label", wc.label);
+        detail::write_vector(wg, "seizure", wc.seizure);
+        detail::write_vector(wg, "seizure_overlap", wc.seizure_overlap);
+        detail::write_vector(wg, "label_overlap", wc.label_overlap);
+        detail::write_vector(wg, "reject", wc.reject);
         detail::write_vector(wg, "max_abs_uv", footer.window_max_abs_uv);
         detail::write_attr(wg, "length_samples", im.store->pp.window_length_samples);
         detail::write_attr(wg, "stride_samples", im.store->pp.window_stride_samples);
@@ -507,7 +540,7 @@ StoreWriter::StoreWriter(const fs::path& dir, StoreOptions options, StoredPrepro
   EFM_CHECK_ARG(options.compression >= 0 && options.compression <= 9, "compression must be 0-9, got {}",
                 options.compression);
   EFM_CHECK_ARG(options.chunk_s > 0, "chunk_s must be > 0, got {}", options.chunk_s);
-  EFM_CHECK_ARG(preprocessing.sfreq_hz > 0, "the output rate must be > 0 Hz, got {}", preprocessing.sfreq_hz);
+  EFM_CHECK_ARG(preprocessing.spec.sfreq_hz > 0, "the output rate must be > 0 Hz, got {}", preprocessing.spec.sfreq_hz);
   im.dir = fs::absolute(dir).lexically_normal();
   im.opt = std::move(options);
   im.pp = std::move(preprocessing);
@@ -626,7 +659,7 @@ std::unique_ptr<RecordingWriter> StoreWriter::begin_recording(const RecordingHea
   rw->header = header;
   rw->n_channels = static_cast<int64_t>(header.channels.size());
   rw->n_total = n_total;
-  rw->chunk_n = std::max<int64_t>(1, std::llround(im.opt.chunk_s * im.pp.sfreq_hz));
+  rw->chunk_n = std::max<int64_t>(1, std::llround(im.opt.chunk_s * im.pp.spec.sfreq_hz));
   rw->buf.assign(static_cast<size_t>(rw->n_channels * rw->chunk_n), 0.0f);
   {
     std::lock_guard<std::mutex> lock(im.mu);
@@ -659,20 +692,16 @@ std::unique_ptr<RecordingWriter> StoreWriter::begin_recording(const RecordingHea
     detail::write_attr(g, "reader", header.reader);
     detail::write_attr(g, "format", header.format);
     detail::write_attr(g, "source_duration_s", header.source_duration_s);
-    detail::write_attr(g, "sfreq_hz", pp.sfreq_hz);
     detail::write_attr(g, "n_samples", n_total);
     detail::write_attr(g, "units", "uV");
     detail::write_attr(g, "tool_version", tool_version());
     detail::write_attr(g, "config_hash", im.hash);
-    detail::write_attr(g, "profile", pp.profile);
-    detail::write_attr(g, "l_freq_hz", pp.l_freq_hz);
-    detail::write_attr(g, "h_freq_hz", pp.h_freq_hz);
-    detail::write_attr(g, "notch_hz", pp.notch_hz);
-    detail::write_attr(g, "notch_harmonics", static_cast<int64_t>(pp.notch_harmonics ? 1 : 0));
-    detail::write_attr(g, "normalization", pp.normalization);
-    detail::write_attr(g, "scale", pp.scale);
+    {
+      config::PreprocessingSpec spec = pp.spec;
+      detail::AttrWriter attrs(g);
+      spec.visit(attrs);
+    }
     detail::write_attr(g, "reject_abs_uv", pp.reject_abs_uv);
-    detail::write_attr(g, "montage", pp.montage);
     detail::write_attr(g, "min_overlap", pp.min_overlap);
     detail::write_attr(g, "deviations", header.deviations);
     detail::write_attr(g, "warnings", header.warnings);

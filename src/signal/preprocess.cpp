@@ -7,7 +7,6 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/core/table.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/signal/filter_design.h"
 #include "epilepsyfm/signal/fir.h"
@@ -19,55 +18,33 @@ namespace efm::signal {
 
 // ---- profiles -------------------------------------------------------------------------------------------------
 
-namespace {
-
-/// The preprocessing profiles, one row each (docs/architecture.md, "Preprocessing profiles"). Adding a profile is
-/// adding a row; its name becomes a valid `preprocess.profile`.
-struct ProfileRow {
-  const char* name;
-  double l_freq_hz, h_freq_hz;
-  double notch_hz;  ///< 0 = no notch
-  bool notch_harmonics;
-  const char* normalization;
-  double scale;
-  double reject_abs_uv;  ///< 0 = no amplitude rejection
-};
-
-constexpr ProfileRow kProfiles[] = {
-    // The paper's settings: 0.5-70 Hz, 50 Hz notch (with harmonics), 200 Hz, per-channel z-score.
-    {"epilepsyfm", 0.5, 70.0, 50.0, true, "zscore", 1.0, 0.0},
-    // LaBraM dataset_maker: filter(0.1, 75), notch_filter(50.0) (no harmonics), resample(200), x / 100 at train time.
-    {"labram", 0.1, 75.0, 50.0, false, "scale", 0.01, 0.0},
-    // CBraMod TUEG preprocessing: 0.3-75 Hz, notch_filter(60), 200 Hz, x / 100, drop samples with |x| >= 100 uV.
-    {"cbramod", 0.3, 75.0, 60.0, false, "scale", 0.01, 100.0},
-    // Resampling to 200 Hz only.
-    {"none", 0.0, 0.0, 0.0, true, "none", 1.0, 0.0},
-};
-
-}  // namespace
-
-const std::vector<std::string>& profile_names() {
-  static const std::vector<std::string> names = column_strings(kProfiles, &ProfileRow::name);
-  return names;
+PreprocessOptions resolve_profile(const std::string& name) {
+  const config::PreprocessingProfile& row = config::preprocessing_profile(name);
+  PreprocessOptions o;
+  o.profile = name;
+  o.l_freq_hz = row.l_freq_hz;
+  o.h_freq_hz = row.h_freq_hz;
+  o.notch_hz.clear();
+  if (row.notch_hz > 0) o.notch_hz.push_back(row.notch_hz);
+  o.notch_harmonics = row.notch_harmonics;
+  o.normalization = row.normalization;
+  o.scale = row.scale;
+  if (row.reject_abs_uv > 0) o.reject_abs_uv = row.reject_abs_uv;
+  return o;
 }
 
-PreprocessOptions resolve_profile(const std::string& name) {
-  for (const ProfileRow& row : kProfiles) {
-    if (name != row.name) continue;
-    PreprocessOptions o;
-    o.profile = name;
-    o.l_freq_hz = row.l_freq_hz;
-    o.h_freq_hz = row.h_freq_hz;
-    o.notch_hz.clear();
-    if (row.notch_hz > 0) o.notch_hz.push_back(row.notch_hz);
-    o.notch_harmonics = row.notch_harmonics;
-    o.normalization = row.normalization;
-    o.scale = row.scale;
-    if (row.reject_abs_uv > 0) o.reject_abs_uv = row.reject_abs_uv;
-    return o;
-  }
-  config::Choices choices(profile_names());
-  throw ConfigError(config::choice_error("preprocess.profile", choices, name));
+config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& o, const std::string& montage) {
+  config::PreprocessingSpec s;
+  s.profile = o.profile;
+  s.l_freq_hz = o.l_freq_hz;
+  s.h_freq_hz = o.h_freq_hz;
+  s.notch_hz = o.notch_hz;
+  s.notch_harmonics = o.notch_harmonics;
+  s.sfreq_hz = o.sfreq_hz;
+  s.normalization = o.normalization;
+  s.scale = o.scale;
+  s.montage = montage;
+  return s;
 }
 
 void PreprocessOptions::validate() const {
@@ -107,7 +84,7 @@ void PreprocessOptions::validate() const {
                    max_resample_factor);
 }
 
-PreprocessOptions resolve_preprocess(const PreprocessConfig& c) {
+PreprocessOptions resolve_preprocess(const config::PreprocessConfig& c) {
   PreprocessOptions o = resolve_profile(c.profile);
   if (c.l_freq_hz) o.l_freq_hz = *c.l_freq_hz;
   if (c.h_freq_hz) o.h_freq_hz = *c.h_freq_hz;

@@ -116,12 +116,13 @@ ProcessGroup::~ProcessGroup() {
   impl_->comm.reset();
   // Rank 0's process hosts the rendezvous TCPStore. Leaving before another rank's last store operation (the last
   // collective's reads) has completed would fail that rank with "Connection was likely closed". So every rank checks
-  // in when it leaves, and rank 0 waits until all have (bounded). Not while an exception unwinds: the other ranks
-  // may be blocked in a collective that rank 0 will never join, and they fail either way.
+  // in when it leaves, and rank 0 waits until all have (bounded). Not while an exception unwinds, unless all ranks
+  // leave by the same one (leaving_together): otherwise the other ranks may be blocked in a collective that rank 0
+  // will never join, and they fail either way.
   try {
     const std::string key = "efm/left";
     impl_->store->add(key, 1);
-    if (rank_ == 0 && std::uncaught_exceptions() == 0) {
+    if (rank_ == 0 && (std::uncaught_exceptions() == 0 || leaving_together_)) {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       while (impl_->store->add(key, 0) < world_size_ && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

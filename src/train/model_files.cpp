@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "epilepsyfm/config/loader.h"
+#include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/log.h"
@@ -45,36 +46,47 @@ bool is_checkpoint_dir(const fs::path& dir) {
 
 }  // namespace
 
-ModelFile resolve_model_file(const fs::path& path, const std::string& export_name) {
-  if (fs::is_regular_file(path)) return from_file(path);
-  if (fs::is_directory(path)) {
-    if (fs::is_regular_file(path / export_name)) return from_file(path / export_name);
-    if (is_checkpoint_dir(path)) return from_checkpoint_dir(path);
-    if (fs::is_directory(path / "checkpoints")) {
-      const auto latest = CheckpointManager(path, /*keep_last=*/0).latest();
-      if (latest && is_checkpoint_dir(*latest)) {
-        EFM_LOG_INFO("[model] {} has no {} (still training?): using its latest checkpoint {}", path.string(),
-                     export_name, latest->string());
-        return from_checkpoint_dir(*latest);
+ModelFile resolve_model_file(const fs::path& path, CheckpointChoice which) {
+  if (!fs::exists(path)) throw ConfigError(fmt::format("{}: does not exist", path.string()));
+  ModelFile m;
+  if (fs::is_regular_file(path)) {
+    m = from_file(path);
+  } else if (is_checkpoint_dir(path)) {
+    m = from_checkpoint_dir(path);
+  } else {
+    const RunDir run(path);
+    const std::string kind = fs::is_regular_file(run.config_file())
+                                 ? config::experiment_kind(read_file(run.config_file()), run.config_file().string())
+                                 : std::string();
+    const std::string export_name = RunDir::export_name(kind);
+    const auto checkpoint = run.checkpoint(which);
+    if (!export_name.empty() && fs::is_regular_file(path / export_name)) {
+      m = from_file(path / export_name);
+    } else if (checkpoint && is_checkpoint_dir(checkpoint->dir)) {
+      if (!export_name.empty()) {
+        EFM_LOG_INFO("[model] {} has no {} (still training?): using its checkpoint {}", path.string(), export_name,
+                     checkpoint->dir.string());
       }
+      m = from_checkpoint_dir(checkpoint->dir);
+    } else {
+      throw ConfigError(fmt::format(
+          "{}: no trained weights found: expected {}a checkpoint directory (model.pt + config.yaml) or a run "
+          "directory with checkpoints/latest",
+          path.string(),
+          export_name.empty() ? std::string() : fmt::format("{} (written when a run finishes), ", export_name)));
     }
-    throw ConfigError(
-        fmt::format("{}: no trained weights found: expected {} (written when a run finishes), a checkpoint directory "
-                    "(model.pt + config.yaml) or a run directory with checkpoints/latest",
-                    path.string(), (path / export_name).string()));
   }
-  throw ConfigError(fmt::format("{}: does not exist", path.string()));
+  m.kind = config::experiment_kind(m.config_yaml, m.description);
+  return m;
 }
 
 LoadedTokenizer load_tokenizer(const fs::path& path) {
   LoadedTokenizer out;
-  out.file = resolve_model_file(path, kTokenizerFile);
-  try {
-    out.experiment = config::parse_yaml<TokenizerExperiment>(out.file.config_yaml, out.file.description);
-  } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{} is not a tokenizer (its config does not parse as a tokenizer experiment): {}",
-                                  out.file.description, e.what()));
-  }
+  out.file = resolve_model_file(path);
+  EFM_CHECK_CONFIG(out.file.kind == "tokenizer", "{} is not a tokenizer: its config is {}", out.file.description,
+                   out.file.kind.empty() ? std::string("of no known experiment kind")
+                                         : fmt::format("a {} experiment's", out.file.kind));
+  out.experiment = config::parse_yaml<TokenizerExperiment>(out.file.config_yaml, out.file.description);
   out.tokenizer = models::NeuralTokenizer(out.experiment.tokenizer.to_options());
   const models::StateDictFile sd = models::read_state_dict(out.file.weights);
   models::load_state_dict(*out.tokenizer, sd.tensors, out.file.weights.string());

@@ -1,7 +1,6 @@
 #include "epilepsyfm/train/trainer.h"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -19,6 +18,7 @@
 #include "epilepsyfm/core/random.h"
 #include "epilepsyfm/core/version.h"
 #include "epilepsyfm/train/signals.h"
+#include "epilepsyfm/train/train_state.h"
 
 namespace efm::train {
 namespace fs = std::filesystem;
@@ -226,29 +226,25 @@ void Trainer::write_checkpoint(bool is_best) {
             task_.save_state(a);
             a.save_to((tmp / "task.pt").string());
           }
-          YAML::Emitter y;
-          y << YAML::BeginMap;
-          y << YAML::Key << "step" << YAML::Value << step_;
-          y << YAML::Key << "total_steps" << YAML::Value << total_steps_;
-          y << YAML::Key << "epoch" << YAML::Value << pos.epoch;
-          y << YAML::Key << "batch" << YAML::Value << pos.batch;
-          y << YAML::Key << "next_lr" << YAML::Value << format_number(schedule_.at(step_));
-          y << YAML::Key << "world_size" << YAML::Value << dist_->world_size();
-          y << YAML::Key << "batch_size" << YAML::Value << opt_.train.batch_size;
-          y << YAML::Key << "accumulation" << YAML::Value << opt_.train.accumulation;
-          y << YAML::Key << "seed" << YAML::Value << opt_.seed;
-          y << YAML::Key << "best_metric" << YAML::Value << opt_.train.keep_best.metric;
-          y << YAML::Key << "best_value" << YAML::Value
-            << (best_value_ ? format_number(*best_value_) : std::string("null"));
-          y << YAML::Key << "best_step" << YAML::Value << best_step_;
+          TrainState st;
+          st.step = step_;
+          st.total_steps = total_steps_;
+          st.epoch = pos.epoch;
+          st.batch = pos.batch;
+          st.next_lr = schedule_.at(step_);
+          st.world_size = dist_->world_size();
+          st.batch_size = opt_.train.batch_size;
+          st.accumulation = opt_.train.accumulation;
+          st.seed = static_cast<int64_t>(opt_.seed);
+          st.best_metric = opt_.train.keep_best.metric;
+          st.best_value = best_value_;
+          st.best_step = best_step_;
           if (scaler_.enabled()) {
-            // float32 values: 9 significant digits read back exactly
-            y << YAML::Key << "loss_scale" << YAML::Value << format_number(loss_scale);
-            y << YAML::Key << "loss_scale_growth_tracker" << YAML::Value << growth_tracker;
+            st.loss_scale = loss_scale;
+            st.loss_scale_growth_tracker = growth_tracker;
           }
-          y << YAML::Key << "tool_version" << YAML::Value << tool_version();
-          y << YAML::EndMap;
-          atomic_write_file(tmp / "trainer.yaml", std::string(y.c_str()) + "\n");
+          st.tool_version = tool_version();
+          st.write(tmp);
           atomic_write_file(tmp / "config.yaml", opt_.config_yaml);
         },
         is_best);
@@ -267,28 +263,18 @@ void Trainer::resume(const fs::path& checkpoint) {
     dir = *latest;
   }
   EFM_CHECK_CONFIG(fs::is_directory(dir), "cannot resume: checkpoint {} does not exist", dir.string());
-  const fs::path state_file = dir / "trainer.yaml";
-  YAML::Node y;
-  try {
-    y = YAML::Load(read_file(state_file));
-  } catch (const YAML::Exception& e) {
-    throw DataError(fmt::format("{}: {}", state_file.string(), e.what()));
-  }
-  auto get_int = [&](const char* key) -> int64_t {
-    EFM_CHECK_DATA(y[key].IsDefined(), "{}: missing key '{}'", state_file.string(), key);
-    return y[key].as<int64_t>();
-  };
-  const int64_t world = get_int("world_size"), bs = get_int("batch_size"), acc = get_int("accumulation");
-  EFM_CHECK_CONFIG(world == dist_->world_size() && bs == opt_.train.batch_size && acc == opt_.train.accumulation,
+  const TrainState st = TrainState::read(dir);
+  EFM_CHECK_CONFIG(st.world_size == dist_->world_size() && st.batch_size == opt_.train.batch_size &&
+                       st.accumulation == opt_.train.accumulation,
                    "cannot resume {}: it was made with {} process(es) x batch_size {} x accumulation {}, this run "
                    "has {} x {} x {}; the data order would differ (use the same settings)",
-                   dir.string(), world, bs, acc, dist_->world_size(), opt_.train.batch_size, opt_.train.accumulation);
-  const int64_t saved_total = get_int("total_steps");
-  if (saved_total != total_steps_) {
+                   dir.string(), st.world_size, st.batch_size, st.accumulation, dist_->world_size(),
+                   opt_.train.batch_size, opt_.train.accumulation);
+  if (st.total_steps != total_steps_) {
     EFM_LOG_WARN(
         "[train] the checkpoint was planned for {} steps, this run for {}: the learning-rate schedule "
         "changes from here on",
-        saved_total, total_steps_);
+        st.total_steps, total_steps_);
   }
   load_module_state(task_.model(), dir / "model.pt", /*strict=*/true);
   {
@@ -310,23 +296,19 @@ void Trainer::resume(const fs::path& checkpoint) {
     a.load_from((dir / "task.pt").string());
     task_.load_state(a);
   }
-  step_ = get_int("step");
+  step_ = st.step;
   prefetched_.reset();
-  loader_->restore(data::SamplerPosition{get_int("epoch"), get_int("batch")});
+  loader_->restore(data::SamplerPosition{st.epoch, st.batch});
   if (scaler_.enabled()) {
-    if (y["loss_scale"].IsDefined()) {
-      scaler_.set_state(parse_double(y["loss_scale"].as<std::string>(), state_file.string() + ": loss_scale"),
-                        get_int("loss_scale_growth_tracker"));
+    if (st.loss_scale && st.loss_scale_growth_tracker) {
+      scaler_.set_state(*st.loss_scale, *st.loss_scale_growth_tracker);
     } else {
-      EFM_LOG_INFO("[train] {} has no loss scale (it was not a float16 run): starting at {:g}", state_file.string(),
-                   scaler_.options().init_scale);
+      EFM_LOG_INFO("[train] {} has no loss scale (it was not a float16 run): starting at {:g}",
+                   (dir / TrainState::kFile).string(), scaler_.options().init_scale);
     }
   }
-  best_step_ = get_int("best_step");
-  const std::string bv = y["best_value"].IsDefined() ? y["best_value"].as<std::string>() : "null";
-  if (bv != "null" && y["best_metric"].as<std::string>() == opt_.train.keep_best.metric) {
-    best_value_ = parse_double(bv, state_file.string() + ": best_value");
-  }
+  best_step_ = st.best_step;
+  if (st.best_value && st.best_metric == opt_.train.keep_best.metric) best_value_ = st.best_value;
   last_saved_step_ = step_;
 
   if (dist_->is_main()) {
@@ -349,8 +331,7 @@ void Trainer::resume(const fs::path& checkpoint) {
         EFM_LOG_INFO("[train] removed {} metrics rows after step {} from {}", dropped, step_, metrics.string());
     }
   }
-  EFM_LOG_INFO("[train] resumed from {} at step {} (epoch {}, batch {})", dir.string(), step_, get_int("epoch"),
-               get_int("batch"));
+  EFM_LOG_INFO("[train] resumed from {} at step {} (epoch {}, batch {})", dir.string(), step_, st.epoch, st.batch);
 }
 
 std::map<std::string, double> Trainer::reduce_metrics(const std::map<std::string, double>& local) {
@@ -413,223 +394,211 @@ std::map<std::string, double> Trainer::run_evaluation() {
   return m;
 }
 
-TrainResult Trainer::fit() {
-  SignalGuard signals;
-  torch::nn::Module& model = task_.model();
-  task_.on_start(*dist_);
-  dist_->broadcast_parameters(model);
-  model.train();
-  const config::TrainConfig& t = opt_.train;
+Trainer::MicroBatches Trainer::forward_backward(StepContext& ctx) {
+  const int64_t s = ctx.step;
   const int64_t world = dist_->world_size();
   const int64_t rank = dist_->rank();
-  const int64_t accumulation = t.accumulation;
-
-  std::unique_ptr<ProgressBar> bar;
-  if (dist_->is_main() && opt_.progress) {
-    bar = std::make_unique<ProgressBar>(ProgressOptions("train", total_steps_).unit("steps"));
-    bar->set(step_);
-  }
-  if (step_ >= total_steps_) EFM_LOG_INFO("[train] nothing to do: step {} of {}", step_, total_steps_);
-
-  std::string note;  // progress-bar text, refreshed at every metrics row
-  Accum acc;
-  acc.wait_at_start = data_wait_s_;
-  const auto session_start = Clock::now();
-  const double session_wait_start = data_wait_s_;
-  int64_t session_windows = 0;
+  const int64_t accumulation = ctx.accumulation;
   const at::ScalarType autocast_type = autocast_dtype(precision_);
   const bool autocast = precision_ != Precision::fp32;
-
-  while (step_ < total_steps_) {
-    const int64_t s = step_;
-    const double lr = schedule_.at(s);
-    set_learning_rate(*optimizer_, groups_, lr);
-    // Per-step generator seeds make random numbers a function of (seed, step, rank): exact after resume.
-    torch::manual_seed(derive_seed(opt_.seed, "torch", static_cast<uint64_t>(s * world + rank)));
-    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-
-    StepContext ctx;
-    ctx.step = s;
-    ctx.accumulation = accumulation;
-    ctx.lr = lr;
-    ctx.device = opt_.device;
-    ctx.dist = dist_.get();
-    // Kept until the step's values are read (once, below): the batches for a non-finite-loss message, the losses
-    // and tensor metrics as device scalars (float64).
-    std::vector<data::Batch> batches;
-    batches.reserve(static_cast<size_t>(accumulation));
-    std::vector<torch::Tensor> losses;
-    std::map<std::string, double> metric_sum;
-    std::map<std::string, torch::Tensor> tensor_metric_sum;
-    int64_t windows = 0;
-    for (int64_t m = 0; m < accumulation; ++m) {
-      batches.push_back(next_batch(s));
-      const data::Batch& batch = batches.back();
-      ctx.micro = m;
-      ctx.seed = derive_seed(opt_.seed, "task", static_cast<uint64_t>((s * accumulation + m) * world + rank));
-      StepResult r;
-      {
-        AutocastGuard guard(autocast, opt_.device, autocast_type);
-        r = task_.train_step(batch, ctx);
-      }
-      EFM_CHECK_STATE(r.loss.defined() && r.loss.numel() == 1, "the task's train_step returned a loss of shape {}",
-                      r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]"
-                                       : std::string("<undefined>"));
-      losses.push_back(r.loss.detach().reshape({}).to(torch::kFloat64));
-      // On the CPU reading the loss costs nothing: a non-finite one skips its backward (the step fails below). On a
-      // GPU the check waits for the step's single read; the backward of a non-finite loss then only yields
-      // non-finite gradients that are never applied. Either way every rank runs the same forward passes
-      // (collectives inside).
-      const bool known_nonfinite = opt_.device.is_cpu() && !std::isfinite(losses.back().item<double>());
-      if (!known_nonfinite) {
-        (scaler_.scale(r.loss) / static_cast<double>(accumulation)).backward();
-        for (const auto& [k, v] : r.metrics) metric_sum[k] += v;
-        for (const auto& [k, v] : r.tensor_metrics) {
-          torch::Tensor x = v.detach().reshape({}).to(torch::kFloat64);
-          torch::Tensor& sum = tensor_metric_sum[k];
-          sum = sum.defined() ? sum + x : x;
-        }
-        windows += r.windows;
-      }
-      // The next micro-batch (of this step or the next) goes to the device while this one computes.
-      if (m + 1 < accumulation || s + 1 < total_steps_) prefetch(s);
-    }
-    task_.after_backward(ctx);
-
-    // Agree across ranks on a non-finite loss and a pending signal (max of each).
-    const torch::Tensor loss_values = torch::stack(losses);  // [accumulation] float64
-    torch::Tensor flags =
-        torch::stack({(~torch::isfinite(loss_values)).any().to(torch::kFloat64),
-                      torch::full({}, static_cast<double>(SignalGuard::pending()), loss_values.options())});
-    dist_->all_reduce_max(flags);
-    dist_->average_gradients(params_);
-    const torch::Tensor found_inf = scaler_.unscale(params_);  // fp16 only: after averaging, the same on all ranks
-    const torch::Tensor norm = grad_norm_tensor(params_);
-
-    // The step's one host read: [nonfinite, signal, losses..., grad norm, (found_inf, scale), tensor metrics...].
-    std::vector<torch::Tensor> parts{flags.reshape({-1}), loss_values,
-                                     norm.defined() ? norm.reshape({1}) : torch::zeros({1}, loss_values.options())};
-    if (scaler_.enabled()) {
-      parts.push_back(found_inf.reshape({1}).to(torch::kFloat64));
-      parts.push_back(scaler_.scale_tensor().reshape({1}).to(torch::kFloat64));
-    }
-    for (const auto& [k, v] : tensor_metric_sum) parts.push_back(v.reshape({1}).to(loss_values.device()));
-    const torch::Tensor host = torch::cat(parts).to(torch::kCPU);
-    const double* h = host.data_ptr<double>();
-    const double* loss_at = h + 2;
-    const double grad_norm = h[2 + accumulation];
-    const int signal_number = static_cast<int>(h[1]);
-
-    if (h[0] != 0) {
-      std::string failure;
-      for (int64_t m = 0; m < accumulation && failure.empty(); ++m) {
-        if (!std::isfinite(loss_at[m])) {
-          failure = nonfinite_loss_message(loss_at[m], s + 1, batches[static_cast<size_t>(m)], world, rank);
-        }
-      }
-      if (failure.empty()) failure = fmt::format("non-finite loss on another rank at step {}", s + 1);
-      throw DataError(fmt::format("{}; last good checkpoint: {}", failure, last_checkpoint_text()));
-    }
-    double loss_sum = 0;
-    for (int64_t m = 0; m < accumulation; ++m) loss_sum += loss_at[m];
+  // Kept until the step's values are read (once, below): the batches for a non-finite-loss message, the losses
+  // and tensor metrics as device scalars (float64).
+  MicroBatches out;
+  std::vector<data::Batch>& batches = out.batches;
+  batches.reserve(static_cast<size_t>(accumulation));
+  std::vector<torch::Tensor>& losses = out.losses;
+  std::map<std::string, double>& metric_sum = out.metric_sum;
+  std::map<std::string, torch::Tensor>& tensor_metric_sum = out.tensor_metric_sum;
+  int64_t& windows = out.windows;
+  for (int64_t m = 0; m < accumulation; ++m) {
+    batches.push_back(next_batch(s));
+    const data::Batch& batch = batches.back();
+    ctx.micro = m;
+    ctx.seed = derive_seed(opt_.seed, "task", static_cast<uint64_t>((s * accumulation + m) * world + rank));
+    StepResult r;
     {
-      size_t i = static_cast<size_t>(3 + accumulation) + (scaler_.enabled() ? 2 : 0);
-      for (const auto& kv : tensor_metric_sum) metric_sum[kv.first] += h[i++];
+      AutocastGuard guard(autocast, opt_.device, autocast_type);
+      r = task_.train_step(batch, ctx);
     }
-    batches.clear();
-
-    bool skipped = false;
-    if (scaler_.enabled() && h[3 + accumulation] != 0) {
-      // float16 overflow: the gradients are unusable; no update, smaller scale (GradScaler.step / update).
-      skipped = true;
-      const double scale = h[4 + accumulation];
-      if (dist_->is_main()) {
-        EFM_LOG_INFO(
-            "[train] step {}: float16 gradients overflowed (inf/nan); optimiser step skipped, loss scale "
-            "{:g} -> {:g}",
-            s + 1, scale, scale * scaler_.options().backoff_factor);
+    EFM_CHECK_STATE(r.loss.defined() && r.loss.numel() == 1, "the task's train_step returned a loss of shape {}",
+                    r.loss.defined() ? "[" + fmt::format("{}", fmt::join(r.loss.sizes().vec(), ", ")) + "]"
+                                     : std::string("<undefined>"));
+    losses.push_back(r.loss.detach().reshape({}).to(torch::kFloat64));
+    // On the CPU reading the loss costs nothing: a non-finite one skips its backward (the step fails below). On a
+    // GPU the check waits for the step's single read; the backward of a non-finite loss then only yields
+    // non-finite gradients that are never applied. Either way every rank runs the same forward passes
+    // (collectives inside).
+    const bool known_nonfinite = opt_.device.is_cpu() && !std::isfinite(losses.back().item<double>());
+    if (!known_nonfinite) {
+      (scaler_.scale(r.loss) / static_cast<double>(accumulation)).backward();
+      for (const auto& [k, v] : r.metrics) metric_sum[k] += v;
+      for (const auto& [k, v] : r.tensor_metrics) {
+        torch::Tensor x = v.detach().reshape({}).to(torch::kFloat64);
+        torch::Tensor& sum = tensor_metric_sum[k];
+        sum = sum.defined() ? sum + x : x;
       }
-    } else if (!std::isfinite(grad_norm)) {
-      throw DataError(
-          fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
-                      "checkpoint: {}",
-                      grad_norm, s + 1, loss_sum / static_cast<double>(accumulation), last_checkpoint_text()));
+      windows += r.windows;
     }
-    if (!skipped) {
-      clip_gradients(params_, t.clip_grad, grad_norm);
-      task_.before_optimizer_step(ctx);
-      optimizer_->step();
-      task_.after_optimizer_step(ctx);
-    }
-    scaler_.update(found_inf);
-    ++step_;
-
-    ++acc.steps;
-    acc.loss += loss_sum / static_cast<double>(accumulation);
-    if (skipped) {
-      ++acc.skipped;
-    } else {
-      acc.grad_norm += grad_norm;
-    }
-    acc.windows += windows;
-    session_windows += windows;
-    for (const auto& [k, v] : metric_sum) acc.metrics[k] += v / static_cast<double>(accumulation);
-
-    const bool last = step_ == total_steps_;
-    bool is_best = false;
-    if (step_ % t.log_every == 0 || last) {
-      const double elapsed = std::max(seconds_since(acc.since), 1e-9);
-      const double wait = data_wait_s_ - acc.wait_at_start;
-      std::map<std::string, double> row;
-      const double n = static_cast<double>(acc.steps);
-      row["loss"] = acc.loss / n;
-      row["grad_norm"] = acc.steps > acc.skipped ? acc.grad_norm / static_cast<double>(acc.steps - acc.skipped)
-                                                 : std::numeric_limits<double>::quiet_NaN();
-      if (scaler_.enabled()) {
-        row["loss_scale"] = scaler_.scale_value();
-        row["skipped_steps"] = static_cast<double>(acc.skipped);
-      }
-      for (const auto& [k, v] : acc.metrics) row[k] = v / n;
-      for (const auto& [k, v] : task_.interval_metrics(ctx)) row[k] = v;
-      row["loader_wait_frac"] = wait / elapsed;
-      row = reduce_metrics(row);
-      row["lr"] = lr;
-      row["windows_per_s"] = static_cast<double>(acc.windows * world) / elapsed;
-      write_rows("train", row);
-      std::map<std::string, double> prefixed;
-      for (const auto& [k, v] : row) prefixed["train/" + k] = v;
-      is_best = update_best(prefixed) || is_best;
-      note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
-      if (!bar) {
-        EFM_LOG_INFO("[train] step {}/{} {} |g| {:.3g} wait {:.0f}%", step_, total_steps_, note, row["grad_norm"],
-                     100.0 * row["loader_wait_frac"]);
-      }
-      acc = Accum{};
-      acc.wait_at_start = data_wait_s_;
-    }
-    if (bar) bar->advance(1, note);
-    if (task_.has_evaluation() && ((t.eval_every > 0 && step_ % t.eval_every == 0) || last)) {
-      const auto val = run_evaluation();
-      write_rows("val", val);
-      std::map<std::string, double> prefixed;
-      std::string text;
-      for (const auto& [k, v] : val) {
-        prefixed["val/" + k] = v;
-        text += fmt::format(" {} {:.4g}", k, v);
-      }
-      EFM_LOG_INFO("[eval] step {}:{}", step_, text);
-      is_best = update_best(prefixed) || is_best;
-    }
-    if (step_ % t.checkpoint_every == 0 || last || is_best || signal_number != 0) write_checkpoint(is_best);
-    if (signal_number != 0) {
-      if (bar) bar->finish();
-      EFM_LOG_WARN("[train] signal {} received: stopped after step {}, checkpoint {}", signal_number, step_,
-                   last_checkpoint_text());
-      throw Interrupted(signal_number);
-    }
+    // The next micro-batch (of this step or the next) goes to the device while this one computes.
+    if (m + 1 < accumulation || s + 1 < total_steps_) prefetch(s);
   }
-  if (bar) bar->finish();
+  return out;
+}
 
+Trainer::StepOutcome Trainer::train_step(StepContext& ctx) {
+  const int64_t s = step_;
+  const int64_t world = dist_->world_size();
+  const int64_t rank = dist_->rank();
+  const int64_t accumulation = opt_.train.accumulation;
+  const double lr = schedule_.at(s);
+  set_learning_rate(*optimizer_, groups_, lr);
+  // Per-step generator seeds make random numbers a function of (seed, step, rank): exact after resume.
+  torch::manual_seed(derive_seed(opt_.seed, "torch", static_cast<uint64_t>(s * world + rank)));
+  for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+
+  ctx = StepContext{};
+  ctx.step = s;
+  ctx.accumulation = accumulation;
+  ctx.lr = lr;
+  ctx.device = opt_.device;
+  ctx.dist = dist_.get();
+  MicroBatches mb = forward_backward(ctx);
+  std::vector<data::Batch>& batches = mb.batches;
+  std::map<std::string, double>& metric_sum = mb.metric_sum;
+  const int64_t windows = mb.windows;
+  task_.after_backward(ctx);
+
+  // Agree across ranks on a non-finite loss and a pending signal (max of each).
+  const torch::Tensor loss_values = torch::stack(mb.losses);  // [accumulation] float64
+  torch::Tensor flags =
+      torch::stack({(~torch::isfinite(loss_values)).any().to(torch::kFloat64),
+                    torch::full({}, static_cast<double>(SignalGuard::pending()), loss_values.options())});
+  dist_->all_reduce_max(flags);
+  dist_->average_gradients(params_);
+  const torch::Tensor found_inf = scaler_.unscale(params_);  // fp16 only: after averaging, the same on all ranks
+  const torch::Tensor norm = grad_norm_tensor(params_);
+
+  // The step's one host read: [nonfinite, signal, losses..., grad norm, (found_inf, scale), tensor metrics...].
+  std::vector<torch::Tensor> parts{flags.reshape({-1}), loss_values,
+                                   norm.defined() ? norm.reshape({1}) : torch::zeros({1}, loss_values.options())};
+  if (scaler_.enabled()) {
+    parts.push_back(found_inf.reshape({1}).to(torch::kFloat64));
+    parts.push_back(scaler_.scale_tensor().reshape({1}).to(torch::kFloat64));
+  }
+  for (const auto& [k, v] : mb.tensor_metric_sum) parts.push_back(v.reshape({1}).to(loss_values.device()));
+  const torch::Tensor host = torch::cat(parts).to(torch::kCPU);
+  const double* h = host.data_ptr<double>();
+  const double* loss_at = h + 2;
+  const double grad_norm = h[2 + accumulation];
+  const int signal_number = static_cast<int>(h[1]);
+
+  if (h[0] != 0) {
+    std::string failure;
+    for (int64_t m = 0; m < accumulation && failure.empty(); ++m) {
+      if (!std::isfinite(loss_at[m])) {
+        failure = nonfinite_loss_message(loss_at[m], s + 1, batches[static_cast<size_t>(m)], world, rank);
+      }
+    }
+    if (failure.empty()) failure = fmt::format("non-finite loss on another rank at step {}", s + 1);
+    throw DataError(fmt::format("{}; last good checkpoint: {}", failure, last_checkpoint_text()));
+  }
+  double loss_sum = 0;
+  for (int64_t m = 0; m < accumulation; ++m) loss_sum += loss_at[m];
+  {
+    size_t i = static_cast<size_t>(3 + accumulation) + (scaler_.enabled() ? 2 : 0);
+    for (const auto& kv : mb.tensor_metric_sum) metric_sum[kv.first] += h[i++];
+  }
+  batches.clear();
+
+  bool skipped = false;
+  if (scaler_.enabled() && h[3 + accumulation] != 0) {
+    // float16 overflow: the gradients are unusable; no update, smaller scale (GradScaler.step / update).
+    skipped = true;
+    const double scale = h[4 + accumulation];
+    if (dist_->is_main()) {
+      EFM_LOG_INFO(
+          "[train] step {}: float16 gradients overflowed (inf/nan); optimiser step skipped, loss scale "
+          "{:g} -> {:g}",
+          s + 1, scale, scale * scaler_.options().backoff_factor);
+    }
+  } else if (!std::isfinite(grad_norm)) {
+    throw DataError(
+        fmt::format("non-finite gradient norm ({}) at step {} (loss was finite: {:.6g}); last good "
+                    "checkpoint: {}",
+                    grad_norm, s + 1, loss_sum / static_cast<double>(accumulation), last_checkpoint_text()));
+  }
+  if (!skipped) {
+    clip_gradients(params_, opt_.train.clip_grad, grad_norm);
+    task_.before_optimizer_step(ctx);
+    optimizer_->step();
+    task_.after_optimizer_step(ctx);
+  }
+  scaler_.update(found_inf);
+  ++step_;
+
+  StepOutcome out;
+  out.lr = lr;
+  out.loss = loss_sum / static_cast<double>(accumulation);
+  out.grad_norm = grad_norm;
+  out.skipped = skipped;
+  out.windows = windows;
+  out.signal_number = signal_number;
+  for (const auto& [k, v] : metric_sum) out.metrics[k] = v / static_cast<double>(accumulation);
+  return out;
+}
+
+bool Trainer::log_interval(Accum& acc, double lr, const StepContext& ctx, std::string& note, bool quiet) {
+  const int64_t world = dist_->world_size();
+  bool is_best = false;
+  const double elapsed = std::max(seconds_since(acc.since), 1e-9);
+  const double wait = data_wait_s_ - acc.wait_at_start;
+  std::map<std::string, double> row;
+  const double n = static_cast<double>(acc.steps);
+  row["loss"] = acc.loss / n;
+  row["grad_norm"] = acc.steps > acc.skipped ? acc.grad_norm / static_cast<double>(acc.steps - acc.skipped)
+                                             : std::numeric_limits<double>::quiet_NaN();
+  if (scaler_.enabled()) {
+    row["loss_scale"] = scaler_.scale_value();
+    row["skipped_steps"] = static_cast<double>(acc.skipped);
+  }
+  for (const auto& [k, v] : acc.metrics) row[k] = v / n;
+  for (const auto& [k, v] : task_.interval_metrics(ctx)) row[k] = v;
+  row["loader_wait_frac"] = wait / elapsed;
+  row = reduce_metrics(row);
+  row["lr"] = lr;
+  row["windows_per_s"] = static_cast<double>(acc.windows * world) / elapsed;
+  write_rows("train", row);
+  std::map<std::string, double> prefixed;
+  for (const auto& [k, v] : row) prefixed["train/" + k] = v;
+  is_best = update_best(prefixed) || is_best;
+  note = fmt::format("loss {:.4g} lr {:.2e} {:.0f} win/s", row["loss"], lr, row["windows_per_s"]);
+  if (!quiet) {
+    EFM_LOG_INFO("[train] step {}/{} {} |g| {:.3g} wait {:.0f}%", step_, total_steps_, note, row["grad_norm"],
+                 100.0 * row["loader_wait_frac"]);
+  }
+  acc = Accum{};
+  acc.wait_at_start = data_wait_s_;
+  return is_best;
+}
+
+bool Trainer::evaluate_interval() {
+  bool is_best = false;
+  const auto val = run_evaluation();
+  write_rows("val", val);
+  std::map<std::string, double> prefixed;
+  std::string text;
+  for (const auto& [k, v] : val) {
+    prefixed["val/" + k] = v;
+    text += fmt::format(" {} {:.4g}", k, v);
+  }
+  EFM_LOG_INFO("[eval] step {}:{}", step_, text);
+  is_best = update_best(prefixed) || is_best;
+  return is_best;
+}
+
+TrainResult Trainer::result_of(Clock::time_point session_start, double session_wait_start,
+                               int64_t session_windows) const {
+  const int64_t world = dist_->world_size();
   TrainResult result;
   result.steps = step_;
   if (last_saved_step_ >= 0) result.last_checkpoint = checkpoints_.dir() / checkpoint_name(last_saved_step_);
@@ -646,6 +615,62 @@ TrainResult Trainer::fit() {
       step_, result.windows_per_s, result.data_wait_s, 100.0 * result.data_wait_frac, result.loader.batches_produced,
       last_checkpoint_text());
   return result;
+}
+
+TrainResult Trainer::fit() {
+  SignalGuard signals;
+  torch::nn::Module& model = task_.model();
+  task_.on_start(*dist_);
+  dist_->broadcast_parameters(model);
+  model.train();
+  const config::TrainConfig& t = opt_.train;
+
+  std::unique_ptr<ProgressBar> bar;
+  if (dist_->is_main() && opt_.progress) {
+    bar = std::make_unique<ProgressBar>(ProgressOptions("train", total_steps_).unit("steps"));
+    bar->set(step_);
+  }
+  if (step_ >= total_steps_) EFM_LOG_INFO("[train] nothing to do: step {} of {}", step_, total_steps_);
+
+  std::string note;  // progress-bar text, refreshed at every metrics row
+  Accum acc;
+  acc.wait_at_start = data_wait_s_;
+  const auto session_start = Clock::now();
+  const double session_wait_start = data_wait_s_;
+  int64_t session_windows = 0;
+
+  while (step_ < total_steps_) {
+    StepContext ctx;
+    const StepOutcome o = train_step(ctx);
+    ++acc.steps;
+    acc.loss += o.loss;
+    if (o.skipped) {
+      ++acc.skipped;
+    } else {
+      acc.grad_norm += o.grad_norm;
+    }
+    acc.windows += o.windows;
+    session_windows += o.windows;
+    for (const auto& [k, v] : o.metrics) acc.metrics[k] += v;
+
+    const bool last = step_ == total_steps_;
+    bool is_best = false;
+    if (step_ % t.log_every == 0 || last) is_best = log_interval(acc, o.lr, ctx, note, bar != nullptr) || is_best;
+    if (bar) bar->advance(1, note);
+    if (task_.has_evaluation() && ((t.eval_every > 0 && step_ % t.eval_every == 0) || last)) {
+      is_best = evaluate_interval() || is_best;
+    }
+    if (step_ % t.checkpoint_every == 0 || last || is_best || o.signal_number != 0) write_checkpoint(is_best);
+    if (o.signal_number != 0) {
+      if (bar) bar->finish();
+      EFM_LOG_WARN("[train] signal {} received: stopped after step {}, checkpoint {}", o.signal_number, step_,
+                   last_checkpoint_text());
+      dist_->leaving_together();  // the signal flag was agreed on by all ranks: they all throw here
+      throw Interrupted(o.signal_number);
+    }
+  }
+  if (bar) bar->finish();
+  return result_of(session_start, session_wait_start, session_windows);
 }
 
 }  // namespace efm::train

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
 
@@ -47,44 +48,6 @@ struct IngestInputConfig {
     v("paths", paths);
     v("extensions", extensions);
     v("exclude", exclude);
-  }
-};
-
-/// Preprocessing: a profile (labram | cbramod | epilepsyfm | none, signal/preprocess.h) plus overrides. A null field
-/// takes the profile's value; `epilepsyfm ingest --dump-config` prints the resolved values.
-struct IngestPreprocessConfig {
-  std::string profile = "epilepsyfm";
-  std::optional<double> l_freq_hz;              ///< band-pass low edge (Hz); 0 = no high-pass
-  std::optional<double> h_freq_hz;              ///< band-pass high edge (Hz); 0 = no low-pass
-  std::optional<std::vector<double>> notch_hz;  ///< line frequencies (Hz); [] = no notch
-  std::optional<bool> notch_harmonics;          ///< also notch 2f, 3f, ... below Nyquist
-  std::optional<double> sfreq_hz;               ///< output rate (Hz)
-  std::optional<std::string> normalization;     ///< zscore | scale | none (applied when windows are read)
-  std::optional<double> scale;                  ///< for `scale`: multiply microvolts by this
-  std::optional<double> reject_abs_uv;          ///< mark windows with any |x| >= this (uV); 0 = never
-  // Filter design details (null = MNE's defaults; signal/preprocess.h).
-  std::optional<double> l_trans_bandwidth_hz;
-  std::optional<double> h_trans_bandwidth_hz;
-  std::optional<double> notch_width_hz;
-  std::optional<double> notch_trans_bandwidth_hz;
-  std::optional<std::string> fir_window;  ///< hamming | hann | blackman
-
-  template <class V>
-  void visit(V& v) {
-    v("profile", profile, Choices{"epilepsyfm", "labram", "cbramod", "none"});
-    v("l_freq_hz", l_freq_hz, non_negative());
-    v("h_freq_hz", h_freq_hz, non_negative());
-    v("notch_hz", notch_hz, positive());
-    v("notch_harmonics", notch_harmonics);
-    v("sfreq_hz", sfreq_hz, positive());
-    v("normalization", normalization, Choices{"zscore", "scale", "none"});
-    v("scale", scale, positive());
-    v("reject_abs_uv", reject_abs_uv, non_negative());
-    v("l_trans_bandwidth_hz", l_trans_bandwidth_hz, positive());
-    v("h_trans_bandwidth_hz", h_trans_bandwidth_hz, positive());
-    v("notch_width_hz", notch_width_hz, non_negative());
-    v("notch_trans_bandwidth_hz", notch_trans_bandwidth_hz, positive());
-    v("fir_window", fir_window, Choices{"hamming", "hann", "blackman"});
   }
 };
 
@@ -205,7 +168,7 @@ struct IngestStoreConfig {
 struct IngestConfig {
   IngestReaderConfig reader;
   IngestInputConfig input;
-  IngestPreprocessConfig preprocess;
+  PreprocessConfig preprocess;  ///< profile + overrides (config/preprocessing.h)
   IngestChannelsConfig channels;
   IngestWindowsConfig windows;
   IngestLabelsConfig labels;

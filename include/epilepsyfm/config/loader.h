@@ -28,6 +28,11 @@ T parse_yaml(std::string_view text, std::string_view origin = "<yaml>");
 /// The complete resolved config as YAML, `config_version` first. parse_yaml(to_yaml(x)) == x.
 template <class T>
 std::string to_yaml(const T& value);
+/// The kind of experiment a stored config describes ("tokenizer", "pretrain", "finetune"): its `experiment:` tag,
+/// written by to_yaml for experiment types that declare T::kExperiment. A config written without the tag is told by
+/// the section only that kind has (`finetune`, `mask`, `tokenizer.encoder`). "" when neither says; ConfigError
+/// naming `origin` when the text is not a YAML mapping.
+std::string experiment_kind(std::string_view text, std::string_view origin);
 /// Field-by-field equality (via the canonical dump).
 template <class T>
 bool equal(const T& a, const T& b) {

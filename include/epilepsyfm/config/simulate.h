@@ -1,6 +1,6 @@
 #pragma once
 /// Configuration of `epilepsyfm simulate`: a synthetic cohort of epileptic EEG recordings (neural-mass model,
-/// data/simulate/). Every value has a default; configs/simulate/{test,demo,cohort}.yaml are complete examples.
+/// simulate/). Every value has a default; configs/simulate/{test,demo,cohort}.yaml are complete examples.
 /// The random seed is `run.seed`; the output directory is `run.out` (`--out DIR`).
 #include <cstdint>
 #include <string>

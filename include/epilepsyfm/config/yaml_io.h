@@ -146,8 +146,11 @@ void read_value(const YAML::Node& node, const std::string& path, T& out) {
     out = read_bool(node, path);
   } else if constexpr (std::is_integral_v<T>) {
     const int64_t v = read_int(node, path);
-    if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-        static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+    const bool out_of_range =
+        std::is_signed_v<T> ? v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                                  v > static_cast<int64_t>(std::numeric_limits<T>::max())
+                            : v < 0 || static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max());
+    if (out_of_range) {
       throw ConfigError(path + ": integer " + std::to_string(v) + " is out of range for this field");
     }
     out = static_cast<T>(v);
@@ -257,12 +260,28 @@ YAML::Node load_file(const std::string& path);
 YAML::Node load_text(std::string_view text, std::string_view origin);
 /// Checks and removes `config_version` from a top-level document.
 void take_config_version(YAML::Node& root, std::string_view origin);
+/// Checks and removes the `experiment:` tag from a top-level document: ConfigError when it names another kind than
+/// `expected` (nullptr: the type has no tag, and a tag is an unknown key as any other).
+void take_experiment_tag(YAML::Node& root, std::string_view origin, const char* expected);
+
+/// T::kExperiment ("tokenizer", ...) for experiment types that declare one, else nullptr.
+template <class T, class = void>
+struct experiment_tag {
+  static constexpr const char* value = nullptr;
+};
+template <class T>
+struct experiment_tag<T, std::void_t<decltype(T::kExperiment)>> {
+  static constexpr const char* value = T::kExperiment;
+};
 
 template <class T>
 std::string dump_body(const T& value) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "config_version" << YAML::Value << kConfigVersion;
+  if constexpr (experiment_tag<T>::value != nullptr) {
+    out << YAML::Key << "experiment" << YAML::Value << experiment_tag<T>::value;
+  }
   T copy = value;
   Writer w(out);
   copy.visit(w);
@@ -281,6 +300,7 @@ template <class T>
 YAML::Node defaults_node() {
   YAML::Node n = YAML::Load(dump_body(T{}));
   n.remove("config_version");
+  n.remove("experiment");
   return n;
 }
 
@@ -301,6 +321,7 @@ T parse_yaml(std::string_view text, std::string_view origin) {
   YAML::Node root = detail::defaults_node<T>();
   YAML::Node doc = detail::load_text(text, origin);
   detail::take_config_version(doc, origin);
+  detail::take_experiment_tag(doc, origin, detail::experiment_tag<T>::value);
   detail::merge_into(root, doc);
   return detail::parse_root<T>(root);
 }
@@ -311,6 +332,7 @@ T load(const ConfigSources& sources) {
   for (const auto& file : sources.files) {
     YAML::Node doc = detail::load_file(file);
     detail::take_config_version(doc, file);
+    detail::take_experiment_tag(doc, file, detail::experiment_tag<T>::value);
     detail::merge_into(root, doc);
   }
   for (const auto& s : sources.sets) detail::apply_set(root, s);

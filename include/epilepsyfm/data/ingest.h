@@ -35,7 +35,7 @@ namespace efm::data {
 
 /// The config's preprocessing as signal::PreprocessOptions (profile + overrides, validated: ConfigError naming
 /// "ingest.preprocess.<field>").
-signal::PreprocessOptions preprocess_options(const config::IngestPreprocessConfig& config);
+signal::PreprocessOptions preprocess_options(const config::PreprocessConfig& config);
 /// Fills every null preprocessing field with the profile's value (what --dump-config shows), expands
 /// environment variables (`$VAR`, `${VAR}`, `${VAR:-default}`) in input, label and mapping paths and makes label
 /// and mapping paths absolute. Throws ConfigError for an unset variable without default.

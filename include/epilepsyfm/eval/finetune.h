@@ -29,6 +29,7 @@
 #include "epilepsyfm/eval/finetune_config.h"
 #include "epilepsyfm/eval/heads/head.h"
 #include "epilepsyfm/eval/metric_set.h"
+#include "epilepsyfm/train/run_dir.h"
 
 namespace efm::eval {
 
@@ -36,8 +37,8 @@ namespace efm::eval {
 /// tables, events with the seizure flag, overlapping ones merged).
 HeadSetup make_head_setup(const FinetuneExperiment& exp, std::shared_ptr<const data::StoreWindowSource> store);
 
-/// The model.pt a checkpoint path refers to: a file as is; a checkpoint directory's model.pt; a run directory's
-/// checkpoints/<which> (which = "best" or "latest"; "best" falls back to "latest"). DataError naming the path.
+/// The model.pt a checkpoint path refers to (train::resolve_model_file): a file as is; a checkpoint directory's
+/// model.pt; a run directory's checkpoint `which` ("best" or "latest"; "best" falls back to "latest").
 std::filesystem::path resolve_model_file(const std::filesystem::path& path, const std::string& which = "latest");
 
 struct FinetuneRunOptions {
@@ -72,7 +73,7 @@ struct EvaluateOptions {
   std::string store;
   /// Output directory; default: the run directory (own store) or <run>/external_<store name> (another store).
   std::filesystem::path out;
-  std::string checkpoint = "best";  ///< best | latest
+  train::CheckpointChoice checkpoint = train::CheckpointChoice::best;
 };
 
 /// Re-scores a finished run from its directory alone (config.yaml, splits.csv, checkpoints): writes metrics.csv

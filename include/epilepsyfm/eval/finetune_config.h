@@ -239,6 +239,8 @@ struct ResolvedConfig {
 config::TrainConfig finetune_train_defaults();
 
 struct FinetuneExperiment {
+  /// Written as `experiment: finetune` at the top of the config (config/loader.h experiment_kind).
+  static constexpr const char* kExperiment = "finetune";
   config::RunConfig run;
   FinetuneDataConfig data;
   SplitConfig split;
@@ -265,13 +267,14 @@ struct FinetuneExperiment {
   }
 };
 
-/// The `model:` section of a stored config (a pretraining or fine-tuning checkpoint's config.yaml), if it has one.
-/// Other sections are ignored. Throws ConfigError naming `origin` when the section is malformed.
-std::optional<models::BackboneConfig> model_section_of(const std::string& config_yaml, const std::string& origin);
-
-/// The `data.preprocessing` record of a stored pretraining/tokenizer config (train/experiments.h), if it has one.
-std::optional<train::PreprocessingRecord> preprocessing_record_of(const std::string& config_yaml,
-                                                                  const std::string& origin);
+/// What fine-tuning takes from the run it starts from (init.checkpoint).
+struct InitSource {
+  std::optional<models::BackboneConfig> model;             ///< the run's `model:` section
+  std::optional<config::PreprocessingSpec> preprocessing;  ///< a pretraining run's data.preprocessing
+};
+/// Parses the stored config of an init checkpoint by its experiment kind (config::experiment_kind): a pretraining
+/// or a fine-tuning run. ConfigError naming `origin` for other kinds or a malformed config.
+InitSource init_source_of(const std::string& config_yaml, const std::string& kind, const std::string& origin);
 
 /// Parses a store's config.yaml (an ingest experiment) into its ingest settings.
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin);

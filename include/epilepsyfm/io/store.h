@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/io/labels.h"
 
 namespace efm::io {
@@ -54,17 +55,11 @@ struct StoreOptions {
   std::string config_yaml;
 };
 
-/// Preprocessing recorded with every recording (mirrors signal::PreprocessOptions; io does not depend on signal).
+/// Preprocessing recorded with every recording: what the samples were computed with, plus the ingest settings
+/// that select and label windows without changing the signal.
 struct StoredPreprocessing {
-  std::string profile;
-  double l_freq_hz = 0, h_freq_hz = 0;
-  std::vector<double> notch_hz;
-  bool notch_harmonics = false;
-  double sfreq_hz = 200;
-  std::string normalization = "zscore";  ///< zscore | scale | none: what read(normalised=true) applies
-  double scale = 1;
-  double reject_abs_uv = 0;  ///< 0 = no amplitude rejection
-  std::string montage = "referential";
+  config::PreprocessingSpec spec;  ///< spec.normalization is what read(normalised=true) applies
+  double reject_abs_uv = 0;        ///< 0 = no amplitude rejection
   int64_t window_length_samples = 800;
   int64_t window_stride_samples = 800;
   double min_overlap = 0.5;

@@ -38,7 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/signal/rate.h"
 
 namespace efm {
@@ -71,53 +71,16 @@ struct PreprocessOptions {
   void validate() const;
 };
 
-/// Profiles (a table in preprocess.cpp; docs/architecture.md): "labram" (0.1-75 Hz, 50 Hz notch, 200 Hz, uV/100),
-/// "cbramod" (0.3-75 Hz, 60 Hz notch, 200 Hz, uV/100, reject |x| >= 100 uV), "epilepsyfm" (0.5-70 Hz, 50 Hz notch,
-/// 200 Hz, z-score), "none" (resample only to 200 Hz, no normalisation). Throws ConfigError listing the known names.
+/// The options of profile `name` (config::kPreprocessingProfiles, config/preprocessing.h: "epilepsyfm", "labram",
+/// "cbramod", "none"). Throws ConfigError listing the known names.
 PreprocessOptions resolve_profile(const std::string& name);
-/// The profile names resolve_profile() accepts.
-const std::vector<std::string>& profile_names();
-
-/// The `preprocess:` section of a YAML config: a profile plus optional overrides of each of its parameters.
-///   preprocess: {profile: epilepsyfm, notch_hz: [60]}      # US data
-/// reject_abs_uv <= 0 disables rejection; l_freq_hz / h_freq_hz <= 0 disable that side of the band-pass.
-struct PreprocessConfig {
-  std::string profile = "epilepsyfm";
-  std::optional<double> l_freq_hz;
-  std::optional<double> h_freq_hz;
-  std::optional<std::vector<double>> notch_hz;
-  std::optional<bool> notch_harmonics;
-  std::optional<double> sfreq_hz;
-  std::optional<std::string> normalization;
-  std::optional<double> scale;
-  std::optional<double> reject_abs_uv;
-  std::optional<double> l_trans_bandwidth_hz;
-  std::optional<double> h_trans_bandwidth_hz;
-  std::optional<double> notch_width_hz;
-  std::optional<double> notch_trans_bandwidth_hz;
-  std::optional<std::string> fir_window;
-
-  template <class V>
-  void visit(V& v) {
-    v("profile", profile, config::Choices{"epilepsyfm", "labram", "cbramod", "none"});
-    v("l_freq_hz", l_freq_hz);
-    v("h_freq_hz", h_freq_hz);
-    v("notch_hz", notch_hz, config::positive());
-    v("notch_harmonics", notch_harmonics);
-    v("sfreq_hz", sfreq_hz, config::positive());
-    v("normalization", normalization, config::Choices{"zscore", "scale", "none"});
-    v("scale", scale, config::positive());
-    v("reject_abs_uv", reject_abs_uv);
-    v("l_trans_bandwidth_hz", l_trans_bandwidth_hz, config::positive());
-    v("h_trans_bandwidth_hz", h_trans_bandwidth_hz, config::positive());
-    v("notch_width_hz", notch_width_hz, config::non_negative());
-    v("notch_trans_bandwidth_hz", notch_trans_bandwidth_hz, config::positive());
-    v("fir_window", fir_window, config::Choices{"hamming", "hann", "blackman"});
-  }
-};
 
 /// The profile's options with the config's overrides applied, validated (ConfigError naming "preprocess.<field>").
-PreprocessOptions resolve_preprocess(const PreprocessConfig& config);
+PreprocessOptions resolve_preprocess(const config::PreprocessConfig& config);
+
+/// What the options compute, as stored with each recording and recorded by experiments (`montage`: the channel
+/// montage applied before preprocessing).
+config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& options, const std::string& montage);
 
 /// Per-channel statistics of the preprocessed output (microvolts), accumulated in double precision: per chunk,
 /// sums of (x - K) and (x - K)^2 with K the chunk's first sample (shifted-data algorithm), merged across chunks with

@@ -74,6 +74,9 @@ class ProcessGroup {
   /// Copies rank `root`'s tensor into everyone's `t`.
   void broadcast(torch::Tensor& t, int root = 0);
   void barrier();
+  /// Every rank is about to leave by the same exception (a signal all ranks agreed on): rank 0 then still waits for
+  /// the others to check out while that exception unwinds (see ~ProcessGroup).
+  void leaving_together() { leaving_together_ = true; }
 
   /// Copies rank 0's parameters and buffers into every rank's `module` (identical starting weights).
   void broadcast_parameters(torch::nn::Module& module);
@@ -87,6 +90,7 @@ class ProcessGroup {
   std::unique_ptr<Impl> impl_;
   int rank_ = 0;
   int world_size_ = 1;
+  bool leaving_together_ = false;
 };
 
 }  // namespace efm::train

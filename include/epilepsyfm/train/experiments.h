@@ -27,51 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/config/train.h"
 #include "epilepsyfm/models/model_config.h"
 
-namespace efm::io {
-struct StoredPreprocessing;
-}
-
 namespace efm::train {
-
-/// What the tokens of a model were computed from: the content-relevant preprocessing of a store
-/// (io::StoredPreprocessing without the ingest window table and the rejection threshold, which do not change the
-/// signal).
-struct PreprocessingRecord {
-  std::string profile;
-  double l_freq_hz = 0;  ///< band-pass low edge (0 = none)
-  double h_freq_hz = 0;  ///< band-pass high edge (0 = none)
-  std::vector<double> notch_hz;
-  bool notch_harmonics = false;
-  double sfreq_hz = 200;
-  std::string normalization;  ///< zscore | scale | none
-  double scale = 1;           ///< factor of `scale` normalisation
-  std::string montage;
-
-  template <class V>
-  void visit(V& v) {
-    v("profile", profile);
-    v("l_freq_hz", l_freq_hz, config::non_negative());
-    v("h_freq_hz", h_freq_hz, config::non_negative());
-    v("notch_hz", notch_hz, config::non_negative());
-    v("notch_harmonics", notch_harmonics);
-    v("sfreq_hz", sfreq_hz, config::positive());
-    v("normalization", normalization);
-    v("scale", scale);
-    v("montage", montage);
-  }
-
-  static PreprocessingRecord from_store(const io::StoredPreprocessing& p);
-  /// One line per differing setting, "band-pass 0.5-70 Hz vs 0.1-75 Hz" (this, then `other`); empty when equal.
-  /// The profile name alone is not a difference (only the parameters it resolves to are compared).
-  std::vector<std::string> differences(const PreprocessingRecord& other) const;
-  /// "epilepsyfm: 0.5-70 Hz, notch 50 Hz, 200 Hz, zscore, referential"
-  std::string describe() const;
-};
 
 /// The `data:` section: which store, which windows.
 struct DataConfig {
@@ -82,7 +44,7 @@ struct DataConfig {
   std::vector<std::string> labels;            ///< keep only windows with these labels (empty = all windows)
   bool allow_preprocessing_mismatch = false;  ///< pretrain: accept a tokenizer trained on other preprocessing
   /// Filled from the store when the run starts (see the file comment); leave it unset (~) in config files.
-  std::optional<PreprocessingRecord> preprocessing;
+  std::optional<config::PreprocessingSpec> preprocessing;
 
   template <class V>
   void visit(V& v) {
@@ -109,6 +71,8 @@ struct TokenizerRef {
 };
 
 struct TokenizerExperiment {
+  /// Written as `experiment: tokenizer` at the top of the config (config/loader.h experiment_kind).
+  static constexpr const char* kExperiment = "tokenizer";
   config::RunConfig run;
   DataConfig data;
   models::TokenizerConfig tokenizer;
@@ -124,6 +88,8 @@ struct TokenizerExperiment {
 };
 
 struct PretrainExperiment {
+  /// Written as `experiment: pretrain` at the top of the config (config/loader.h experiment_kind).
+  static constexpr const char* kExperiment = "pretrain";
   config::RunConfig run;
   DataConfig data;
   TokenizerRef tokenizer;

@@ -8,28 +8,27 @@
 ///   RUN/checkpoints/latest                    the newest complete checkpoint
 /// resolve_model_file accepts any of: the exported file, any other file written by save_state_dict (config
 /// embedded), a checkpoint's model.pt (config.yaml beside it), a checkpoint directory, or a run directory (its
-/// exported file if present, else its latest checkpoint; a run still training has no exported file yet).
+/// exported file if present, else its latest or best checkpoint; a run still training has no exported file yet).
 #include <filesystem>
 #include <string>
 
 #include "epilepsyfm/models/tokenizer.h"
 #include "epilepsyfm/train/experiments.h"
+#include "epilepsyfm/train/run_dir.h"
 
 namespace efm::train {
-
-/// File names of the final exports in a run directory.
-inline constexpr const char* kTokenizerFile = "tokenizer.pt";
-inline constexpr const char* kPretrainedFile = "pretrained.pt";
 
 struct ModelFile {
   std::filesystem::path weights;  ///< the state-dict file
   std::string config_yaml;        ///< the resolved config the weights were trained with
   std::string description;        ///< what was found, for log lines ("runs/tok/checkpoints/step_000200")
+  std::string kind;               ///< the config's experiment kind (config::experiment_kind), "" when unknown
 };
 
-/// Resolves `path` (see the file comment); `export_name` is the run's exported file (kTokenizerFile, ...).
+/// Resolves `path` (see the file comment). A run directory's exported file is the one of its kind (RUN/config.yaml's
+/// `experiment:`, train/run_dir.h); without one (a run still training, a fine-tuning run) its checkpoint `which`.
 /// Throws ConfigError naming the path when it holds no weights or no config.
-ModelFile resolve_model_file(const std::filesystem::path& path, const std::string& export_name);
+ModelFile resolve_model_file(const std::filesystem::path& path, CheckpointChoice which = CheckpointChoice::latest);
 
 struct LoadedTokenizer {
   models::NeuralTokenizer tokenizer{nullptr};

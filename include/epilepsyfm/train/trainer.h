@@ -47,6 +47,7 @@
 /// Only rank 0 writes metrics, logs at info level and writes checkpoints.
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -118,6 +119,35 @@ class Trainer {
 
  private:
   struct Accum;
+  /// What one optimiser step gave: mean loss over its micro-batches, gradient norm, mean task metrics, windows.
+  struct StepOutcome {
+    double lr = 0;
+    double loss = 0;
+    double grad_norm = 0;
+    bool skipped = false;  ///< fp16 overflow: no update
+    int64_t windows = 0;
+    int signal_number = 0;  ///< a signal all ranks saw during the step (0 = none)
+    std::map<std::string, double> metrics;
+  };
+  /// The micro-batches of one step, kept until the step's values are read (once): the batches for a non-finite-loss
+  /// message, the losses and tensor metrics as device scalars (float64).
+  struct MicroBatches {
+    std::vector<data::Batch> batches;
+    std::vector<torch::Tensor> losses;
+    std::map<std::string, double> metric_sum;
+    std::map<std::string, torch::Tensor> tensor_metric_sum;
+    int64_t windows = 0;
+  };
+  /// Forward and backward of the step's accumulation micro-batches (ctx.step, ctx.accumulation set).
+  MicroBatches forward_backward(StepContext& ctx);
+  /// One optimiser step (accumulation micro-batches, gradient averaging, clipping, update); fills `ctx`.
+  StepOutcome train_step(StepContext& ctx);
+  /// Writes the interval's train row (reduced over ranks) and resets `acc`; returns whether it is the best.
+  bool log_interval(Accum& acc, double lr, const StepContext& ctx, std::string& note, bool quiet);
+  /// Runs the task's evaluation and writes its val row; returns whether it is the best.
+  bool evaluate_interval();
+  TrainResult result_of(std::chrono::steady_clock::time_point session_start, double session_wait_start,
+                        int64_t session_windows) const;
   /// The next micro-batch on the device: the prefetched one, else the loader's (copied to the device).
   data::Batch next_batch(int64_t step);
   /// CUDA: takes the following micro-batch from the loader and starts its non_blocking copy to the device.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace efm::io::detail {
@@ -66,6 +67,51 @@ double read_attr_double(hid_t obj, const char* name);
 int64_t read_attr_int(hid_t obj, const char* name);
 std::vector<std::string> read_attr_strings(hid_t obj, const char* name);
 std::vector<double> read_attr_doubles(hid_t obj, const char* name);
+
+/// The fields of a config struct's `visit` as attributes of one object, so a struct stored in HDF5 is described by
+/// its field list alone (bool is stored as int64 0/1). Field constraints are ignored: the struct was validated.
+///   config::PreprocessingSpec spec = ...;  AttrWriter w(group);  spec.visit(w);
+class AttrWriter {
+ public:
+  explicit AttrWriter(hid_t obj) : obj_(obj) {}
+  template <class T, class... Constraints>
+  void operator()(const char* name, const T& value, const Constraints&...) {
+    if constexpr (std::is_same_v<T, bool>) {
+      write_attr(obj_, name, static_cast<int64_t>(value ? 1 : 0));
+    } else {
+      write_attr(obj_, name, value);
+    }
+  }
+
+ private:
+  hid_t obj_;
+};
+
+/// Reads what AttrWriter wrote (DataError naming the attribute when one is missing or of another type).
+class AttrReader {
+ public:
+  explicit AttrReader(hid_t obj) : obj_(obj) {}
+  template <class T, class... Constraints>
+  void operator()(const char* name, T& value, const Constraints&...) {
+    if constexpr (std::is_same_v<T, bool>) {
+      value = read_attr_int(obj_, name) != 0;
+    } else if constexpr (std::is_same_v<T, double>) {
+      value = read_attr_double(obj_, name);
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      value = read_attr_int(obj_, name);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      value = read_attr_string(obj_, name);
+    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      value = read_attr_doubles(obj_, name);
+    } else {
+      static_assert(std::is_same_v<T, std::vector<std::string>>, "AttrReader: unsupported field type");
+      value = read_attr_strings(obj_, name);
+    }
+  }
+
+ private:
+  hid_t obj_;
+};
 
 /// 1-D datasets (contiguous, or chunked + compressed when large).
 void write_vector(hid_t loc, const char* name, const std::vector<double>& v);

@@ -276,14 +276,50 @@ TEST(FinetuneConfig, ErrorsNameTheKeyPath) {
                                                    "frequency_phase, asm_efficacy, rftc_outcome")));
 }
 
-TEST(FinetuneConfig, ModelSectionOfAStoredConfig) {
-  const auto m = model_section_of("config_version: 1\npretrain: {steps: 3}\nmodel: {size: tiny, depth: 2}\n", "ckpt");
-  ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(m->size, "tiny");
-  EXPECT_EQ(m->to_options().depth, 2);
-  EXPECT_EQ(m->to_options().embed_dim, 64);
-  EXPECT_FALSE(model_section_of("config_version: 1\nrun: {seed: 1}\n", "ckpt").has_value());
-  EXPECT_THAT([] { model_section_of("model: {size: enormous}\n", "ckpt.yaml"); },
+TEST(FinetuneConfig, InitSourceByExperimentKind) {
+  train::PretrainExperiment pre;
+  pre.model.size = "tiny";
+  pre.model.depth = 2;
+  config::PreprocessingSpec spec;
+  spec.profile = "labram";
+  spec.normalization = "scale";
+  spec.scale = 0.01;
+  spec.montage = "tcp18";
+  pre.data.preprocessing = spec;
+  const std::string pre_yaml = config::to_yaml(pre);
+  EXPECT_THAT(pre_yaml, HasSubstr("config_version: 1\nexperiment: pretrain\n"));
+  ASSERT_EQ(config::experiment_kind(pre_yaml, "ckpt"), "pretrain");
+  const InitSource a = init_source_of(pre_yaml, "pretrain", "ckpt");
+  ASSERT_TRUE(a.model.has_value());
+  EXPECT_EQ(a.model->to_options().depth, 2);
+  EXPECT_EQ(a.model->to_options().embed_dim, 64);
+  ASSERT_TRUE(a.preprocessing.has_value());
+  EXPECT_TRUE(a.preprocessing->differences(spec).empty());
+  EXPECT_EQ(a.preprocessing->montage, "tcp18");
+
+  FinetuneExperiment fin;
+  fin.model.size = "tiny";
+  const std::string fin_yaml = config::to_yaml(fin);
+  ASSERT_EQ(config::experiment_kind(fin_yaml, "run"), "finetune");
+  const InitSource b = init_source_of(fin_yaml, "finetune", "run");
+  ASSERT_TRUE(b.model.has_value());
+  EXPECT_EQ(b.model->size, "tiny");
+  EXPECT_FALSE(b.preprocessing.has_value());
+
+  const std::string tok_yaml = config::to_yaml(train::TokenizerExperiment{});
+  EXPECT_THAT(
+      [&] { init_source_of(tok_yaml, config::experiment_kind(tok_yaml, "tok.pt"), "tok.pt"); },
+      ThrowsMessage<ConfigError>(HasSubstr("init.checkpoint: tok.pt is a tokenizer run's model, not a backbone")));
+  // A config of one kind does not load as another.
+  EXPECT_THAT([&] { config::parse_yaml<FinetuneExperiment>(pre_yaml, "pre.yaml"); },
+              ThrowsMessage<ConfigError>(HasSubstr(
+                  "pre.yaml: this is a pretrain experiment's config (experiment: pretrain), not a finetune")));
+  // Configs written without the tag are told by their sections.
+  EXPECT_EQ(config::experiment_kind("config_version: 1\nmask: {ratio: 0.5}\n", "x"), "pretrain");
+  EXPECT_EQ(config::experiment_kind("finetune: {head: seizure_type}\n", "x"), "finetune");
+  EXPECT_EQ(config::experiment_kind("tokenizer: {encoder: {size: tiny}}\n", "x"), "tokenizer");
+  EXPECT_EQ(config::experiment_kind("run: {seed: 1}\n", "x"), "");
+  EXPECT_THAT([] { init_source_of("experiment: pretrain\nmodel: {size: enormous}\n", "pretrain", "ckpt.yaml"); },
               ThrowsMessage<ConfigError>(HasSubstr("model.size: allowed values are")));
 }
 

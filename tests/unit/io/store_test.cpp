@@ -24,14 +24,14 @@ namespace fs = std::filesystem;
 
 StoredPreprocessing preprocessing(const std::string& normalization = "zscore") {
   StoredPreprocessing pp;
-  pp.profile = "epilepsyfm";
-  pp.l_freq_hz = 0.5;
-  pp.h_freq_hz = 70;
-  pp.notch_hz = {50};
-  pp.notch_harmonics = true;
-  pp.sfreq_hz = 200;
-  pp.normalization = normalization;
-  pp.scale = 0.01;
+  pp.spec.profile = "epilepsyfm";
+  pp.spec.l_freq_hz = 0.5;
+  pp.spec.h_freq_hz = 70;
+  pp.spec.notch_hz = {50};
+  pp.spec.notch_harmonics = true;
+  pp.spec.sfreq_hz = 200;
+  pp.spec.normalization = normalization;
+  pp.spec.scale = 0.01;
   pp.reject_abs_uv = 100;
   pp.window_length_samples = 800;
   pp.window_stride_samples = 800;
@@ -186,8 +186,8 @@ TEST(Store, RoundTripValuesTablesAndManifest) {
   EXPECT_EQ(d->segments[0].n_samples, 2500);
   EXPECT_THAT(d->deviations, ElementsAre(HasSubstr("EDF Annotations")));
   EXPECT_THAT(d->dropped_channels, ElementsAre("ECG EKG"));
-  EXPECT_EQ(d->preprocessing.profile, "epilepsyfm");
-  EXPECT_THAT(d->preprocessing.notch_hz, ElementsAre(50.0));
+  EXPECT_EQ(d->preprocessing.spec.profile, "epilepsyfm");
+  EXPECT_THAT(d->preprocessing.spec.notch_hz, ElementsAre(50.0));
   EXPECT_DOUBLE_EQ(d->preprocessing.reject_abs_uv, 100);
   EXPECT_EQ(d->preprocessing.window_length_samples, 800);
   EXPECT_THAT(d->tool_version, HasSubstr("epilepsyfm"));

@@ -85,7 +85,7 @@ TEST(Profiles, ArchitectureTable) {
 }
 
 TEST(Profiles, OverridesAndValidation) {
-  PreprocessConfig cfg;
+  config::PreprocessConfig cfg;
   cfg.profile = "cbramod";
   cfg.notch_hz = std::vector<double>{50.0};
   cfg.reject_abs_uv = 0.0;  // disables

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-namespace efm::data::sim::test {
+namespace efm::sim::test {
 
 /// Mean absolute first difference of x[begin, end).
 inline double line_length(const std::vector<double>& x, size_t begin, size_t end) {
@@ -93,4 +93,4 @@ inline double correlation(const std::vector<double>& a, const std::vector<double
   return sab / std::sqrt(saa * sbb);
 }
 
-}  // namespace efm::data::sim::test
+}  // namespace efm::sim::test

@@ -8,7 +8,7 @@
 
 #include "epilepsyfm/core/random.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 class Rng {
  public:
@@ -65,4 +65,4 @@ class Rng {
   bool has_spare_ = false;
 };
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -34,9 +34,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "epilepsyfm/data/simulate/rng.h"
+#include "epilepsyfm/simulate/rng.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 /// Average synaptic gains of one population, in mV.
 struct WendlingGains {
@@ -157,4 +157,4 @@ class NeuralMassNetwork {
 /// constant (exposed for tests): returns {p00, p01, p10, p11, q0, q1}.
 std::vector<double> psp_propagator(double k, double dt);
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

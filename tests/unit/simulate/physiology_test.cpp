@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "epilepsyfm/data/simulate/leadfield.h"
-#include "epilepsyfm/data/simulate/simulate.h"
+#include "epilepsyfm/simulate/leadfield.h"
+#include "epilepsyfm/simulate/simulate.h"
 #include "signal_stats.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 constexpr double kFs = 256;
@@ -223,4 +223,4 @@ TEST(SeizurePhysiology, FocalOnsetAppearsFirstOnTheOnsetRegion) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -5,7 +5,7 @@
 /// and patient-level labels drawn from the config (cohort.h).
 ///
 ///   auto exp = efm::config::load<efm::config::SimulateExperiment>({{"configs/simulate/demo.yaml"}, {}});
-///   auto report = efm::data::sim::simulate_cohort(exp, "sim_out", /*threads=*/2);
+///   auto report = efm::sim::simulate_cohort(exp, "sim_out", /*threads=*/2);
 ///
 /// Signal chain of one recording (per output sample, microvolts):
 ///   EEG_c(t) = gain_c x [ sum_r L(c, r) x k x s x (hp(v_r)(t) + d_r(t)) + artefacts_c(t) ]
@@ -39,9 +39,9 @@
 #include <vector>
 
 #include "epilepsyfm/config/simulate.h"
-#include "epilepsyfm/data/simulate/cohort.h"
+#include "epilepsyfm/simulate/cohort.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 /// Produces one recording's 19-channel EEG block by block (deterministic for the plan).
 class RecordingSynthesizer {
@@ -90,4 +90,4 @@ struct SimulateReport {
 SimulateReport simulate_cohort(const config::SimulateExperiment& experiment, const std::filesystem::path& out_dir,
                                int threads = 0, const std::function<void()>& on_recording_done = {});
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

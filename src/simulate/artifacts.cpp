@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/artifacts.h"
+#include "epilepsyfm/simulate/artifacts.h"
 
 #include <algorithm>
 #include <array>
@@ -6,9 +6,9 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/random.h"
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 namespace {
 
@@ -201,4 +201,4 @@ void ArtifactGenerator::add(int64_t n, std::vector<std::vector<double>>& out) {
   pos_ += n;
 }
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/simulate.h"
+#include "epilepsyfm/simulate/simulate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,12 +9,12 @@
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/sha256.h"
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 #include "support/test_support.h"
 
 using ::testing::HasSubstr;
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 namespace fs = std::filesystem;
@@ -155,4 +155,4 @@ TEST(Simulate, SynthesizerBlocksMatchTheWholeRecording) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -44,9 +44,9 @@
 #include <vector>
 
 #include "epilepsyfm/config/simulate.h"
-#include "epilepsyfm/data/simulate/neural_mass.h"
+#include "epilepsyfm/simulate/neural_mass.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 enum class SeizureType { focal, generalised, absence };
 /// "focal", "generalised", "absence".
@@ -137,4 +137,4 @@ NetworkSchedule make_schedule(const SubjectProfile& subject, const RecordingPlan
 /// phase), as [start, end] seconds.
 std::vector<std::pair<double, double>> alpha_suppression(const RecordingPlan& recording);
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

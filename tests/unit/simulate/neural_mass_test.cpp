@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/neural_mass.h"
+#include "epilepsyfm/simulate/neural_mass.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 using test::band_power;
@@ -177,4 +177,4 @@ TEST(NeuralMass, RejectsInvalidSchedulesAndCoupling) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

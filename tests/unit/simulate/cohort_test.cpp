@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/cohort.h"
+#include "epilepsyfm/simulate/cohort.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,9 +6,9 @@
 #include <cmath>
 #include <map>
 
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 config::SimulateConfig big_cohort() {
@@ -196,4 +196,4 @@ TEST(Cohort, ForcedSeizuresWhenTheRateIsZero) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

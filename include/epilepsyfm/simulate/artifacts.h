@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "epilepsyfm/data/simulate/cohort.h"
-#include "epilepsyfm/data/simulate/rng.h"
+#include "epilepsyfm/simulate/cohort.h"
+#include "epilepsyfm/simulate/rng.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 struct ArtifactOptions {
   double sfreq_hz = 256;
@@ -71,4 +71,4 @@ class ArtifactGenerator {
   std::vector<double> scratch_;
 };
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/simulate.h"
+#include "epilepsyfm/simulate/simulate.h"
 
 #include <fmt/format.h>
 
@@ -17,11 +17,11 @@
 #include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/core/version.h"
-#include "epilepsyfm/data/simulate/artifacts.h"
-#include "epilepsyfm/data/simulate/leadfield.h"
 #include "epilepsyfm/io/edf_writer.h"
+#include "epilepsyfm/simulate/artifacts.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 namespace fs = std::filesystem;
 
@@ -188,7 +188,7 @@ std::string readme_text(const config::SimulateExperiment& exp, const Cohort& coh
   s += "- Region signals are mixed to the 19 10-20 electrodes by a distance-based lead-field-like matrix (volume\n"
        "  conduction), then 1/f background noise, a posterior alpha rhythm, eye blinks (frontal), muscle bursts\n"
        "  (temporal), mains interference and per-subject/per-electrode amplitude and impedance variation are added.\n";
-  s += "- The model and all parameter values are cited in include/epilepsyfm/data/simulate/*.h.\n\n";
+  s += "- The model and all parameter values are cited in include/epilepsyfm/simulate/*.h.\n\n";
   s += "Files\n";
   s += "- sub-XX/sub-XX_rec-YY.edf: EDF+ with one annotation per seizure (label = text, onset, duration).\n";
   s += "- seizures.csv: file,onset_s,offset_s,label (paths relative to this directory); seizures_detail.csv adds the\n"
@@ -420,4 +420,4 @@ SimulateReport simulate_cohort(const config::SimulateExperiment& exp, const fs::
   return rep;
 }
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 TEST(Leadfield, ElectrodesAndRegionsFollowTheArchitectureTable) {
@@ -101,4 +101,4 @@ TEST(Leadfield, NeighboursAreSymmetricAndCouplingFollowsThem) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

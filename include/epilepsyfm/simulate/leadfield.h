@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 inline constexpr int kNumRegions = 8;
 inline constexpr int kNumElectrodes = 19;
@@ -50,4 +50,4 @@ Eigen::MatrixXd leadfield(const LeadfieldOptions& options = {});
 /// Coupling matrix [8, 8]: `weight` between neighbouring regions, 0 elsewhere.
 Eigen::MatrixXd region_coupling(double weight);
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

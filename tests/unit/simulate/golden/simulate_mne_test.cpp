@@ -9,11 +9,11 @@
 #include <sstream>
 
 #include "epilepsyfm/core/fs.h"
-#include "epilepsyfm/data/simulate/leadfield.h"
-#include "epilepsyfm/data/simulate/simulate.h"
+#include "epilepsyfm/simulate/leadfield.h"
+#include "epilepsyfm/simulate/simulate.h"
 #include "support/test_support.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 namespace {
 
 struct MneView {
@@ -107,4 +107,4 @@ TEST(SimulateMne, EdfReadsBackInMneWithAnnotationsAndValues) {
 }
 
 }  // namespace
-}  // namespace efm::data::sim
+}  // namespace efm::sim

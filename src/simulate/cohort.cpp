@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/cohort.h"
+#include "epilepsyfm/simulate/cohort.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/random.h"
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 namespace {
 
@@ -393,4 +393,4 @@ std::vector<std::pair<double, double>> alpha_suppression(const RecordingPlan& re
   return out;
 }
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

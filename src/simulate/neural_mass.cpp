@@ -1,4 +1,4 @@
-#include "epilepsyfm/data/simulate/neural_mass.h"
+#include "epilepsyfm/simulate/neural_mass.h"
 
 #include <Eigen/Core>
 
@@ -7,7 +7,7 @@
 
 #include "epilepsyfm/core/check.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 namespace {
 
@@ -220,4 +220,4 @@ void NeuralMassNetwork::next(int64_t count, std::vector<std::vector<double>>& ou
   }
 }
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim

@@ -1,11 +1,11 @@
-#include "epilepsyfm/data/simulate/leadfield.h"
+#include "epilepsyfm/simulate/leadfield.h"
 
 #include <cmath>
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/table.h"
 
-namespace efm::data::sim {
+namespace efm::sim {
 
 namespace {
 
@@ -112,4 +112,4 @@ Eigen::MatrixXd region_coupling(double weight) {
   return K;
 }
 
-}  // namespace efm::data::sim
+}  // namespace efm::sim
