@@ -32,9 +32,9 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
   for (const auto& s : info.signals) labels.push_back(s.label);
 
   signal::CanonicalizeOptions copt;
-  if (cfg.intracranial == "true") {
+  if (cfg.intracranial == config::Intracranial::yes) {
     copt.intracranial = true;
-  } else if (cfg.intracranial == "auto") {
+  } else if (cfg.intracranial == config::Intracranial::automatic) {
     const auto numbered = signal::numbered_contact_labels(labels);
     if (!numbered.empty()) {
       copt.intracranial = true;
@@ -93,7 +93,7 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
 
   auto missing_is_fatal = [&](const std::vector<std::string>& missing, const std::string& what) {
     if (missing.empty()) return;
-    if (cfg.missing == "error") {
+    if (cfg.missing == config::MissingChannels::error) {
       throw DataError(fmt::format("{}: {} {} missing (the file has: {}); set channels.missing: skip to leave them out",
                                   file, what, join_limited(missing), join_limited(labels, 40)));
     }
@@ -106,7 +106,9 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
   const auto group_pos = [&](int signal_index) {
     return static_cast<size_t>(std::find(group.begin(), group.end(), signal_index) - group.begin());
   };
-  if (cfg.montage == "referential") {
+  // channels.montage stays a string in the config (it is recorded in the store as written).
+  const auto montage = parse_enum<signal::MontageKind>(cfg.montage, "channels.montage");
+  if (montage == signal::MontageKind::referential) {
     std::map<std::string, int> first;  // canonical name -> signal index
     std::vector<int> order;
     for (int i : group) {
@@ -155,10 +157,10 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
     std::vector<std::string> group_labels;
     for (int i : group) group_labels.push_back(labels[static_cast<size_t>(i)]);
     signal::MontageSpec spec;
-    if (cfg.montage == "average") {
+    if (montage == signal::MontageKind::average) {
       spec = signal::MontageSpec::average(cfg.pick);
     } else {
-      spec = signal::MontageSpec::tcp(std::stoi(cfg.montage.substr(3)));
+      spec = signal::MontageSpec::tcp(signal::tcp_derivations(montage));
     }
     const signal::MontagePlan mp = signal::plan_montage(spec, group_labels, copt);
     for (const auto& d : mp.duplicates) {
@@ -169,7 +171,7 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
     for (const auto& p : cfg.pick) pick.insert(signal::canonicalize_channel(p, copt).name);
     for (int r = 0; r < mp.n_outputs(); ++r) {
       const std::string& name = mp.output_names[static_cast<size_t>(r)];
-      if (cfg.montage != "average" && !pick.empty() && !pick.count(name)) continue;
+      if (montage != signal::MontageKind::average && !pick.empty() && !pick.count(name)) continue;
       plan.names.push_back(name);
       std::vector<float> w(group.size());
       for (size_t k = 0; k < group.size(); ++k) w[k] = mp.weights(r, static_cast<int>(k));
@@ -180,7 +182,7 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
     for (int i : group) {
       const auto& c = canon[static_cast<size_t>(i)];
       if (c.kind != signal::ChannelKind::unknown) continue;
-      if (cfg.montage == "average") {
+      if (montage == signal::MontageKind::average) {
         plan.names.push_back(c.name.empty() ? labels[static_cast<size_t>(i)] : c.name);
         std::vector<float> w(group.size(), 0.0f);
         w[group_pos(i)] = 1.0f;

@@ -45,8 +45,6 @@ void BackboneOptions::validate() const {
   EFM_CHECK_ARG(sfreq_hz > 0 && patch_samples > 0 && static_cast<double>(patch_samples) == sfreq_hz,
                 "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz, patch_samples);
   EFM_CHECK_ARG(max_patches >= 1, "model: max_patches ({}) must be >= 1", max_patches);
-  EFM_CHECK_ARG(pooling == "mean" || pooling == "cls", "model.pooling: allowed values are 'cls', 'mean', but got '{}'",
-                pooling);
   EFM_CHECK_ARG(drop_path >= 0.0 && drop_path < 1.0, "model.drop_path ({}) must be in [0, 1)", drop_path);
   EFM_CHECK_ARG(dropout >= 0.0 && dropout < 1.0 && attn_dropout >= 0.0 && attn_dropout < 1.0,
                 "model: dropout ({}) and attn_dropout ({}) must be in [0, 1)", dropout, attn_dropout);
@@ -90,7 +88,7 @@ BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options
       register_module("blocks", make_transformer_blocks(options_.block_options(), options_.depth, options_.drop_path));
   auto ln = torch::nn::LayerNormOptions({options_.embed_dim}).eps(1e-6);
   norm = register_module("norm", torch::nn::LayerNorm(ln));
-  if (options_.pooling == "mean") fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
+  if (options_.pooling == Pooling::mean) fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
 }
 
 TokenGeometry BackboneImpl::check(const EegInput& input) const {

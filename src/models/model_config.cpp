@@ -81,11 +81,11 @@ VectorQuantizerOptions VqConfig::apply_to(VectorQuantizerOptions o) const {
   return o.decay(decay)
       .eps(eps)
       .beta(beta)
-      .ema_rule(parse_ema_rule(ema_rule))
+      .ema_rule(ema_rule)
       .kmeans_init(kmeans_init)
       .kmeans_iters(kmeans_iters)
-      .kmeans_seeding(parse_kmeans_seeding(kmeans_seeding))
-      .dead_codes(parse_dead_code_policy(dead_codes))
+      .kmeans_seeding(kmeans_seeding)
+      .dead_codes(dead_codes)
       .dead_code_threshold(dead_code_threshold);
 }
 
@@ -93,7 +93,7 @@ TokenizerOptions TokenizerConfig::to_options() const {
   TokenizerOptions t = tokenizer_preset(encoder.size);
   // Keep the VQ-NSP flags of the preset unless the section overrides them.
   t.encoder = encoder.apply_to(t.encoder);
-  t.encoder.pooling = "cls";
+  t.encoder.pooling = Pooling::cls;
   t.decoder_depth = decoder_depth;
   t.vq = vq.apply_to(t.vq);
   t.reconstruction_loss = reconstruction_loss;

@@ -22,9 +22,6 @@ torch::Tensor TanhMlpImpl::forward(const torch::Tensor& x) {
 void TokenizerOptions::validate() const {
   encoder.validate();
   EFM_CHECK_ARG(decoder_depth >= 1, "tokenizer.decoder_depth ({}) must be >= 1", decoder_depth);
-  EFM_CHECK_ARG(reconstruction_loss == "mse" || reconstruction_loss == "smooth_l1",
-                "tokenizer.reconstruction_loss: allowed values are 'mse', 'smooth_l1', but got '{}'",
-                reconstruction_loss);
 }
 
 TokenizerOptions tokenizer_preset(const std::string& size) {
@@ -34,7 +31,7 @@ TokenizerOptions tokenizer_preset(const std::string& size) {
   t.encoder.qkv_bias = true;
   t.encoder.qk_norm = false;
   t.encoder.layer_scale_init = 0.0;
-  t.encoder.pooling = "cls";
+  t.encoder.pooling = Pooling::cls;
   const ModelSize& row = model_size(size);
   t.vq = VectorQuantizerOptions(row.codebook_size, row.code_dim);
   return t;
@@ -60,7 +57,7 @@ std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torc
 }
 
 NeuralTokenizerImpl::NeuralTokenizerImpl(TokenizerOptions options) : options_(std::move(options)) {
-  options_.encoder.pooling = "cls";
+  options_.encoder.pooling = Pooling::cls;
   options_.validate();
   const int64_t d = options_.encoder.embed_dim;
   encoder = register_module("encoder", Backbone(options_.encoder));
@@ -108,7 +105,7 @@ TokenizerOutput NeuralTokenizerImpl::forward(const EegInput& input) {
   auto [amp, phase] = decoder(q.z_q, input, g);
   const SpectralTargets target = spectral_targets(input.signal, options_.encoder.patch_samples);
   auto rec = [this](const torch::Tensor& a, const torch::Tensor& b) {
-    return options_.reconstruction_loss == "mse" ? F::mse_loss(a, b) : F::smooth_l1_loss(a, b);
+    return options_.reconstruction_loss == ReconstructionLoss::mse ? F::mse_loss(a, b) : F::smooth_l1_loss(a, b);
   };
   TokenizerOutput out;
   out.commitment_loss = q.loss;

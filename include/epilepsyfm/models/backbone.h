@@ -15,12 +15,20 @@
 #include <utility>
 #include <vector>
 
+#include "epilepsyfm/core/enum_names.h"
 #include "epilepsyfm/models/model_sizes.h"
 #include "epilepsyfm/models/patch_embedding.h"
 #include "epilepsyfm/models/signal_spec.h"
 #include "epilepsyfm/models/transformer.h"
 
 namespace efm::models {
+
+/// Pooling of the window embedding: mean of the patch tokens (then fc_norm), or the CLS token.
+enum class Pooling { mean, cls };
+inline constexpr EnumNames<Pooling, 2> kPoolingNames{{{Pooling::mean, "mean"}, {Pooling::cls, "cls"}}};
+constexpr const auto& enum_names(Pooling) {
+  return kPoolingNames;
+}
 
 struct BackboneOptions {
   std::string size = "base";  ///< the preset this was made from (informational)
@@ -52,8 +60,7 @@ struct BackboneOptions {
   bool use_electrodes = true;
   bool use_regions = true;
   bool use_coords = false;
-  // Pooling of the window embedding: "mean" (mean of patch tokens, then fc_norm) or "cls".
-  std::string pooling = "mean";
+  Pooling pooling = Pooling::mean;
 
   /// Throws ArgumentError naming the field and the allowed values.
   void validate() const;

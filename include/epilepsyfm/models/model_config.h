@@ -51,7 +51,7 @@ struct BackboneConfig {
   double drop_path = 0.0;
   double dropout = 0.0;
   double attn_dropout = 0.0;
-  std::string pooling = "mean";
+  Pooling pooling = Pooling::mean;
 
   template <class V>
   void visit(V& v) {
@@ -79,7 +79,7 @@ struct BackboneConfig {
     v("drop_path", drop_path, in_range(0.0, 0.99));
     v("dropout", dropout, in_range(0.0, 0.99));
     v("attn_dropout", attn_dropout, in_range(0.0, 0.99));
-    v("pooling", pooling, Choices{"mean", "cls"});
+    v("pooling", pooling);
   }
   /// The preset of `size` with this section's values applied.
   BackboneOptions to_options() const;
@@ -94,11 +94,11 @@ struct VqConfig {
   double decay = 0.99;
   double eps = 1e-5;
   double beta = 1.0;
-  std::string ema_rule = "labram";
+  EmaRule ema_rule = EmaRule::labram;
   bool kmeans_init = true;
   int64_t kmeans_iters = 10;
-  std::string kmeans_seeding = "kmeans++";
-  std::string dead_codes = "reseed";
+  KmeansSeeding kmeans_seeding = KmeansSeeding::kmeans_plus_plus;
+  DeadCodePolicy dead_codes = DeadCodePolicy::reseed;
   /// EMA token count per step below which a code is dead. 1e-3 let a tiny tokenizer on ../shared/data collapse to
   /// one code (usage 1/512 after 260 steps); 1.0 gave usage 0.88, perplexity ~200 after 120 steps (same data).
   double dead_code_threshold = 1.0;
@@ -111,11 +111,11 @@ struct VqConfig {
     v("decay", decay, in_range(0.0, 0.999999));
     v("eps", eps, positive());
     v("beta", beta, non_negative());
-    v("ema_rule", ema_rule, Choices{"labram", "laplace"});
+    v("ema_rule", ema_rule);
     v("kmeans_init", kmeans_init);
     v("kmeans_iters", kmeans_iters, non_negative());
-    v("kmeans_seeding", kmeans_seeding, Choices{"kmeans++", "random"});
-    v("dead_codes", dead_codes, Choices{"reseed", "keep"});
+    v("kmeans_seeding", kmeans_seeding);
+    v("dead_codes", dead_codes);
     v("dead_code_threshold", dead_code_threshold, non_negative());
   }
   VectorQuantizerOptions apply_to(VectorQuantizerOptions base) const;
@@ -125,7 +125,7 @@ struct TokenizerConfig {
   BackboneConfig encoder;
   int64_t decoder_depth = 3;
   VqConfig vq;
-  std::string reconstruction_loss = "mse";
+  ReconstructionLoss reconstruction_loss = ReconstructionLoss::mse;
 
   template <class V>
   void visit(V& v) {
@@ -133,7 +133,7 @@ struct TokenizerConfig {
     v("encoder", encoder);
     v("decoder_depth", decoder_depth, at_least(1));
     v("vq", vq);
-    v("reconstruction_loss", reconstruction_loss, Choices{"mse", "smooth_l1"});
+    v("reconstruction_loss", reconstruction_loss);
   }
   /// tokenizer_preset(encoder.size) with this section's values applied.
   TokenizerOptions to_options() const;

@@ -37,11 +37,19 @@ class TanhMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TanhMlp);
 
+/// Loss between the decoder's and the target spectra (LaBraM option).
+enum class ReconstructionLoss { mse, smooth_l1 };
+inline constexpr EnumNames<ReconstructionLoss, 2> kReconstructionLossNames{
+    {{ReconstructionLoss::mse, "mse"}, {ReconstructionLoss::smooth_l1, "smooth_l1"}}};
+constexpr const auto& enum_names(ReconstructionLoss) {
+  return kReconstructionLossNames;
+}
+
 struct TokenizerOptions {
-  BackboneOptions encoder;  ///< encoder backbone (its pooling is forced to "cls")
+  BackboneOptions encoder;  ///< encoder backbone (its pooling is forced to cls)
   int64_t decoder_depth = 3;
-  VectorQuantizerOptions vq;                ///< codebook size, code_dim, EMA, k-means, dead codes
-  std::string reconstruction_loss = "mse";  ///< "mse" or "smooth_l1" (LaBraM option)
+  VectorQuantizerOptions vq;  ///< codebook size, code_dim, EMA, k-means, dead codes
+  ReconstructionLoss reconstruction_loss = ReconstructionLoss::mse;
 
   void validate() const;
 };

@@ -221,7 +221,8 @@ Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
       RecordingPlan rec;
       rec.subject = s;
       rec.index = k;
-      rec.relative_path = p.id + "/" + p.id + "_rec-" + two_digits(k + 1, n_rec) + "." + cfg.file_format;
+      rec.relative_path =
+          p.id + "/" + p.id + "_rec-" + two_digits(k + 1, n_rec) + "." + std::string(enum_name(cfg.file_format));
       rec.day = (double(k) + 0.5) * cc.follow_up_days / double(n_rec);
       rec.after_medication_change = rec.day >= cc.medication_change_day;
       rec.duration_s = cfg.recording_duration_s;

@@ -153,7 +153,7 @@ TEST(Backbone, LabramConfigurationHasLabramBaseParameterCount) {
   o.use_regions = false;
   o.n_electrodes = 129;
   o.max_patches = 16;
-  o.pooling = "cls";
+  o.pooling = Pooling::cls;
   Backbone net(o);
   EXPECT_EQ(count_parameters(*net), 5819936);
   EXPECT_FALSE(net->patch_embed->proj);  // 25 x 8 == 200: TemporalConv output used directly
@@ -183,7 +183,7 @@ TEST(Backbone, ForwardShapesPoolingAndChecks) {
 TEST(Backbone, ClsPoolingAndDeterminismInEval) {
   torch::manual_seed(0);
   BackboneOptions o = test::micro_options();
-  o.pooling = "cls";
+  o.pooling = Pooling::cls;
   o.drop_path = 0.5;
   Backbone net(o);
   EXPECT_FALSE(net->fc_norm);

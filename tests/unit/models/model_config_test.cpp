@@ -52,7 +52,7 @@ TEST(ModelConfig, TokenizerKeepsVqNspFlagsUnlessOverridden) {
   EXPECT_EQ(t.encoder.depth, 2);
   EXPECT_TRUE(t.encoder.qkv_bias);
   EXPECT_FALSE(t.encoder.qk_norm);
-  EXPECT_EQ(t.encoder.pooling, "cls");
+  EXPECT_EQ(t.encoder.pooling, Pooling::cls);
   EXPECT_EQ(t.vq.n_codes(), 1024);
   EXPECT_EQ(t.vq.code_dim(), 32);  // tiny preset
   EXPECT_EQ(t.vq.dead_codes(), DeadCodePolicy::keep);
