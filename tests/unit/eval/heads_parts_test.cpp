@@ -280,8 +280,8 @@ TEST(FinetuneConfig, ModelSectionOfAStoredConfig) {
   const auto m = model_section_of("config_version: 1\npretrain: {steps: 3}\nmodel: {size: tiny, depth: 2}\n", "ckpt");
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->size, "tiny");
-  EXPECT_EQ(m->to_options().depth, 2);
-  EXPECT_EQ(m->to_options().embed_dim, 64);
+  EXPECT_EQ(m->to_options().depth(), 2);
+  EXPECT_EQ(m->to_options().embed_dim(), 64);
   EXPECT_FALSE(model_section_of("config_version: 1\nrun: {seed: 1}\n", "ckpt").has_value());
   EXPECT_THAT([] { model_section_of("model: {size: enormous}\n", "ckpt.yaml"); },
               ThrowsMessage<ConfigError>(HasSubstr("model.size: allowed values are")));

@@ -125,7 +125,7 @@ torch::Tensor probe_loss(const torch::Tensor& out, uint64_t seed) {
 
 eval::FinetuneModel make_head_model() {
   const models::BackboneOptions o = models::test::micro_options();
-  return eval::FinetuneModel(o, eval::LinearHead(eval::LinearHeadOptions(o.embed_dim, 2)).ptr());
+  return eval::FinetuneModel(o, eval::LinearHead(eval::LinearHeadOptions(o.embed_dim(), 2)).ptr());
 }
 
 torch::Tensor head_logits(eval::FinetuneModel& m, const EegInput& in) {
@@ -211,7 +211,7 @@ TEST(CudaModels, TokenizerMatchesTheCpuInFloat32) {
   NoTf32 no_tf32;
   const models::TokenizerOptions opts = models::test::micro_tokenizer();
   auto gen = at::detail::createCPUGenerator(4);
-  const torch::Tensor codebook = at::randn({opts.vq.n_codes(), opts.vq.code_dim()}, gen, torch::kFloat32);
+  const torch::Tensor codebook = at::randn({opts.vq().n_codes(), opts.vq().code_dim()}, gen, torch::kFloat32);
   torch::manual_seed(7);
   models::NeuralTokenizer cpu(opts);
   torch::manual_seed(7);
