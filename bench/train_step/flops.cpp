@@ -91,7 +91,7 @@ StepFlops pretrain_step_flops(const models::TokenizerOptions& tok, const models:
       b * (backbone_forward_flops(tok.encoder(), g.tokens()) + n * (2.0 * d_tok * d_tok + 2.0 * d_tok * dc) +
            n * 2.0 * dc * static_cast<double>(tok.vq().n_codes()));
   f.trained_forward = 2.0 * b * backbone_forward_flops(student, g.tokens()) +
-                      b * n * 2.0 * static_cast<double>(student.embed_dim) * static_cast<double>(codebook_size);
+                      b * n * 2.0 * static_cast<double>(student.embed_dim()) * static_cast<double>(codebook_size);
   return f;
 }
 

@@ -299,10 +299,10 @@ TEST(CudaTraining, Bf16PretrainingStepsLowerTheLoss) {
   torch::manual_seed(9);
   const models::TokenizerOptions tok_opts = models::test::micro_tokenizer();
   models::NeuralTokenizer tokenizer(tok_opts);
-  tokenizer->quantizer->set_codebook(torch::randn({tok_opts.vq.n_codes(), tok_opts.vq.code_dim()}));
+  tokenizer->quantizer->set_codebook(torch::randn({tok_opts.vq().n_codes(), tok_opts.vq().code_dim()}));
   tokenizer->to(kCuda);
   PretrainTaskOptions o{
-      models::MaskedEegModelOptions(models::test::micro_options()).codebook_size(tok_opts.vq.n_codes()),
+      models::MaskedEegModelOptions(models::test::micro_options()).codebook_size(tok_opts.vq().n_codes()),
       models::MaskOptions().strategy(models::MaskStrategy::random).ratio(0.5), /*seed=*/1};
   PretrainTask task(o, tokenizer);
   task.model().to(kCuda);
