@@ -30,23 +30,23 @@ double block_flops(double l, double d, double f) {
 }
 
 double patch_embed_flops_per_token(const models::BackboneOptions& o) {
-  const double d = static_cast<double>(o.embed_dim);
-  const double oc = static_cast<double>(o.out_chans);
-  const double p = static_cast<double>(o.patch_samples);
-  const double s = static_cast<double>((o.patch_samples - 1) / 8 + 1);  // TemporalConv steps (25 for P 200)
+  const double d = static_cast<double>(o.embed_dim());
+  const double oc = static_cast<double>(o.out_chans());
+  const double p = static_cast<double>(o.patch_samples());
+  const double s = static_cast<double>((o.patch_samples() - 1) / 8 + 1);  // TemporalConv steps (25 for P 200)
   double flops = 2.0 * s * oc * 15.0 + 2.0 * 2.0 * s * oc * 3.0 * oc;
   double fused_in = s * oc;
-  if (o.use_spectral && (o.use_fft || o.use_wavelet)) {
-    if (o.use_wavelet) {
-      int64_t len = o.patch_samples;
-      for (int64_t l = 0; l < o.wavelet_levels; ++l) {
+  if (o.use_spectral() && (o.use_fft() || o.use_wavelet())) {
+    if (o.use_wavelet()) {
+      int64_t len = o.patch_samples();
+      for (int64_t l = 0; l < o.wavelet_levels(); ++l) {
         const int64_t out_len = (len + 1) / 2;
         flops += 2.0 * static_cast<double>(int64_t{1} << l) * 2.0 * static_cast<double>(out_len) * 8.0;
         len = out_len;
       }
-      flops += 2.0 * static_cast<double>((int64_t{1} << o.wavelet_levels) * o.wavelet_pool_bins) * d;
+      flops += 2.0 * static_cast<double>((int64_t{1} << o.wavelet_levels()) * o.wavelet_pool_bins()) * d;
     }
-    if (o.use_fft) flops += 2.0 * (p / 2.0 + 1.0) * d;
+    if (o.use_fft()) flops += 2.0 * (p / 2.0 + 1.0) * d;
     fused_in += d;
   }
   if (fused_in != d) flops += 2.0 * fused_in * d;
@@ -58,24 +58,24 @@ double patch_embed_flops_per_token(const models::BackboneOptions& o) {
 double backbone_forward_flops(const models::BackboneOptions& o, int64_t tokens) {
   const double n = static_cast<double>(tokens);
   return n * patch_embed_flops_per_token(o) +
-         static_cast<double>(o.depth) *
-             block_flops(n + 1.0, static_cast<double>(o.embed_dim), static_cast<double>(o.ffn_dim));
+         static_cast<double>(o.depth()) *
+             block_flops(n + 1.0, static_cast<double>(o.embed_dim()), static_cast<double>(o.ffn_dim()));
 }
 
 StepFlops tokenizer_step_flops(const models::TokenizerOptions& o, const StepGeometry& g) {
   const double b = static_cast<double>(g.batch);
   const double n = static_cast<double>(g.tokens());
-  const double d = static_cast<double>(o.encoder.embed_dim);
-  const double dc = static_cast<double>(o.vq.code_dim());
-  const double k = static_cast<double>(o.vq.n_codes());
-  const double p = static_cast<double>(o.encoder.patch_samples);
+  const double d = static_cast<double>(o.encoder().embed_dim());
+  const double dc = static_cast<double>(o.vq().code_dim());
+  const double k = static_cast<double>(o.vq().n_codes());
+  const double p = static_cast<double>(o.encoder().patch_samples());
   const double task_layer = n * (2.0 * d * d + 2.0 * d * dc);
   const double decoder =
       n * 2.0 * dc * d +
-      static_cast<double>(o.decoder_depth) * block_flops(n + 1.0, d, static_cast<double>(o.encoder.ffn_dim)) +
+      static_cast<double>(o.decoder_depth()) * block_flops(n + 1.0, d, static_cast<double>(o.encoder().ffn_dim())) +
       n * 2.0 * (2.0 * d * d + 2.0 * d * p);
   StepFlops f;
-  f.trained_forward = b * (backbone_forward_flops(o.encoder, g.tokens()) + task_layer + decoder);
+  f.trained_forward = b * (backbone_forward_flops(o.encoder(), g.tokens()) + task_layer + decoder);
   f.frozen_forward = b * n * 2.0 * dc * k;
   return f;
 }
@@ -84,14 +84,14 @@ StepFlops pretrain_step_flops(const models::TokenizerOptions& tok, const models:
                               int64_t codebook_size, const StepGeometry& g) {
   const double b = static_cast<double>(g.batch);
   const double n = static_cast<double>(g.tokens());
-  const double d_tok = static_cast<double>(tok.encoder.embed_dim);
-  const double dc = static_cast<double>(tok.vq.code_dim());
+  const double d_tok = static_cast<double>(tok.encoder().embed_dim());
+  const double dc = static_cast<double>(tok.vq().code_dim());
   StepFlops f;
   f.frozen_forward =
-      b * (backbone_forward_flops(tok.encoder, g.tokens()) + n * (2.0 * d_tok * d_tok + 2.0 * d_tok * dc) +
-           n * 2.0 * dc * static_cast<double>(tok.vq.n_codes()));
+      b * (backbone_forward_flops(tok.encoder(), g.tokens()) + n * (2.0 * d_tok * d_tok + 2.0 * d_tok * dc) +
+           n * 2.0 * dc * static_cast<double>(tok.vq().n_codes()));
   f.trained_forward = 2.0 * b * backbone_forward_flops(student, g.tokens()) +
-                      b * n * 2.0 * static_cast<double>(student.embed_dim) * static_cast<double>(codebook_size);
+                      b * n * 2.0 * static_cast<double>(student.embed_dim()) * static_cast<double>(codebook_size);
   return f;
 }
 

@@ -147,6 +147,57 @@ void print_workload(const std::string& name, const Side& cpp, const std::vector<
     std::printf("  Python ref %c: %s\n", static_cast<char>('A' + i), refs[i].label.c_str());
 }
 
+// The matmul phase: C++ (and, with a reference, Python) sgemm rates; returns the C++ peak, sets `py_peak`.
+double matmul_phase(const efm::bench::StepBenchOptions& options, int matmul_reps, bool reference,
+                    const std::string& common, double& py_peak) {
+  namespace bench = efm::bench;
+  double cpp_peak = 0.0;
+  const auto dtype = options.bf16 ? torch::kBFloat16 : torch::kFloat;
+  const double c1 = bench::matmul_gflops(1024, matmul_reps, options.device, dtype);
+  const double c2 = bench::matmul_gflops(2048, std::max(3, matmul_reps / 4), options.device, dtype);
+  cpp_peak = std::max(c1, c2);
+  double p1 = 0.0, p2 = 0.0;
+  if (reference) {
+    const auto r = bench::run_reference("--phase matmul " + common + " --matmul-reps " + std::to_string(matmul_reps),
+                                        "matmul_2048_gflops");
+    if (r.ok) {
+      p1 = r.number("matmul_1024_gflops");
+      p2 = r.number("matmul_2048_gflops");
+      py_peak = std::max(p1, p2);
+    } else {
+      std::cout << "[bench train_step] reference matmul FAILED:\n" << r.output << "\n";
+    }
+  }
+  std::printf("\nmatmul (%-8s mm, median)      C++ %8.1f GFLOP/s (1024^2)  %8.1f GFLOP/s (2048^2)  LibTorch mm\n",
+              options.bf16 ? "bfloat16" : "float32", c1, c2);
+  if (py_peak > 0) {
+    std::printf("                                 Py  %8.1f GFLOP/s (1024^2)  %8.1f GFLOP/s (2048^2)\n", p1, p2);
+  }
+  return cpp_peak;
+}
+
+// The kernels phase: the hand-written kernels against LibTorch's built-ins.
+void kernel_phase(const efm::bench::StepBenchOptions& options, int matmul_reps) {
+  namespace bench = efm::bench;
+  // The base pre-training step's shapes: 2B windows (symmetric pass), one layer's attention core; the masked
+  // tokens of both passes against the 8192-code lm_head.
+  const efm::models::BackboneOptions b = efm::models::backbone_preset(options.size);
+  const int64_t windows = 2 * options.geometry.batch;
+  const int64_t tokens = options.geometry.tokens() + 1;
+  const int64_t rows = options.geometry.batch * options.geometry.tokens();
+  const auto times =
+      bench::kernel_times(windows, tokens, b.heads(), b.embed_dim() / b.heads(), rows,
+                          efm::models::tokenizer_preset(options.size).vq().n_codes(), std::max(5, matmul_reps / 2));
+  std::printf("\nhand-written kernels vs LibTorch built-ins (base step shapes; median ms, forward + backward)\n");
+  std::printf("  %-42s %10s %10s %8s %10s  %s\n", "", "kernel", "built-in", "ratio", "max|diff|", "verdict");
+  for (const auto& k : times) {
+    std::printf("  %-42s %10.2f %10.2f %7.2fx %10.1e  %s (%s vs %s)\n", k.name.c_str(), k.kernel_ms, k.builtin_ms,
+                k.ratio(), k.max_abs_diff, k.ratio() >= bench::kKeepRatio ? "KEEP" : "REMOVE", k.kernel.c_str(),
+                k.builtin.c_str());
+  }
+  std::printf("  (keep a kernel only at >= %.1fx over the built-in in this run)\n", bench::kKeepRatio);
+}
+
 }  // namespace
 
 int run_bench(int argc, char** argv) {
@@ -197,29 +248,7 @@ int run_bench(int argc, char** argv) {
          << " --seconds " << options.geometry.patches;
 
   double cpp_peak = 0.0, py_peak = 0.0;
-  if (want("matmul")) {
-    const auto dtype = options.bf16 ? torch::kBFloat16 : torch::kFloat;
-    const double c1 = bench::matmul_gflops(1024, matmul_reps, options.device, dtype);
-    const double c2 = bench::matmul_gflops(2048, std::max(3, matmul_reps / 4), options.device, dtype);
-    cpp_peak = std::max(c1, c2);
-    double p1 = 0.0, p2 = 0.0;
-    if (reference) {
-      const auto r = bench::run_reference(
-          "--phase matmul " + common.str() + " --matmul-reps " + std::to_string(matmul_reps), "matmul_2048_gflops");
-      if (r.ok) {
-        p1 = r.number("matmul_1024_gflops");
-        p2 = r.number("matmul_2048_gflops");
-        py_peak = std::max(p1, p2);
-      } else {
-        std::cout << "[bench train_step] reference matmul FAILED:\n" << r.output << "\n";
-      }
-    }
-    std::printf("\nmatmul (%-8s mm, median)      C++ %8.1f GFLOP/s (1024^2)  %8.1f GFLOP/s (2048^2)  LibTorch mm\n",
-                options.bf16 ? "bfloat16" : "float32", c1, c2);
-    if (py_peak > 0) {
-      std::printf("                                 Py  %8.1f GFLOP/s (1024^2)  %8.1f GFLOP/s (2048^2)\n", p1, p2);
-    }
-  }
+  if (want("matmul")) cpp_peak = matmul_phase(options, matmul_reps, reference, common.str(), py_peak);
   if (cpp_peak <= 0.0) {
     cpp_peak = bench::matmul_gflops(1024, 5, options.device, options.bf16 ? torch::kBFloat16 : torch::kFloat);
   }
@@ -227,25 +256,7 @@ int run_bench(int argc, char** argv) {
   const double peak = std::max(cpp_peak, py_peak);
   std::printf("MFU peak (best sgemm rate of this run): %.1f GFLOP/s\n", peak);
 
-  if (want("kernels") && options.device.is_cpu()) {
-    // The base pre-training step's shapes: 2B windows (symmetric pass), one layer's attention core; the masked
-    // tokens of both passes against the 8192-code lm_head.
-    const efm::models::BackboneOptions b = efm::models::backbone_preset(options.size);
-    const int64_t windows = 2 * options.geometry.batch;
-    const int64_t tokens = options.geometry.tokens() + 1;
-    const int64_t rows = options.geometry.batch * options.geometry.tokens();
-    const auto times =
-        bench::kernel_times(windows, tokens, b.heads, b.embed_dim / b.heads, rows,
-                            efm::models::tokenizer_preset(options.size).vq.n_codes(), std::max(5, matmul_reps / 2));
-    std::printf("\nhand-written kernels vs LibTorch built-ins (base step shapes; median ms, forward + backward)\n");
-    std::printf("  %-42s %10s %10s %8s %10s  %s\n", "", "kernel", "built-in", "ratio", "max|diff|", "verdict");
-    for (const auto& k : times) {
-      std::printf("  %-42s %10.2f %10.2f %7.2fx %10.1e  %s (%s vs %s)\n", k.name.c_str(), k.kernel_ms, k.builtin_ms,
-                  k.ratio(), k.max_abs_diff, k.ratio() >= bench::kKeepRatio ? "KEEP" : "REMOVE", k.kernel.c_str(),
-                  k.builtin.c_str());
-    }
-    std::printf("  (keep a kernel only at >= %.1fx over the built-in in this run)\n", bench::kKeepRatio);
-  }
+  if (want("kernels") && options.device.is_cpu()) kernel_phase(options, matmul_reps);
   const efm::models::TokenizerOptions tok = efm::models::tokenizer_preset(options.size);
   const efm::models::BackboneOptions student = efm::models::backbone_preset(options.size);
   struct Workload {
@@ -259,7 +270,7 @@ int run_bench(int argc, char** argv) {
   }
   if (want("pretrain")) {
     workloads.push_back({"pretrain", &bench::pretrain_steps,
-                         bench::pretrain_step_flops(tok, student, tok.vq.n_codes(), options.geometry)});
+                         bench::pretrain_step_flops(tok, student, tok.vq().n_codes(), options.geometry)});
   }
   // The reference runs in this process's environment (thread variables included) with the same thread count: the
   // same PyTorch version, called from Python as users run it.

@@ -140,10 +140,10 @@ StepTimes pretrain_steps(const StepBenchOptions& options) {
   const models::TokenizerOptions tok_options = models::tokenizer_preset(options.size);
   models::NeuralTokenizer tokenizer(tok_options);
   // A frozen tokenizer needs an initialised codebook; its values do not change the cost of a step.
-  tokenizer->quantizer->set_codebook(torch::randn({tok_options.vq.n_codes(), tok_options.vq.code_dim()}));
+  tokenizer->quantizer->set_codebook(torch::randn({tok_options.vq().n_codes(), tok_options.vq().code_dim()}));
   tokenizer->to(options.device);
   train::PretrainTaskOptions o{
-      models::MaskedEegModelOptions(models::backbone_preset(options.size)).codebook_size(tok_options.vq.n_codes()),
+      models::MaskedEegModelOptions(models::backbone_preset(options.size)).codebook_size(tok_options.vq().n_codes()),
       models::MaskOptions().strategy(models::MaskStrategy::random).ratio(0.5), options.seed};
   train::PretrainTask task(o, tokenizer);
   task.model().to(options.device);

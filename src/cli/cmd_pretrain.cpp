@@ -75,7 +75,7 @@ int run_pretrain(int argc, char** argv) {
   train::check_model_fits(*tok.tokenizer->encoder, data);
 
   train::PretrainTaskOptions po{
-      models::MaskedEegModelOptions(exp.model.to_options()).codebook_size(tok.tokenizer->options().vq.n_codes()),
+      models::MaskedEegModelOptions(exp.model.to_options()).codebook_size(tok.tokenizer->options().vq().n_codes()),
       exp.mask.to_options(), static_cast<uint64_t>(exp.run.seed)};
   train::PretrainTask task(po, tok.tokenizer);
   task.masked_model()->to(session.device);

@@ -59,7 +59,7 @@ int run_tokenizer(int argc, char** argv) {
   train::check_model_fits(*task.tokenizer()->encoder, data);
   const std::string config_yaml = config::to_yaml(exp);
   train::open_run(session, run_dir_mode(args), config_yaml);
-  const auto& q = task.tokenizer()->options().vq;
+  const auto& q = task.tokenizer()->options().vq();
   EFM_LOG_INFO("[tokenizer] encoder {} ({} parameters), codebook {} x {}, decoder depth {}; {} parameters in total",
                exp.tokenizer.encoder.size, models::count_parameters(*task.tokenizer()->encoder), q.n_codes(),
                q.code_dim(), exp.tokenizer.decoder_depth, models::count_parameters(*task.tokenizer()));

@@ -61,15 +61,15 @@ void tree(std::string& out, const torch::nn::Module& m, int indent, int depth) {
 
 std::string backbone_summary(const models::BackboneOptions& o) {
   std::string spectral = "off";
-  if (o.use_spectral) {
-    spectral = o.use_wavelet ? fmt::format("wavelet packet {} levels", o.wavelet_levels) : "";
-    if (o.use_fft) spectral += std::string(spectral.empty() ? "" : " + ") + "|rFFT|";
+  if (o.use_spectral()) {
+    spectral = o.use_wavelet() ? fmt::format("wavelet packet {} levels", o.wavelet_levels()) : "";
+    if (o.use_fft()) spectral += std::string(spectral.empty() ? "" : " + ") + "|rFFT|";
   }
   return fmt::format(
       "d {}, depth {}, heads {}, FFN {}, TemporalConv out_chans {}, spectral {}, qkv_bias {}, qk_norm {}, layer scale "
       "{}, {} electrode rows, {} regions, {} time rows, pooling {}",
-      o.embed_dim, o.depth, o.heads, o.ffn_dim, o.out_chans, spectral, o.qkv_bias, o.qk_norm, o.layer_scale_init,
-      o.n_electrodes, o.n_regions, o.max_patches, o.pooling);
+      o.embed_dim(), o.depth(), o.heads(), o.ffn_dim(), o.out_chans(), spectral, o.qkv_bias(), o.qk_norm(),
+      o.layer_scale_init(), o.n_electrodes(), o.n_regions(), o.max_patches(), o.pooling());
 }
 
 std::string describe_backbone_and_mem(const models::BackboneOptions& b, int64_t n_codes, const std::string& k_note) {
@@ -90,11 +90,12 @@ std::string describe_tokenizer(const models::TokenizerOptions& t) {
   models::NeuralTokenizer tok(t);
   std::string out = fmt::format("tokenizer encoder: {}\n", backbone_summary(tok->encoder->options()));
   line(out, 0,
-       fmt::format("tokenizer (codebook {} x {}, decoder depth {})", t.vq.n_codes(), t.vq.code_dim(), t.decoder_depth),
+       fmt::format("tokenizer (codebook {} x {}, decoder depth {})", t.vq().n_codes(), t.vq().code_dim(),
+                   t.decoder_depth()),
        models::count_parameters(*tok));
   tree(out, *tok, 1, 1);
   out += fmt::format("{:<54}(the codebook is {} EMA-updated buffer values, not parameters)\n", "",
-                     count(t.vq.n_codes() * t.vq.code_dim()));
+                     count(t.vq().n_codes() * t.vq().code_dim()));
   return out;
 }
 
@@ -105,7 +106,7 @@ std::string describe_model(const std::string& what) {
   if (std::find(names.begin(), names.end(), what) != names.end()) {
     const models::TokenizerOptions t = models::tokenizer_preset(what);
     std::string out = fmt::format("model size {} (trainable parameters)\n\n", what);
-    out += describe_backbone_and_mem(models::backbone_preset(what), t.vq.n_codes(), ", the tokenizer preset's");
+    out += describe_backbone_and_mem(models::backbone_preset(what), t.vq().n_codes(), ", the tokenizer preset's");
     return out + "\n" + describe_tokenizer(t);
   }
   if (!fs::is_regular_file(what)) {
@@ -115,14 +116,15 @@ std::string describe_model(const std::string& what) {
   const std::string kind = config::experiment_kind(read_file(what), what);
   if (kind == "pretrain") {
     const auto exp = config::load<train::PretrainExperiment>({{what}, {}});
-    int64_t k = models::tokenizer_preset(exp.model.size).vq.n_codes();
+    int64_t k = models::tokenizer_preset(exp.model.size).vq().n_codes();
     std::string note =
         fmt::format(", the {} tokenizer preset's; the real count comes from tokenizer.checkpoint", exp.model.size);
     if (!exp.tokenizer.checkpoint.empty() && fs::exists(exp.tokenizer.checkpoint)) {
       const auto file = train::resolve_model_file(exp.tokenizer.checkpoint);
       k = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description)
               .tokenizer.to_options()
-              .vq.n_codes();
+              .vq()
+              .n_codes();
       note = ", from " + file.description;
     }
     return fmt::format("pretraining config {}\n\n", what) + describe_backbone_and_mem(exp.model.to_options(), k, note);
@@ -148,15 +150,15 @@ std::string describe_checkpoint(const fs::path& path) {
     const auto exp = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description);
     const auto t = exp.tokenizer.to_options();
     out += fmt::format("kind         tokenizer: encoder {} (d {}, depth {}), codebook {} x {}, decoder depth {}\n",
-                       exp.tokenizer.encoder.size, t.encoder.embed_dim, t.encoder.depth, t.vq.n_codes(),
-                       t.vq.code_dim(), t.decoder_depth);
+                       exp.tokenizer.encoder.size, t.encoder().embed_dim(), t.encoder().depth(), t.vq().n_codes(),
+                       t.vq().code_dim(), t.decoder_depth());
     prep = exp.data.preprocessing;
   } else if (kind == "pretrain") {
     const auto exp = config::parse_yaml<train::PretrainExperiment>(file.config_yaml, file.description);
     const auto b = exp.model.to_options();
     out +=
         fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
-                    exp.model.size, b.embed_dim, b.depth, exp.mask.strategy, exp.mask.ratio, exp.tokenizer.checkpoint);
+                    exp.model.size, b.embed_dim(), b.depth(), exp.mask.strategy, exp.mask.ratio, exp.tokenizer.checkpoint);
     prep = exp.data.preprocessing;
   } else {
     out +=

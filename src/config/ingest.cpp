@@ -31,8 +31,14 @@ void IngestLabelsConfig::validate(const std::string& path) const {
   }
 }
 
+std::vector<std::string> LabelSourceConfig::format_choices() {
+  std::vector<std::string> names = enum_name_list<LabelFormat>();
+  names.insert(names.begin(), "auto");
+  return names;
+}
+
 void IngestSubjectsConfig::validate(const std::string& path) const {
-  if (from == "regex") {
+  if (from == SubjectSource::regex) {
     if (regex.empty()) throw ConfigError(detail::join_path(path, "regex") + ": required when from is 'regex'");
     try {
       std::regex re(regex, std::regex::ECMAScript);
@@ -45,7 +51,7 @@ void IngestSubjectsConfig::validate(const std::string& path) const {
           fmt::format("{}: invalid regular expression '{}': {}", detail::join_path(path, "regex"), regex, e.what()));
     }
   }
-  if (from == "mapping" && mapping.empty()) {
+  if (from == SubjectSource::mapping && mapping.empty()) {
     throw ConfigError(detail::join_path(path, "mapping") +
                       ": a CSV file (file,subject[,session]) is required when "
                       "from is 'mapping'");

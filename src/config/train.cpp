@@ -16,16 +16,18 @@ void KeepBestConfig::validate(const std::string& path) const {
 }
 
 void TrainConfig::upgrade(const std::string& path) {
-  if (bf16.empty()) return;
+  if (!bf16) return;
   // train.bf16 (until Dec 2026): auto | on | off.
-  const std::string mapped = bf16 == "on" ? "bf16" : bf16 == "off" ? "fp32" : "auto";
-  if (precision != "auto" && precision != mapped) {
+  const PrecisionSetting mapped = *bf16 == LegacyBf16::on    ? PrecisionSetting::bf16
+                                  : *bf16 == LegacyBf16::off ? PrecisionSetting::fp32
+                                                             : PrecisionSetting::automatic;
+  if (precision != PrecisionSetting::automatic && precision != mapped) {
     throw ConfigError(fmt::format("{}: '{}' (deprecated; means precision '{}') contradicts {}: '{}'; remove {}",
-                                  detail::join_path(path, "bf16"), bf16, mapped, detail::join_path(path, "precision"),
+                                  detail::join_path(path, "bf16"), *bf16, mapped, detail::join_path(path, "precision"),
                                   precision, detail::join_path(path, "bf16")));
   }
-  if (precision == "auto") precision = mapped;
-  bf16.clear();
+  if (precision == PrecisionSetting::automatic) precision = mapped;
+  bf16.reset();
 }
 
 void TrainConfig::validate(const std::string& path) const {

@@ -22,9 +22,7 @@ std::string Bounds::describe() const {
 }
 
 std::string choice_error(const std::string& path, const Choices& choices, const std::string& got) {
-  std::vector<std::string> quoted;
-  for (const auto& a : choices.allowed) quoted.push_back("'" + a + "'");
-  return fmt::format("{}: allowed values are {}, but got '{}'", path, fmt::join(quoted, ", "), got);
+  return allowed_values_error(path, choices.allowed, got);
 }
 
 void RunConfig::validate(const std::string& path) const {

@@ -7,17 +7,13 @@
 
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/core/strings.h"
 
 namespace efm {
 namespace {
 
 std::string trim_lower(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  std::string out(s.substr(b, e - b));
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return to_lower(trim(s));
 }
 
 }  // namespace

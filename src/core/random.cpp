@@ -19,4 +19,33 @@ uint64_t derive_seed(uint64_t base, std::string_view name, uint64_t index) {
   return splitmix64(splitmix64(base ^ h) + index);
 }
 
+namespace {
+__extension__ typedef unsigned __int128 U128;
+}  // namespace
+
+uint64_t uniform_multiply_shift(std::mt19937_64& rng, uint64_t n) {
+  return static_cast<uint64_t>((static_cast<U128>(rng()) * n) >> 64);
+}
+
+uint64_t uniform_rejection_modulo(std::mt19937_64& rng, uint64_t n) {
+  const uint64_t threshold = (0 - n) % n;  // 2^64 mod n
+  for (;;) {
+    const uint64_t r = rng();
+    if (r >= threshold) return r % n;
+  }
+}
+
+uint64_t uniform_nearly_divisionless(std::mt19937_64& rng, uint64_t n) {
+  U128 product = static_cast<U128>(rng()) * n;
+  auto low = static_cast<uint64_t>(product);
+  if (low < n) {
+    const uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      product = static_cast<U128>(rng()) * n;
+      low = static_cast<uint64_t>(product);
+    }
+  }
+  return static_cast<uint64_t>(product >> 64);
+}
+
 }  // namespace efm

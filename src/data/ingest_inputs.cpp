@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
+#include "epilepsyfm/core/strings.h"
 #include "epilepsyfm/data/ingest.h"
 #include "epilepsyfm/io/labels.h"
 
@@ -18,11 +19,6 @@ namespace efm::data {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool has_wildcard(const std::string& s) {
   return s.find_first_of("*?[") != std::string::npos;
@@ -98,17 +94,17 @@ std::vector<InputFile> discover_inputs(const config::IngestInputConfig& input) {
                    "ingest.input.paths is empty: give the recordings with --input DIR_OR_GLOB (repeatable) or in the "
                    "config");
   std::set<std::string> exts;
-  for (const auto& e : input.extensions) exts.insert(lower(e));
+  for (const auto& e : input.extensions) exts.insert(to_lower(e));
   std::vector<std::regex> excludes;
   for (const auto& x : input.exclude) excludes.push_back(glob_regex(x));
   const auto wanted = [&](const fs::path& p, const std::string& rel) {
-    if (!exts.count(lower(p.extension().string()))) return false;
+    if (!exts.count(to_lower(p.extension().string()))) return false;
     if (hidden(fs::path(rel))) return false;
     for (const auto& re : excludes) {
       if (std::regex_match(rel, re)) return false;
     }
     // A BrainVision .eeg data file belongs to its .vhdr header.
-    if (lower(p.extension().string()) == ".eeg") {
+    if (to_lower(p.extension().string()) == ".eeg") {
       for (const char* h : {".vhdr", ".VHDR"}) {
         if (fs::exists(fs::path(p).replace_extension(h))) return false;
       }
@@ -209,8 +205,8 @@ struct SubjectResolver::Impl {
 
 SubjectResolver::SubjectResolver(const config::IngestSubjectsConfig& config) : impl_(std::make_unique<Impl>()) {
   impl_->cfg = config;
-  if (config.from == "regex") impl_->re = std::regex(config.regex, std::regex::ECMAScript);
-  if (config.from == "mapping") {
+  if (config.from == config::SubjectSource::regex) impl_->re = std::regex(config.regex, std::regex::ECMAScript);
+  if (config.from == config::SubjectSource::mapping) {
     const fs::path path(config.mapping);
     const CsvTable t = read_csv(path);
     const size_t c_file = t.column("file"), c_subject = t.column("subject");
@@ -234,7 +230,7 @@ SubjectResolver::~SubjectResolver() = default;
 
 std::pair<std::string, std::string> SubjectResolver::resolve(const InputFile& file) const {
   const auto& cfg = impl_->cfg;
-  if (cfg.from == "regex") {
+  if (cfg.from == config::SubjectSource::regex) {
     std::smatch m;
     EFM_CHECK_DATA(std::regex_search(file.relative, m, impl_->re), "{}: subjects.regex '{}' does not match the path",
                    file.relative, cfg.regex);
@@ -242,7 +238,7 @@ std::pair<std::string, std::string> SubjectResolver::resolve(const InputFile& fi
     EFM_CHECK_DATA(!subject.empty(), "{}: subjects.regex '{}' captured an empty subject", file.relative, cfg.regex);
     return {subject, m.size() > 2 ? m[2].str() : std::string()};
   }
-  if (cfg.from == "mapping") {
+  if (cfg.from == config::SubjectSource::mapping) {
     const auto rec = io::label_key_components(file.path);
     int best = 0;
     const Impl::Row* hit = nullptr;

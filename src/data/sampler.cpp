@@ -25,21 +25,6 @@ std::string to_string(TailPolicy tail) {
 
 namespace {
 
-// Uniform index in [0, n) from one 64-bit draw (Lemire's multiply-shift; bias < n / 2^64). Written out instead of
-// std::uniform_int_distribution so the shuffles are identical across standard libraries.
-__extension__ typedef unsigned __int128 U128;
-uint64_t uniform_index(std::mt19937_64& rng, uint64_t n) {
-  return static_cast<uint64_t>((static_cast<U128>(rng()) * n) >> 64);
-}
-
-template <class T>
-void fisher_yates(std::vector<T>& v, std::mt19937_64& rng) {
-  for (size_t i = v.size(); i > 1; --i) {
-    const size_t j = uniform_index(rng, i);
-    std::swap(v[i - 1], v[j]);
-  }
-}
-
 struct StepBatch {
   int64_t group = 0;
   std::vector<int64_t> windows;
@@ -56,7 +41,7 @@ std::vector<StepBatch> step_batches(const WindowIndex& index, const SamplerOptio
   for (size_t gi = 0; gi < index.groups().size(); ++gi) {
     std::vector<int64_t> w = index.groups()[gi].windows;
     if (w.empty()) continue;
-    if (o.shuffle) fisher_yates(w, rng);
+    if (o.shuffle) fisher_yates(w, rng, uniform_multiply_shift);
     const int64_t n = static_cast<int64_t>(w.size());
     for (int64_t b = 0; b < n; b += g) {
       const int64_t take = std::min(g, n - b);
@@ -79,7 +64,7 @@ std::vector<StepBatch> step_batches(const WindowIndex& index, const SamplerOptio
       out.push_back(std::move(sb));
     }
   }
-  if (o.shuffle) fisher_yates(out, rng);
+  if (o.shuffle) fisher_yates(out, rng, uniform_multiply_shift);
   if (dropped) *dropped = lost;
   return out;
 }

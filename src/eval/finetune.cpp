@@ -209,8 +209,8 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
                                                      ? fmt::format(" (layer decay {})", exp.finetune.layer_decay)
                                                      : std::string())},
                    {"initialisation", exp.init.checkpoint.empty() ? std::string("from scratch") : exp.init.checkpoint},
-                   {"model", fmt::format("{} (d {}, depth {})", exp.model.size, exp.model.to_options().embed_dim,
-                                         exp.model.to_options().depth)},
+                   {"model", fmt::format("{} (d {}, depth {})", exp.model.size, exp.model.to_options().embed_dim(),
+                                         exp.model.to_options().depth())},
                    {"store", store_name},
                    {"split", split_text + (s.note.empty() ? "" : " — " + s.note)},
                    {"selected checkpoint", fmt::format("step {} ({})", sel.state.step, sel.dir.filename().string())},

@@ -163,7 +163,7 @@ Loaded load_model(const PredictOptions& o) {
                    "is '{}' ({}, {} classes)",
                    cfg.string(), def.spec.name, input_text(def.spec.input), l.exp.resolved.classes.size());
   const models::BackboneOptions bo = l.exp.model.to_options();
-  l.model = FinetuneModel(bo, LinearHead(LinearHeadOptions(bo.embed_dim, 1)).ptr());
+  l.model = FinetuneModel(bo, LinearHead(LinearHeadOptions(bo.embed_dim(), 1)).ptr());
   train::load_module_state(*l.model, l.model_file, /*strict=*/true);
   l.model->eval();
   return l;

@@ -120,7 +120,7 @@ Split make_split(const std::vector<data::RecordingInfo>& recs, const std::vector
   const std::vector<Unit> units = collect_units(recs, strata, split.by, nullptr, 0);
   std::mt19937_64 rng(derive_seed(o.seed, "split"));
   for (auto group : strata_groups(units, o.stratify)) {
-    std::shuffle(group.begin(), group.end(), rng);
+    efm::shuffle(group, rng);
     const auto n = static_cast<int64_t>(group.size());
     auto n_test = static_cast<int64_t>(std::llround(static_cast<double>(n) * o.fractions[2]));
     auto n_val = static_cast<int64_t>(std::llround(static_cast<double>(n) * o.fractions[1]));
@@ -145,7 +145,7 @@ void subsample_part(Split& split, const std::vector<data::RecordingInfo>& recs, 
   const std::vector<Unit> units = collect_units(recs, strata, split.by, &split.part_of, static_cast<int>(part));
   std::mt19937_64 rng(derive_seed(seed, "label_fraction"));
   for (auto group : strata_groups(units, /*stratify=*/true)) {
-    std::shuffle(group.begin(), group.end(), rng);
+    efm::shuffle(group, rng);
     const auto keep =
         std::max<int64_t>(1, static_cast<int64_t>(std::llround(static_cast<double>(group.size()) * fraction)));
     for (size_t k = static_cast<size_t>(keep); k < group.size(); ++k) {

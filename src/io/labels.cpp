@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <deque>
@@ -24,6 +25,7 @@
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/core/strings.h"
 
 namespace efm::io {
 namespace fs = std::filesystem;
@@ -31,26 +33,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -67,7 +49,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 std::string strip_bom(std::string text) {
-  if (starts_with(text, "\xEF\xBB\xBF")) text.erase(0, 3);
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   return text;
 }
 
@@ -124,7 +106,7 @@ LabelFile parse_csv_events(const fs::path& file, const std::string& text) {
     const auto& row = t.rows[r];
     const int line = static_cast<int>(r) + 2;
     if (row.size() == 1 && trim(row[0]).empty()) continue;  // blank line
-    const std::string key = trim(row[*c_file]);
+    const std::string key(trim(row[*c_file]));
     EFM_CHECK_DATA(!key.empty(), "{}: empty 'file' field", where(file, line));
     LabelEvent ev;
     ev.onset_s = number(row[*c_onset], file, line, t.header[*c_onset]);
@@ -151,7 +133,7 @@ LabelFile parse_whole_file(const fs::path& file, const std::string& text) {
     const auto& row = t.rows[r];
     const int line = static_cast<int>(r) + 2;
     if (row.size() == 1 && trim(row[0]).empty()) continue;
-    const std::string key = trim(row[*c_file]);
+    const std::string key(trim(row[*c_file]));
     EFM_CHECK_DATA(!key.empty(), "{}: empty 'file' field", where(file, line));
     LabelEvent ev;
     ev.onset_s = 0;
@@ -254,7 +236,7 @@ LabelFile parse_siena(const fs::path& file, const std::string& text) {
   const auto lines = split_lines(strip_bom(text));
   for (size_t i = 0; i < lines.size(); ++i) {
     const int line = static_cast<int>(i) + 1;
-    const std::string low = lower(lines[i]);
+    const std::string low = to_lower(lines[i]);
     std::smatch m;
     if (std::regex_match(lines[i], m, re_file)) {
       EFM_CHECK_DATA(sz_start < 0, "{}: seizure start at line {} has no end time", where(file, line), sz_line);
@@ -321,8 +303,8 @@ LabelFile parse_tusz(const fs::path& file, const std::string& text) {
   std::optional<double> declared_duration;
   static const std::regex re_dur(R"(^#\s*duration\s*=\s*([0-9.]+))", std::regex::icase);
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string t = trim(lines[i]);
-    if (starts_with(t, "#")) {
+    const std::string t(trim(lines[i]));
+    if (t.starts_with("#")) {
       std::smatch m;
       if (std::regex_search(t, m, re_dur)) declared_duration = std::stod(m[1].str());
       continue;
@@ -351,9 +333,9 @@ LabelFile parse_tusz(const fs::path& file, const std::string& text) {
     ev.onset_s = number(row[*c_start], file, line, "start_time");
     ev.offset_s = number(row[*c_stop], file, line, "stop_time");
     check_interval(ev.onset_s, ev.offset_s, file, line);
-    ev.label = lower(trim(row[*c_label]));
+    ev.label = to_lower(trim(row[*c_label]));
     EFM_CHECK_DATA(!ev.label.empty(), "{}: empty label", where(file, line));
-    const std::string chan = trim(row[*c_chan]);
+    const std::string chan(trim(row[*c_chan]));
     if (chan != "TERM") ev.channel = chan;
     ev.source = source_tag(file, line);
     if (declared_duration && ev.offset_s > *declared_duration + 1e-6) {
@@ -381,7 +363,7 @@ LabelFile parse_bids(const fs::path& file, const std::string& text) {
                  file.string(), fmt::join(t.header, ","));
   std::string key = file.filename().string();
   for (const char* suffix : {"_events.tsv", ".tsv"}) {
-    if (ends_with(key, suffix)) {
+    if (key.ends_with(suffix)) {
       key = key.substr(0, key.size() - std::string_view(suffix).size());
       break;
     }
@@ -393,13 +375,13 @@ LabelFile parse_bids(const fs::path& file, const std::string& text) {
     if (row.size() == 1 && trim(row[0]).empty()) continue;
     LabelEvent ev;
     ev.onset_s = number(row[*c_onset], file, line, "onset");
-    const std::string dur = trim(row[*c_dur]);
+    const std::string dur(trim(row[*c_dur]));
     ev.offset_s = ev.onset_s + ((dur.empty() || dur == "n/a") ? 0.0 : number(dur, file, line, "duration"));
     check_interval(ev.onset_s, ev.offset_s, file, line);
     ev.label = trim(row[*c_label]);
     EFM_CHECK_DATA(!ev.label.empty() && ev.label != "n/a", "{}: empty label", where(file, line));
     if (c_chan) {
-      const std::string ch = trim(row[*c_chan]);
+      const std::string ch(trim(row[*c_chan]));
       if (ch != "n/a") ev.channel = ch;
     }
     ev.source = source_tag(file, line);
@@ -411,8 +393,8 @@ LabelFile parse_bids(const fs::path& file, const std::string& text) {
 
 std::string first_content_line(const std::string& text) {
   for (const auto& l : split_lines(strip_bom(text))) {
-    const std::string t = trim(l);
-    if (!t.empty() && !starts_with(t, "#")) return t;
+    const std::string t(trim(l));
+    if (!t.empty() && !t.starts_with("#")) return t;
   }
   return {};
 }
@@ -421,37 +403,62 @@ std::string first_content_line(const std::string& text) {
 
 // ---- public ----------------------------------------------------------------------------------------------------
 
-std::string_view label_format_name(LabelFormat format) {
-  switch (format) {
-    case LabelFormat::csv: return "csv";
-    case LabelFormat::whole_file: return "whole_file";
-    case LabelFormat::chbmit: return "chbmit";
-    case LabelFormat::siena: return "siena";
-    case LabelFormat::tusz: return "tusz";
-    case LabelFormat::bids: return "bids";
-    case LabelFormat::edf: return "edf";
+namespace {
+
+// A file-name pattern on the lower-cased name: prefix and suffix (no suffix: matches nothing).
+struct NamePattern {
+  std::string_view prefix, suffix;
+  bool matches(std::string_view low) const {
+    return !suffix.empty() && low.starts_with(prefix) && low.ends_with(suffix);
   }
-  return "?";
+};
+
+// The label formats, one row each: the parser (none: edf, whose labels come from the recording), the file name that
+// identifies the format by itself (detection and directory search without a format), and the further file names
+// a directory search with this format takes.
+struct LabelFormatRow {
+  LabelFormat format;
+  LabelFile (*parse)(const fs::path& file, const std::string& text);
+  NamePattern named;
+  NamePattern listed;
+};
+constexpr std::array<LabelFormatRow, 7> kLabelFormats{{
+    {LabelFormat::csv, parse_csv_events, {}, {"", ".csv"}},
+    {LabelFormat::whole_file, parse_whole_file, {}, {"", ".csv"}},
+    {LabelFormat::chbmit, parse_chbmit, {"", "-summary.txt"}, {}},
+    {LabelFormat::siena, parse_siena, {"seizures-list-", ".txt"}, {}},
+    {LabelFormat::tusz, parse_tusz, {"", ".csv_bi"}, {"", ".csv"}},
+    {LabelFormat::bids, parse_bids, {"", "_events.tsv"}, {}},
+    {LabelFormat::edf, nullptr, {}, {}},
+}};
+
+const LabelFormatRow& label_format_row(LabelFormat format) {
+  for (const auto& row : kLabelFormats) {
+    if (row.format == format) return row;
+  }
+  throw ArgumentError(fmt::format("label format {} has no row", label_format_name(format)));
+}
+
+}  // namespace
+
+std::string_view label_format_name(LabelFormat format) {
+  return enum_name(format);
 }
 
 LabelFormat parse_label_format(std::string_view name) {
-  for (auto f : {LabelFormat::csv, LabelFormat::whole_file, LabelFormat::chbmit, LabelFormat::siena, LabelFormat::tusz,
-                 LabelFormat::bids, LabelFormat::edf}) {
-    if (label_format_name(f) == name) return f;
-  }
+  if (auto f = find_enum<LabelFormat>(name)) return *f;
   throw ConfigError(
-      fmt::format("unknown label format '{}'; known: csv, whole_file, chbmit, siena, tusz, bids, edf", name));
+      fmt::format("unknown label format '{}'; known: {}", name, fmt::join(enum_name_list<LabelFormat>(), ", ")));
 }
 
 LabelFormat detect_label_format(const fs::path& file) {
   const std::string name = file.filename().string();
-  const std::string low = lower(name);
-  if (ends_with(low, "-summary.txt")) return LabelFormat::chbmit;
-  if (starts_with(low, "seizures-list-") && ends_with(low, ".txt")) return LabelFormat::siena;
-  if (ends_with(low, ".csv_bi")) return LabelFormat::tusz;
-  if (ends_with(low, "_events.tsv")) return LabelFormat::bids;
+  const std::string low = to_lower(name);
+  for (const auto& row : kLabelFormats) {
+    if (row.named.matches(low)) return row.format;
+  }
   const std::string text = read_file(file);
-  const std::string head = lower(first_content_line(text));
+  const std::string head = to_lower(first_content_line(text));
   const CsvTable head_fields = parse_csv(head, ',', false);
   const auto has = [&](std::string_view col) {
     if (head_fields.rows.empty()) return false;
@@ -460,16 +467,16 @@ LabelFormat detect_label_format(const fs::path& file) {
     }
     return false;
   };
-  if (ends_with(low, ".csv") && !head.empty()) {
+  if (low.ends_with(".csv") && !head.empty()) {
     if (has("channel") && has("start_time") && has("stop_time") && has("label")) return LabelFormat::tusz;
     if (has("file") && (has("onset_s") || has("onset")) && (has("label") || has("description"))) {
       return LabelFormat::csv;
     }
     if (has("file") && has("label")) return LabelFormat::whole_file;
   }
-  if (ends_with(low, ".tsv") && head.find("onset") != std::string::npos) return LabelFormat::bids;
-  if (ends_with(low, ".txt")) {
-    const std::string ltext = lower(text);
+  if (low.ends_with(".tsv") && head.find("onset") != std::string::npos) return LabelFormat::bids;
+  if (low.ends_with(".txt")) {
+    const std::string ltext = to_lower(text);
     if (ltext.find("file name:") != std::string::npos && ltext.find("registration start time") != std::string::npos)
       return LabelFormat::siena;
     if (ltext.find("file name:") != std::string::npos && ltext.find("seizures in file") != std::string::npos)
@@ -485,16 +492,8 @@ LabelFormat detect_label_format(const fs::path& file) {
 LabelFile read_label_file(const fs::path& file, std::optional<LabelFormat> format) {
   EFM_CHECK_DATA(fs::is_regular_file(file), "label file '{}' does not exist or is not a file", file.string());
   const LabelFormat f = format ? *format : detect_label_format(file);
-  const std::string text = read_file(file);
-  switch (f) {
-    case LabelFormat::csv: return parse_csv_events(file, text);
-    case LabelFormat::whole_file: return parse_whole_file(file, text);
-    case LabelFormat::chbmit: return parse_chbmit(file, text);
-    case LabelFormat::siena: return parse_siena(file, text);
-    case LabelFormat::tusz: return parse_tusz(file, text);
-    case LabelFormat::bids: return parse_bids(file, text);
-    case LabelFormat::edf: break;
-  }
+  const LabelFormatRow& row = label_format_row(f);
+  if (row.parse) return row.parse(file, read_file(file));
   throw ArgumentError(
       fmt::format("{}: format 'edf' labels come from the recording itself, not from a file", file.string()));
 }
@@ -505,16 +504,12 @@ std::vector<fs::path> find_label_files(const fs::path& dir, std::optional<LabelF
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink);
        it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file()) continue;
-    const std::string low = lower(it->path().filename().string());
+    const std::string low = to_lower(it->path().filename().string());
     bool take = false;
-    const bool any = !format.has_value();
-    if ((any || format == LabelFormat::chbmit) && ends_with(low, "-summary.txt")) take = true;
-    if ((any || format == LabelFormat::siena) && starts_with(low, "seizures-list-") && ends_with(low, ".txt"))
-      take = true;
-    if ((any || format == LabelFormat::tusz) && ends_with(low, ".csv_bi")) take = true;
-    if (format == LabelFormat::tusz && ends_with(low, ".csv")) take = true;
-    if ((any || format == LabelFormat::bids) && ends_with(low, "_events.tsv")) take = true;
-    if ((format == LabelFormat::csv || format == LabelFormat::whole_file) && ends_with(low, ".csv")) take = true;
+    for (const auto& row : kLabelFormats) {
+      const bool selected = !format || *format == row.format;
+      take = take || (selected && row.named.matches(low)) || (format == row.format && row.listed.matches(low));
+    }
     if (take) out.push_back(it->path());
   }
   std::sort(out.begin(), out.end());
@@ -524,7 +519,7 @@ std::vector<fs::path> find_label_files(const fs::path& dir, std::optional<LabelF
 std::vector<LabelEvent> events_from_annotations(const std::vector<Annotation>& annotations) {
   std::vector<LabelEvent> out;
   for (const auto& a : annotations) {
-    std::string text = trim(a.text);
+    std::string text(trim(a.text));
     if (text.empty()) continue;
     LabelEvent ev;
     ev.onset_s = a.onset_s;
@@ -548,7 +543,7 @@ std::vector<std::string> label_key_components(const fs::path& path) {
   const auto dot = last.rfind('.');
   if (dot != std::string::npos && dot > 0) last.erase(dot);
   for (const char* suffix : {"_ieeg", "_eeg"}) {
-    if (ends_with(last, suffix) && last.size() > std::string_view(suffix).size()) {
+    if (last.ends_with(suffix) && last.size() > std::string_view(suffix).size()) {
       last.erase(last.size() - std::string_view(suffix).size());
       break;
     }

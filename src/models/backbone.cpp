@@ -28,80 +28,79 @@ const std::vector<std::string>& backbone_preset_names() {
 BackboneOptions backbone_preset(const std::string& size) {
   const ModelSize& row = model_size(size);
   BackboneOptions o;
-  o.size = size;
-  o.embed_dim = row.embed_dim;
-  o.depth = row.depth;
-  o.heads = row.heads;
-  o.ffn_dim = row.ffn_dim;
-  o.out_chans = row.out_chans;
+  o.size(size);
+  o.embed_dim(row.embed_dim);
+  o.depth(row.depth);
+  o.heads(row.heads);
+  o.ffn_dim(row.ffn_dim);
+  o.out_chans(row.out_chans);
   return o;
 }
 
 void BackboneOptions::validate() const {
-  EFM_CHECK_ARG(embed_dim > 0 && depth > 0 && heads > 0 && ffn_dim > 0,
-                "model: embed_dim ({}), depth ({}), heads ({}) and ffn_dim ({}) must be > 0", embed_dim, depth, heads,
-                ffn_dim);
-  EFM_CHECK_ARG(embed_dim % heads == 0, "model: embed_dim ({}) must be divisible by heads ({})", embed_dim, heads);
-  EFM_CHECK_ARG(sfreq_hz > 0 && patch_samples > 0 && static_cast<double>(patch_samples) == sfreq_hz,
-                "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz, patch_samples);
-  EFM_CHECK_ARG(max_patches >= 1, "model: max_patches ({}) must be >= 1", max_patches);
-  EFM_CHECK_ARG(pooling == "mean" || pooling == "cls", "model.pooling: allowed values are 'cls', 'mean', but got '{}'",
-                pooling);
-  EFM_CHECK_ARG(drop_path >= 0.0 && drop_path < 1.0, "model.drop_path ({}) must be in [0, 1)", drop_path);
-  EFM_CHECK_ARG(dropout >= 0.0 && dropout < 1.0 && attn_dropout >= 0.0 && attn_dropout < 1.0,
-                "model: dropout ({}) and attn_dropout ({}) must be in [0, 1)", dropout, attn_dropout);
-  EFM_CHECK_ARG(layer_scale_init >= 0.0, "model.layer_scale_init ({}) must be >= 0", layer_scale_init);
+  EFM_CHECK_ARG(embed_dim_ > 0 && depth_ > 0 && heads_ > 0 && ffn_dim_ > 0,
+                "model: embed_dim ({}), depth ({}), heads ({}) and ffn_dim ({}) must be > 0", embed_dim_, depth_,
+                heads_, ffn_dim_);
+  EFM_CHECK_ARG(embed_dim_ % heads_ == 0, "model: embed_dim ({}) must be divisible by heads ({})", embed_dim_, heads_);
+  EFM_CHECK_ARG(sfreq_hz_ > 0 && patch_samples_ > 0 && static_cast<double>(patch_samples_) == sfreq_hz_,
+                "model: patches must be 1 s long, but sfreq_hz is {} and patch_samples is {}", sfreq_hz_,
+                patch_samples_);
+  EFM_CHECK_ARG(max_patches_ >= 1, "model: max_patches ({}) must be >= 1", max_patches_);
+  EFM_CHECK_ARG(drop_path_ >= 0.0 && drop_path_ < 1.0, "model.drop_path ({}) must be in [0, 1)", drop_path_);
+  EFM_CHECK_ARG(dropout_ >= 0.0 && dropout_ < 1.0 && attn_dropout_ >= 0.0 && attn_dropout_ < 1.0,
+                "model: dropout ({}) and attn_dropout ({}) must be in [0, 1)", dropout_, attn_dropout_);
+  EFM_CHECK_ARG(layer_scale_init_ >= 0.0, "model.layer_scale_init ({}) must be >= 0", layer_scale_init_);
 }
 
 BlockOptions BackboneOptions::block_options() const {
-  return BlockOptions(embed_dim, heads, ffn_dim)
-      .qkv_bias(qkv_bias)
-      .qk_norm(qk_norm)
-      .layer_scale_init(layer_scale_init)
-      .dropout(dropout)
-      .attn_dropout(attn_dropout);
+  return BlockOptions(embed_dim_, heads_, ffn_dim_)
+      .qkv_bias(qkv_bias_)
+      .qk_norm(qk_norm_)
+      .layer_scale_init(layer_scale_init_)
+      .dropout(dropout_)
+      .attn_dropout(attn_dropout_);
 }
 
 PatchEmbeddingOptions BackboneOptions::patch_embedding_options() const {
-  PatchEmbeddingOptions p(embed_dim);
-  p.patch_samples(patch_samples);
-  p.temporal().out_chans(out_chans);
-  p.use_spectral(use_spectral && (use_fft || use_wavelet));
+  PatchEmbeddingOptions p(embed_dim_);
+  p.patch_samples(patch_samples_);
+  p.temporal().out_chans(out_chans_);
+  p.use_spectral(use_spectral_ && (use_fft_ || use_wavelet_));
   p.spectral()
-      .use_fft(use_fft)
-      .use_wavelet(use_wavelet)
-      .wavelet_levels(wavelet_levels)
-      .wavelet_pool_bins(wavelet_pool_bins);
-  p.positions().max_patches(max_patches);
+      .use_fft(use_fft_)
+      .use_wavelet(use_wavelet_)
+      .wavelet_levels(wavelet_levels_)
+      .wavelet_pool_bins(wavelet_pool_bins_);
+  p.positions().max_patches(max_patches_);
   p.positions()
       .spatial()
-      .n_electrodes(n_electrodes)
-      .n_regions(n_regions)
-      .use_electrodes(use_electrodes)
-      .use_regions(use_regions)
-      .use_coords(use_coords);
+      .n_electrodes(n_electrodes_)
+      .n_regions(n_regions_)
+      .use_electrodes(use_electrodes_)
+      .use_regions(use_regions_)
+      .use_coords(use_coords_);
   return p;
 }
 
 BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options)) {
   options_.validate();
   patch_embed = register_module("patch_embed", PatchEmbedding(options_.patch_embedding_options()));
-  blocks =
-      register_module("blocks", make_transformer_blocks(options_.block_options(), options_.depth, options_.drop_path));
-  auto ln = torch::nn::LayerNormOptions({options_.embed_dim}).eps(1e-6);
+  blocks = register_module("blocks",
+                           make_transformer_blocks(options_.block_options(), options_.depth(), options_.drop_path()));
+  auto ln = torch::nn::LayerNormOptions({options_.embed_dim()}).eps(1e-6);
   norm = register_module("norm", torch::nn::LayerNorm(ln));
-  if (options_.pooling == "mean") fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
+  if (options_.pooling() == Pooling::mean) fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
 }
 
 TokenGeometry BackboneImpl::check(const EegInput& input) const {
-  const TokenGeometry g = check_input(input, options_.patch_samples);
+  const TokenGeometry g = check_input(input, options_.patch_samples());
   const auto model_dtype = patch_embed->temporal->parameters().front().scalar_type();
   EFM_CHECK_DATA(input.signal.scalar_type() == model_dtype, "signal has dtype {} but the model's parameters are {}",
                  dtype_str(input.signal.scalar_type()), dtype_str(model_dtype));
-  EFM_CHECK_DATA(g.patches <= options_.max_patches,
+  EFM_CHECK_DATA(g.patches <= options_.max_patches(),
                  "signal has shape {}: {} patches per channel but the model's time embedding covers max_patches = "
                  "{}",
-                 shape_str(input.signal), g.patches, options_.max_patches);
+                 shape_str(input.signal), g.patches, options_.max_patches());
   return g;
 }
 
@@ -116,9 +115,9 @@ torch::Tensor BackboneImpl::embed_features(const torch::Tensor& features, const 
   // As PatchEmbedding::forward: mask token replaces the content features, then the positional terms and CLS.
   auto x =
       patch_embed->positions(mask.defined() ? apply_mask_token(features, mask, mask_token) : features, input, geometry);
-  if (options_.dropout > 0.0) {
+  if (options_.dropout() > 0.0) {
     x = torch::nn::functional::dropout(
-        x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout).training(is_training()));
+        x, torch::nn::functional::DropoutFuncOptions().p(options_.dropout()).training(is_training()));
   }
   return x;
 }
@@ -142,16 +141,16 @@ BackboneOutput BackboneImpl::forward(const EegInput& input) {
 
 void BackboneImpl::check_spec(const SignalSpec& spec) const {
   spec.validate();
-  EFM_CHECK_CONFIG(spec.sfreq_hz == options_.sfreq_hz,
+  EFM_CHECK_CONFIG(spec.sfreq_hz == options_.sfreq_hz(),
                    "the data is sampled at {} Hz but the model expects {} Hz; resample in preprocessing", spec.sfreq_hz,
-                   options_.sfreq_hz);
-  EFM_CHECK_CONFIG(spec.patch_samples == options_.patch_samples,
+                   options_.sfreq_hz());
+  EFM_CHECK_CONFIG(spec.patch_samples == options_.patch_samples(),
                    "the data uses {}-sample patches but the model uses {}-sample patches", spec.patch_samples,
-                   options_.patch_samples);
-  EFM_CHECK_CONFIG(spec.n_patches() <= options_.max_patches,
+                   options_.patch_samples());
+  EFM_CHECK_CONFIG(spec.n_patches() <= options_.max_patches(),
                    "windows of {} samples give {} patches per channel but the model's time embedding covers "
                    "max_patches = {}; use shorter windows or a larger max_patches",
-                   spec.window_samples, spec.n_patches(), options_.max_patches);
+                   spec.window_samples, spec.n_patches(), options_.max_patches());
 }
 
 int64_t count_parameters(const torch::nn::Module& module, bool trainable_only) {

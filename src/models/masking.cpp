@@ -17,22 +17,9 @@ namespace efm::models {
 
 namespace {
 
-// Uniform integer in [0, n) by rejection sampling of 64-bit draws: the same on every platform, unlike
-// std::uniform_int_distribution.
+// Uniform integer in [0, n): the rejection-modulo draw of core/random.h.
 int64_t uniform_below(std::mt19937_64& rng, int64_t n) {
-  const uint64_t bound = static_cast<uint64_t>(n);
-  const uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
-  for (;;) {
-    const uint64_t r = rng();
-    if (r >= threshold) return static_cast<int64_t>(r % bound);
-  }
-}
-
-template <class T>
-void shuffle(std::vector<T>& v, std::mt19937_64& rng) {
-  for (int64_t i = static_cast<int64_t>(v.size()) - 1; i > 0; --i) {
-    std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>(uniform_below(rng, i + 1))]);
-  }
+  return static_cast<int64_t>(uniform_rejection_modulo(rng, static_cast<uint64_t>(n)));
 }
 
 // Block sampler over one window's grid [C, T] (channel-major).
@@ -76,7 +63,7 @@ class BlockFiller {
       for (int64_t u = 0; u < n_units; ++u) {
         for (int64_t t = 0; t < t_; ++t) cells.emplace_back(u, t);
       }
-      shuffle(cells, rng);
+      fisher_yates(cells, rng, uniform_rejection_modulo);
       for (const auto& [u, t] : cells) {
         const auto& unit = units_[static_cast<size_t>(u)];
         const int64_t f = fresh(unit, t);

@@ -25,29 +25,13 @@ void as_config_error(const std::string& path, F&& build) {
 }  // namespace
 
 BackboneOptions BackboneConfig::apply_to(BackboneOptions o) const {
-  if (embed_dim) o.embed_dim = *embed_dim;
-  if (depth) o.depth = *depth;
-  if (heads) o.heads = *heads;
-  if (ffn_dim) o.ffn_dim = *ffn_dim;
-  if (out_chans) o.out_chans = *out_chans;
-  if (qkv_bias) o.qkv_bias = *qkv_bias;
-  if (qk_norm) o.qk_norm = *qk_norm;
-  if (layer_scale_init) o.layer_scale_init = *layer_scale_init;
-  o.max_patches = max_patches;
-  o.n_electrodes = n_electrodes;
-  o.n_regions = n_regions;
-  o.use_electrodes = use_electrodes;
-  o.use_regions = use_regions;
-  o.use_coords = use_coords;
-  o.use_spectral = use_spectral;
-  o.use_wavelet = use_wavelet;
-  o.use_fft = use_fft;
-  o.wavelet_levels = wavelet_levels;
-  o.wavelet_pool_bins = wavelet_pool_bins;
-  o.drop_path = drop_path;
-  o.dropout = dropout;
-  o.attn_dropout = attn_dropout;
-  o.pooling = pooling;
+#define EFM_APPLY_OVERRIDE(type, name, ...) \
+  if (name) o.name(*name);
+#define EFM_APPLY_VALUE(type, name, ...) o.name(name);
+  EFM_BACKBONE_PRESET_FIELDS(EFM_APPLY_OVERRIDE)
+  EFM_BACKBONE_FIELDS(EFM_APPLY_VALUE)
+#undef EFM_APPLY_OVERRIDE
+#undef EFM_APPLY_VALUE
   return o;
 }
 
@@ -60,12 +44,12 @@ namespace {
 void check_backbone(const BackboneOptions& o) {
   o.validate();
   // Module-level checks that options.validate() does not see.
-  if (o.out_chans % 4 != 0) {
-    throw ArgumentError("out_chans (" + std::to_string(o.out_chans) + ") must be a multiple of 4");
+  if (o.out_chans() % 4 != 0) {
+    throw ArgumentError("out_chans (" + std::to_string(o.out_chans()) + ") must be a multiple of 4");
   }
-  if (o.use_spectral && o.use_wavelet && (o.patch_samples >> (o.wavelet_levels - 1)) < 4) {
-    throw ArgumentError("wavelet_levels (" + std::to_string(o.wavelet_levels) + ") too deep for " +
-                        std::to_string(o.patch_samples) + "-sample patches");
+  if (o.use_spectral() && o.use_wavelet() && (o.patch_samples() >> (o.wavelet_levels() - 1)) < 4) {
+    throw ArgumentError("wavelet_levels (" + std::to_string(o.wavelet_levels()) + ") too deep for " +
+                        std::to_string(o.patch_samples()) + "-sample patches");
   }
 }
 
@@ -81,28 +65,25 @@ VectorQuantizerOptions VqConfig::apply_to(VectorQuantizerOptions o) const {
   return o.decay(decay)
       .eps(eps)
       .beta(beta)
-      .ema_rule(parse_ema_rule(ema_rule))
+      .ema_rule(ema_rule)
       .kmeans_init(kmeans_init)
       .kmeans_iters(kmeans_iters)
-      .kmeans_seeding(parse_kmeans_seeding(kmeans_seeding))
-      .dead_codes(parse_dead_code_policy(dead_codes))
+      .kmeans_seeding(kmeans_seeding)
+      .dead_codes(dead_codes)
       .dead_code_threshold(dead_code_threshold);
 }
 
 TokenizerOptions TokenizerConfig::to_options() const {
   TokenizerOptions t = tokenizer_preset(encoder.size);
   // Keep the VQ-NSP flags of the preset unless the section overrides them.
-  t.encoder = encoder.apply_to(t.encoder);
-  t.encoder.pooling = "cls";
-  t.decoder_depth = decoder_depth;
-  t.vq = vq.apply_to(t.vq);
-  t.reconstruction_loss = reconstruction_loss;
-  return t;
+  t.encoder(encoder.apply_to(t.encoder()));
+  t.encoder().pooling(Pooling::cls);
+  return t.decoder_depth(decoder_depth).vq(vq.apply_to(t.vq())).reconstruction_loss(reconstruction_loss);
 }
 
 void TokenizerConfig::validate(const std::string& path) const {
   const TokenizerOptions t = to_options();
-  as_config_error(path + ".encoder", [&] { check_backbone(t.encoder); });
+  as_config_error(path + ".encoder", [&] { check_backbone(t.encoder()); });
   as_config_error(path, [&] { t.validate(); });
 }
 

@@ -8,7 +8,7 @@ namespace efm::models {
 
 MaskedEegModelImpl::MaskedEegModelImpl(MaskedEegModelOptions options) : options_(std::move(options)) {
   EFM_CHECK_ARG(options_.codebook_size() >= 2, "pretrain: codebook_size ({}) must be >= 2", options_.codebook_size());
-  const int64_t d = options_.backbone().embed_dim;
+  const int64_t d = options_.backbone().embed_dim();
   backbone = register_module("backbone", Backbone(options_.backbone()));
   mask_token = register_parameter("mask_token", torch::empty({1, 1, d}));
   trunc_normal_(mask_token, 0.02);

@@ -20,35 +20,31 @@ torch::Tensor TanhMlpImpl::forward(const torch::Tensor& x) {
 }
 
 void TokenizerOptions::validate() const {
-  encoder.validate();
-  EFM_CHECK_ARG(decoder_depth >= 1, "tokenizer.decoder_depth ({}) must be >= 1", decoder_depth);
-  EFM_CHECK_ARG(reconstruction_loss == "mse" || reconstruction_loss == "smooth_l1",
-                "tokenizer.reconstruction_loss: allowed values are 'mse', 'smooth_l1', but got '{}'",
-                reconstruction_loss);
+  encoder_.validate();
+  EFM_CHECK_ARG(decoder_depth_ >= 1, "tokenizer.decoder_depth ({}) must be >= 1", decoder_depth_);
 }
 
 TokenizerOptions tokenizer_preset(const std::string& size) {
   TokenizerOptions t;
-  t.encoder = backbone_preset(size);
-  // LaBraM modeling_vqnsp.py get_model_default_params: qkv_bias=True, init_values=0., no qk_norm.
-  t.encoder.qkv_bias = true;
-  t.encoder.qk_norm = false;
-  t.encoder.layer_scale_init = 0.0;
-  t.encoder.pooling = "cls";
+  t.encoder(backbone_preset(size)
+                .qkv_bias(kVqNspEncoder.qkv_bias)
+                .qk_norm(kVqNspEncoder.qk_norm)
+                .layer_scale_init(kVqNspEncoder.layer_scale_init)
+                .pooling(kVqNspEncoder.pooling));
   const ModelSize& row = model_size(size);
-  t.vq = VectorQuantizerOptions(row.codebook_size, row.code_dim);
+  t.vq(VectorQuantizerOptions(row.codebook_size, row.code_dim));
   return t;
 }
 
 TokenizerDecoderImpl::TokenizerDecoderImpl(const BackboneOptions& enc, int64_t depth, int64_t code_dim) {
-  const int64_t d = enc.embed_dim;
+  const int64_t d = enc.embed_dim();
   input_proj = register_module("input_proj", torch::nn::Linear(code_dim, d));
   init_linear(input_proj);
   positions = register_module("positions", TokenPositions(enc.patch_embedding_options().positions()));
   blocks = register_module("blocks", make_transformer_blocks(enc.block_options(), depth, /*drop_path_rate=*/0.0));
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));
-  amplitude_head = register_module("amplitude_head", TanhMlp(d, d, enc.patch_samples));
-  phase_head = register_module("phase_head", TanhMlp(d, d, enc.patch_samples));
+  amplitude_head = register_module("amplitude_head", TanhMlp(d, d, enc.patch_samples()));
+  phase_head = register_module("phase_head", TanhMlp(d, d, enc.patch_samples()));
 }
 
 std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torch::Tensor& codes, const EegInput& input,
@@ -60,14 +56,14 @@ std::pair<torch::Tensor, torch::Tensor> TokenizerDecoderImpl::forward(const torc
 }
 
 NeuralTokenizerImpl::NeuralTokenizerImpl(TokenizerOptions options) : options_(std::move(options)) {
-  options_.encoder.pooling = "cls";
+  options_.encoder().pooling(Pooling::cls);
   options_.validate();
-  const int64_t d = options_.encoder.embed_dim;
-  encoder = register_module("encoder", Backbone(options_.encoder));
-  encode_task_layer = register_module("encode_task_layer", TanhMlp(d, d, options_.vq.code_dim()));
-  quantizer = register_module("quantizer", NormEMAVectorQuantizer(options_.vq));
-  decoder =
-      register_module("decoder", TokenizerDecoder(options_.encoder, options_.decoder_depth, options_.vq.code_dim()));
+  const int64_t d = options_.encoder().embed_dim();
+  encoder = register_module("encoder", Backbone(options_.encoder()));
+  encode_task_layer = register_module("encode_task_layer", TanhMlp(d, d, options_.vq().code_dim()));
+  quantizer = register_module("quantizer", NormEMAVectorQuantizer(options_.vq()));
+  decoder = register_module("decoder",
+                            TokenizerDecoder(options_.encoder(), options_.decoder_depth(), options_.vq().code_dim()));
 }
 
 VqOutput NeuralTokenizerImpl::quantize(const EegInput& input, const TokenGeometry& geometry) {
@@ -106,9 +102,9 @@ TokenizerOutput NeuralTokenizerImpl::forward(const EegInput& input) {
   const TokenGeometry g = encoder->check(input);
   VqOutput q = quantize(input, g);
   auto [amp, phase] = decoder(q.z_q, input, g);
-  const SpectralTargets target = spectral_targets(input.signal, options_.encoder.patch_samples);
+  const SpectralTargets target = spectral_targets(input.signal, options_.encoder().patch_samples());
   auto rec = [this](const torch::Tensor& a, const torch::Tensor& b) {
-    return options_.reconstruction_loss == "mse" ? F::mse_loss(a, b) : F::smooth_l1_loss(a, b);
+    return options_.reconstruction_loss() == ReconstructionLoss::mse ? F::mse_loss(a, b) : F::smooth_l1_loss(a, b);
   };
   TokenizerOutput out;
   out.commitment_loss = q.loss;

@@ -44,24 +44,6 @@ torch::Tensor plus_plus_seeds(const torch::Tensor& samples, int64_t k) {
 
 }  // namespace
 
-EmaRule parse_ema_rule(const std::string& name) {
-  if (name == "labram") return EmaRule::labram;
-  if (name == "laplace") return EmaRule::laplace;
-  throw ArgumentError("vq.ema_rule: allowed values are 'labram', 'laplace', but got '" + name + "'");
-}
-
-DeadCodePolicy parse_dead_code_policy(const std::string& name) {
-  if (name == "reseed") return DeadCodePolicy::reseed;
-  if (name == "keep") return DeadCodePolicy::keep;
-  throw ArgumentError("vq.dead_codes: allowed values are 'reseed', 'keep', but got '" + name + "'");
-}
-
-KmeansSeeding parse_kmeans_seeding(const std::string& name) {
-  if (name == "kmeans++") return KmeansSeeding::kmeans_plus_plus;
-  if (name == "random") return KmeansSeeding::random;
-  throw ArgumentError("vq.kmeans_seeding: allowed values are 'kmeans++', 'random', but got '" + name + "'");
-}
-
 std::pair<torch::Tensor, torch::Tensor> kmeans_cosine(const torch::Tensor& samples, int64_t n_clusters, int64_t iters,
                                                       KmeansSeeding seeding) {
   EFM_CHECK_ARG(samples.dim() == 2 && samples.size(0) > 0, "kmeans: samples have shape {}; expected [M > 0, D]",

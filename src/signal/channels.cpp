@@ -7,21 +7,10 @@
 #include <unordered_map>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/strings.h"
 
 namespace efm::signal {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 /// Removes dots and whitespace, upper-cases ("Fc5." -> "FC5", "sine 1 Hz" -> "SINE1HZ").
 std::string clean(std::string_view s) {
@@ -32,10 +21,6 @@ std::string clean(std::string_view s) {
     out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
 
 bool all_digits(std::string_view s) {
@@ -118,12 +103,12 @@ bool is_non_eeg_name(std::string_view head) {
                                           "IBI",   "BURSTS", "SUPPR", "RESP",   "SPO2",   "SAO2", "PULSE",
                                           "PLETH", "EFFORT", "ERGO",  "STATUS", "TRIGGER"};
   for (const char* p : kPrefixes) {
-    if (starts_with(head, p)) return true;
+    if (head.starts_with(p)) return true;
   }
   if (head == "TRIG" || head == "STI") return true;
-  if (starts_with(head, "STI") && all_digits(head.substr(3))) return true;
-  if (starts_with(head, "DC") && all_digits(head.substr(2))) return true;
-  if (starts_with(head, "ACC") && all_digits(head.substr(3))) return true;
+  if (head.starts_with("STI") && all_digits(head.substr(3))) return true;
+  if (head.starts_with("DC") && all_digits(head.substr(2))) return true;
+  if (head.starts_with("ACC") && all_digits(head.substr(3))) return true;
   return false;
 }
 
@@ -136,14 +121,14 @@ Prefix split_prefix(std::string_view label, std::string_view& rest) {
   const size_t space = label.find_first_of(" \t");
   // "EEG-FP1" / "POL-T1" style (only for these two prefixes; "ECG-..." is handled by the non-EEG names).
   if (dash == 3 && (space == std::string_view::npos || space > dash)) {
-    const std::string head = upper(label.substr(0, 3));
+    const std::string head = to_upper(label.substr(0, 3));
     if ((head == "EEG" || head == "POL") && dash + 1 < label.size()) {
       rest = trim(label.substr(dash + 1));
       return Prefix::eeg;
     }
   }
   if (space == std::string_view::npos) return Prefix::none;
-  const std::string word = upper(label.substr(0, space));
+  const std::string word = to_upper(label.substr(0, space));
   const std::string_view remainder = trim(label.substr(space));
   if (remainder.empty()) return Prefix::none;
   if (word == "EEG" || word == "POL") {
@@ -201,7 +186,7 @@ CanonicalChannel canonicalize_channel(std::string_view label, const Canonicalize
     const std::string u = clean(trimmed);
     if (u == "EDFANNOTATIONS" || u == "BDFANNOTATIONS") {
       out.kind = ChannelKind::annotation;
-      out.name = upper(trimmed);
+      out.name = to_upper(trimmed);
       return out;
     }
   }
@@ -300,7 +285,7 @@ const std::vector<std::string>& electrode_vocabulary() {
 }
 
 int electrode_index(std::string_view canonical_name) {
-  const std::string name = upper(canonical_name);
+  const std::string name = to_upper(canonical_name);
   const auto parts = split_dash(name);
   std::string resolved;
   if (parts.size() == 2) {
@@ -342,7 +327,7 @@ RegionTable::RegionTable(std::vector<std::string> names, const std::vector<std::
   std::map<std::string, int> seen;
   for (size_t r = 0; r < members.size(); ++r) {
     for (const auto& m : members[r]) {
-      const std::string e = resolve_alias(upper(m));
+      const std::string e = resolve_alias(to_upper(m));
       auto [it, inserted] = seen.emplace(e, static_cast<int>(r));
       EFM_CHECK_ARG(inserted, "RegionTable: electrode '{}' is listed in region '{}' and in region '{}'", e,
                     names_[it->second], names_[r]);
@@ -357,7 +342,7 @@ int RegionTable::region_of(std::string_view canonical_name) const {
                                [](const std::pair<std::string, int>& a, const std::string& b) { return a.first < b; });
     return (it != electrode_region_.end() && it->first == e) ? it->second : -1;
   };
-  const std::string name = upper(canonical_name);
+  const std::string name = to_upper(canonical_name);
   const auto parts = split_dash(name);
   if (parts.size() == 2) {
     const int anode = lookup(resolve_alias(parts[0]));

@@ -3,24 +3,49 @@
 #include <unsupported/Eigen/FFT>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <numeric>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/enum_names.h"
 
 namespace efm::signal {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// MNE 1.3 filter.py _length_factors: transition-length factor per window.
+// The named windows, one row each: scipy.signal.windows.general_cosine coefficients (kaiser: none, it is computed
+// from beta) and MNE 1.3 filter.py _length_factors, the transition-length factor (0: not offered by MNE's design).
+struct WindowRow {
+  std::string_view name;
+  std::array<double, 3> cosine;
+  size_t n_cosine;
+  double length_factor;
+};
+constexpr std::array<WindowRow, 5> kWindows{{
+    {"hamming", {0.54, 1.0 - 0.54, 0.0}, 2, 3.3},
+    {"hann", {0.5, 1.0 - 0.5, 0.0}, 2, 3.1},
+    {"blackman", {0.42, 0.50, 0.08}, 3, 5.0},
+    {"boxcar", {1.0, 0.0, 0.0}, 1, 0.0},
+    {"kaiser", {0.0, 0.0, 0.0}, 0, 0.0},
+}};
+
+// The row named `window` among those `offered`; ArgumentError "<what>: allowed values are ..." otherwise.
+template <class Pred>
+const WindowRow& window_row(const std::string& window, const char* what, Pred offered) {
+  std::vector<std::string> names;
+  for (const WindowRow& row : kWindows) {
+    if (!offered(row)) continue;
+    if (row.name == window) return row;
+    names.emplace_back(row.name);
+  }
+  throw ArgumentError(allowed_values_error(what, names, window));
+}
+
 double length_factor(const std::string& window) {
-  if (window == "hamming") return 3.3;
-  if (window == "hann") return 3.1;
-  if (window == "blackman") return 5.0;
-  throw ArgumentError(
-      fmt::format("fir window: allowed values are 'hamming', 'hann', 'blackman', but got '{}'", window));
+  return window_row(window, "fir window", [](const WindowRow& r) { return r.length_factor > 0; }).length_factor;
 }
 
 // numpy.linspace(start, stop, n) element i (step multiplied, then start added; last element = stop).
@@ -169,23 +194,17 @@ Triaged triage(double sfreq, std::vector<double> l_freq, std::vector<double> h_f
 std::vector<double> fir_window(const std::string& window, int64_t n, double kaiser_beta) {
   EFM_CHECK_ARG(n >= 1, "fir_window: length must be >= 1, got {}", n);
   if (n == 1) return {1.0};
-  if (window == "hamming") return general_cosine(n, {0.54, 1.0 - 0.54});
-  if (window == "hann") return general_cosine(n, {0.5, 1.0 - 0.5});
-  if (window == "blackman") return general_cosine(n, {0.42, 0.50, 0.08});
-  if (window == "boxcar") return std::vector<double>(static_cast<size_t>(n), 1.0);
-  if (window == "kaiser") {
-    // scipy.signal.windows.kaiser: I0(beta * sqrt(1 - ((k - alpha) / alpha)^2)) / I0(beta), alpha = (n - 1) / 2.
-    std::vector<double> w(static_cast<size_t>(n));
-    const double alpha = static_cast<double>(n - 1) / 2.0;
-    const double denom = bessel_i0(kaiser_beta);
-    for (int64_t k = 0; k < n; ++k) {
-      const double r = (static_cast<double>(k) - alpha) / alpha;
-      w[static_cast<size_t>(k)] = bessel_i0(kaiser_beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / denom;
-    }
-    return w;
+  const WindowRow& row = window_row(window, "window", [](const WindowRow&) { return true; });
+  if (row.n_cosine > 0) return general_cosine(n, {row.cosine.begin(), row.cosine.begin() + row.n_cosine});
+  // kaiser, scipy.signal.windows.kaiser: I0(beta * sqrt(1 - ((k - alpha) / alpha)^2)) / I0(beta), alpha = (n - 1) / 2.
+  std::vector<double> w(static_cast<size_t>(n));
+  const double alpha = static_cast<double>(n - 1) / 2.0;
+  const double denom = bessel_i0(kaiser_beta);
+  for (int64_t k = 0; k < n; ++k) {
+    const double r = (static_cast<double>(k) - alpha) / alpha;
+    w[static_cast<size_t>(k)] = bessel_i0(kaiser_beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / denom;
   }
-  throw ArgumentError(fmt::format(
-      "window: allowed values are 'hamming', 'hann', 'blackman', 'boxcar', 'kaiser', but got '{}'", window));
+  return w;
 }
 
 std::vector<double> firwin_lowpass(int64_t numtaps, double cutoff, const std::string& window, double kaiser_beta) {

@@ -8,21 +8,21 @@ namespace efm::signal {
 
 MontageSpec MontageSpec::referential(std::vector<std::string> electrodes) {
   MontageSpec s;
-  s.kind = "referential";
+  s.kind = MontageKind::referential;
   s.channels = std::move(electrodes);
   return s;
 }
 
 MontageSpec MontageSpec::average(std::vector<std::string> electrodes) {
   MontageSpec s;
-  s.kind = "average";
+  s.kind = MontageKind::average;
   s.channels = std::move(electrodes);
   return s;
 }
 
 MontageSpec MontageSpec::bipolar(std::vector<std::string> derivations) {
   MontageSpec s;
-  s.kind = "bipolar";
+  s.kind = MontageKind::bipolar;
   s.channels = std::move(derivations);
   return s;
 }
@@ -30,8 +30,17 @@ MontageSpec MontageSpec::bipolar(std::vector<std::string> derivations) {
 MontageSpec MontageSpec::tcp(int n_derivations) {
   tcp_montage(n_derivations);  // validates
   MontageSpec s;
-  s.kind = "tcp" + std::to_string(n_derivations);
+  s.kind = n_derivations == 16 ? MontageKind::tcp16 : n_derivations == 18 ? MontageKind::tcp18 : MontageKind::tcp22;
   return s;
+}
+
+int tcp_derivations(MontageKind kind) {
+  switch (kind) {
+    case MontageKind::tcp16: return 16;
+    case MontageKind::tcp18: return 18;
+    case MontageKind::tcp22: return 22;
+    default: return 0;
+  }
 }
 
 Eigen::MatrixXf MontagePlan::apply(const Eigen::Ref<const Eigen::MatrixXf>& chunk) const {
@@ -76,7 +85,7 @@ Inputs index_inputs(const std::vector<std::string>& labels, const CanonicalizeOp
   return in;
 }
 
-std::string canonical_electrode(const std::string& name, const std::string& kind) {
+std::string canonical_electrode(const std::string& name, MontageKind kind) {
   const CanonicalChannel c = canonicalize_channel(name);
   EFM_CHECK_ARG(c.kind == ChannelKind::eeg, "montage '{}': '{}' is not an electrode of the vocabulary (got {} '{}')",
                 kind, name, kind_name(c.kind), c.name);
@@ -98,7 +107,7 @@ MontagePlan plan_montage(const MontageSpec& spec, const std::vector<std::string>
     return r;
   };
 
-  if (spec.kind == "referential" || spec.kind == "average") {
+  if (spec.kind == MontageKind::referential || spec.kind == MontageKind::average) {
     std::vector<std::string> wanted;
     if (spec.channels.empty()) {
       for (int r : in.eeg_rows) wanted.push_back(in.canon[r].name);
@@ -106,7 +115,7 @@ MontagePlan plan_montage(const MontageSpec& spec, const std::vector<std::string>
       for (const auto& n : spec.channels) wanted.push_back(canonical_electrode(n, spec.kind));
     }
     Eigen::VectorXf reference = Eigen::VectorXf::Zero(n_in);
-    if (spec.kind == "average") {
+    if (spec.kind == MontageKind::average) {
       std::vector<int> ref_rows;
       if (spec.reference_channels.empty()) {
         ref_rows = in.eeg_rows;
@@ -135,20 +144,15 @@ MontagePlan plan_montage(const MontageSpec& spec, const std::vector<std::string>
     }
   } else {
     std::vector<std::pair<std::string, std::string>> pairs;
-    if (spec.kind == "bipolar") {
+    if (spec.kind == MontageKind::bipolar) {
       for (const auto& d : spec.channels) {
         const CanonicalChannel c = canonicalize_channel(d);
         EFM_CHECK_ARG(c.kind == ChannelKind::bipolar,
                       "montage 'bipolar': '{}' is not a derivation 'X-Y' of two vocabulary electrodes", d);
         pairs.emplace_back(c.anode, c.cathode);
       }
-    } else if (spec.kind == "tcp16" || spec.kind == "tcp18" || spec.kind == "tcp22") {
-      pairs = tcp_montage(std::stoi(spec.kind.substr(3)));
     } else {
-      throw ArgumentError(fmt::format(
-          "montage kind: allowed values are 'referential', 'average', 'bipolar', 'tcp16', 'tcp18', 'tcp22', but "
-          "got '{}'",
-          spec.kind));
+      pairs = tcp_montage(tcp_derivations(spec.kind));
     }
     for (const auto& [anode, cathode] : pairs) {
       const std::string name = anode + "-" + cathode;

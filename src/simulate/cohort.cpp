@@ -140,141 +140,161 @@ std::string seizure_label(SeizureType type) {
   return "seizure_" + seizure_type_name(type);
 }
 
-Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
-  Cohort cohort;
+namespace {
+
+// Seizure types are allotted in proportion to the weights (largest remainder), then shuffled over the subjects,
+// so that small cohorts still contain every type with a non-negligible weight.
+std::vector<SeizureType> allot_seizure_types(const config::SimulateConfig& cfg, uint64_t seed) {
+  const auto& sc = cfg.seizures;
+  const int n_sub = int(cfg.n_subjects);
+  const double w_focal = sc.types.focal.weight, w_gen = sc.types.generalised.weight, w_abs = sc.types.absence.weight;
+  std::vector<SeizureType> types;
+  const double w[3] = {w_focal, w_gen, w_abs};
+  const double w_sum = w[0] + w[1] + w[2];
+  int count[3], assigned = 0;
+  double rem[3];
+  for (int t = 0; t < 3; ++t) {
+    const double exact = double(n_sub) * w[t] / w_sum;
+    count[t] = int(std::floor(exact));
+    rem[t] = exact - count[t];
+    assigned += count[t];
+  }
+  for (; assigned < n_sub; ++assigned) {
+    const auto t = std::max_element(rem, rem + 3) - rem;
+    ++count[t];
+    rem[t] = -1;  // each type gets at most one of the left-over subjects
+  }
+  for (int t = 0; t < 3; ++t) types.insert(types.end(), size_t(count[t]), SeizureType(t));
+  Rng shuffle(derive_seed(seed, "simulate/types"));
+  for (size_t i = types.size(); i > 1; --i) std::swap(types[i - 1], types[size_t(shuffle.below(int64_t(i)))]);
+  return types;
+}
+
+SubjectProfile plan_subject(const config::SimulateConfig& cfg, uint64_t seed, int s, SeizureType type) {
   const auto& sc = cfg.seizures;
   const auto& ac = cfg.artifacts;
   const auto& cc = cfg.cohort;
   const int n_sub = int(cfg.n_subjects);
-  const int n_rec = int(cfg.recordings_per_subject);
-  const double w_focal = sc.types.focal.weight, w_gen = sc.types.generalised.weight, w_abs = sc.types.absence.weight;
-  // Seizure types are allotted in proportion to the weights (largest remainder), then shuffled over the subjects,
-  // so that small cohorts still contain every type with a non-negligible weight.
-  std::vector<SeizureType> types;
-  {
-    const double w[3] = {w_focal, w_gen, w_abs};
-    const double w_sum = w[0] + w[1] + w[2];
-    int count[3], assigned = 0;
-    double rem[3];
-    for (int t = 0; t < 3; ++t) {
-      const double exact = double(n_sub) * w[t] / w_sum;
-      count[t] = int(std::floor(exact));
-      rem[t] = exact - count[t];
-      assigned += count[t];
+  Rng rng(derive_seed(seed, "simulate/subject", uint64_t(s)));
+  SubjectProfile p;
+  p.index = s;
+  p.id = "sub-" + two_digits(s + 1, n_sub);
+  p.seizure_type = type;
+  if (p.seizure_type == SeizureType::focal) {
+    const int first = int(rng.below(kNumRegions));
+    p.onset_regions.push_back(first);
+    if (rng.bernoulli(sc.multifocal_fraction)) {
+      int second = int(rng.below(kNumRegions - 1));
+      if (second >= first) ++second;
+      p.onset_regions.push_back(second);
     }
-    for (; assigned < n_sub; ++assigned) {
-      const auto t = std::max_element(rem, rem + 3) - rem;
-      ++count[t];
-      rem[t] = -1;  // each type gets at most one of the left-over subjects
-    }
-    for (int t = 0; t < 3; ++t) types.insert(types.end(), size_t(count[t]), SeizureType(t));
-    Rng shuffle(derive_seed(seed, "simulate/types"));
-    for (size_t i = types.size(); i > 1; --i) std::swap(types[i - 1], types[size_t(shuffle.below(int64_t(i)))]);
   }
-  for (int s = 0; s < n_sub; ++s) {
-    Rng rng(derive_seed(seed, "simulate/subject", uint64_t(s)));
-    SubjectProfile p;
-    p.index = s;
-    p.id = "sub-" + two_digits(s + 1, n_sub);
-    p.seizure_type = types[size_t(s)];
-    if (p.seizure_type == SeizureType::focal) {
-      const int first = int(rng.below(kNumRegions));
-      p.onset_regions.push_back(first);
-      if (rng.bernoulli(sc.multifocal_fraction)) {
-        int second = int(rng.below(kNumRegions - 1));
-        if (second >= first) ++second;
-        p.onset_regions.push_back(second);
-      }
-    }
-    p.excitability_z = rng.normal();
-    const double rate_scale = std::exp(0.5 * p.excitability_z);
-    p.seizure_rate_per_h = sc.rate_per_h * rate_scale;
-    p.spike_rate_per_min = sc.interictal_spike_rate_per_min * rate_scale;
-    p.alpha_freq_hz = rng.uniform(ac.alpha_freq_hz[0], ac.alpha_freq_hz[1]);
-    p.amplitude_scale = std::exp(ac.amplitude_scale_sd * rng.normal());
-    for (int r = 0; r < kNumRegions; ++r) {
-      WendlingGains g = regimes::kBackground;
-      g.A += rng.uniform(-0.15, 0.15);
-      g.B += rng.uniform(-3.0, 3.0);
-      g.G += rng.uniform(-2.0, 2.0);
-      p.background.push_back(g);
-    }
-    p.medication_change_day = cc.medication_change_day;
-    const double f = cc.responder_fraction;
-    p.responder = rng.bernoulli(logistic(std::log(f / (1 - f)) - 1.5 * p.excitability_z));
-    const bool on_target = rng.bernoulli(cc.rftc_on_target_prob);
-    if (!p.onset_regions.empty() && on_target) {
-      p.rftc_lesion_region = p.onset_regions[0];
-    } else {
-      int lesion = int(rng.below(kNumRegions - (p.onset_regions.empty() ? 0 : 1)));
-      if (!p.onset_regions.empty() && lesion >= p.onset_regions[0]) ++lesion;
-      p.rftc_lesion_region = lesion;
-    }
-    bool good = p.seizure_type == SeizureType::focal && p.onset_regions.size() == 1 &&
-                p.rftc_lesion_region == p.onset_regions[0];
-    if (rng.bernoulli(cc.rftc_label_noise)) good = !good;
-    p.rftc_good_outcome = good;
-    cohort.subjects.push_back(p);
+  p.excitability_z = rng.normal();
+  const double rate_scale = std::exp(0.5 * p.excitability_z);
+  p.seizure_rate_per_h = sc.rate_per_h * rate_scale;
+  p.spike_rate_per_min = sc.interictal_spike_rate_per_min * rate_scale;
+  p.alpha_freq_hz = rng.uniform(ac.alpha_freq_hz[0], ac.alpha_freq_hz[1]);
+  p.amplitude_scale = std::exp(ac.amplitude_scale_sd * rng.normal());
+  for (int r = 0; r < kNumRegions; ++r) {
+    WendlingGains g = regimes::kBackground;
+    g.A += rng.uniform(-0.15, 0.15);
+    g.B += rng.uniform(-3.0, 3.0);
+    g.G += rng.uniform(-2.0, 2.0);
+    p.background.push_back(g);
+  }
+  p.medication_change_day = cc.medication_change_day;
+  const double f = cc.responder_fraction;
+  p.responder = rng.bernoulli(logistic(std::log(f / (1 - f)) - 1.5 * p.excitability_z));
+  const bool on_target = rng.bernoulli(cc.rftc_on_target_prob);
+  if (!p.onset_regions.empty() && on_target) {
+    p.rftc_lesion_region = p.onset_regions[0];
+  } else {
+    int lesion = int(rng.below(kNumRegions - (p.onset_regions.empty() ? 0 : 1)));
+    if (!p.onset_regions.empty() && lesion >= p.onset_regions[0]) ++lesion;
+    p.rftc_lesion_region = lesion;
+  }
+  bool good =
+      p.seizure_type == SeizureType::focal && p.onset_regions.size() == 1 && p.rftc_lesion_region == p.onset_regions[0];
+  if (rng.bernoulli(cc.rftc_label_noise)) good = !good;
+  p.rftc_good_outcome = good;
+  return p;
+}
 
-    for (int k = 0; k < n_rec; ++k) {
-      Rng rr(derive_seed(seed, "simulate/recording/" + std::to_string(s), uint64_t(k)));
-      RecordingPlan rec;
-      rec.subject = s;
-      rec.index = k;
-      rec.relative_path = p.id + "/" + p.id + "_rec-" + two_digits(k + 1, n_rec) + "." + cfg.file_format;
-      rec.day = (double(k) + 0.5) * cc.follow_up_days / double(n_rec);
-      rec.after_medication_change = rec.day >= cc.medication_change_day;
-      rec.duration_s = cfg.recording_duration_s;
-      const double factor =
-          rec.after_medication_change ? (p.responder ? cc.responder_rate_factor : cc.nonresponder_rate_factor) : 1.0;
-      rec.seizures = place_seizures(cfg, p, p.seizure_rate_per_h * factor / 3600.0, rec.duration_s, rr);
-      for (auto& e : rec.seizures) {
-        if (e.type != SeizureType::focal) continue;
-        e.onset_region = p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
-        add_spread(sc, e, e.onset_s + lvfa_duration(e.duration_s), rr);
-      }
-      // Interictal spikes: Poisson, away from seizures (5 s margin) and the recording edges.
-      const double spike_rate = p.spike_rate_per_min * factor / 60.0;
-      if (spike_rate > 0) {
-        // At least 1 s apart so that the 0.35-s excursions never overlap.
-        for (double t = 2.0 + rr.exponential(spike_rate); t < rec.duration_s - 2.0;
-             t += 1.0 + rr.exponential(spike_rate)) {
-          bool clear = true;
-          for (const auto& e : rec.seizures) clear = clear && (t < e.onset_s - 5.0 || t > e.end_s() + 5.0);
-          if (!clear) continue;
-          SpikeEvent sp;
-          sp.t_s = t;
-          sp.region = p.onset_regions.empty() ? -1 : p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
-          rec.spikes.push_back(sp);
-        }
-      }
-      if (ac.blink_rate_per_min > 0) {
-        const double rate = ac.blink_rate_per_min / 60.0;
-        for (double t = rr.exponential(rate); t < rec.duration_s; t += 0.5 + rr.exponential(rate)) {
-          rec.blinks.push_back({t, rr.uniform(0.3, 0.5), ac.blink_uv * std::exp(0.3 * rr.normal())});
-        }
-      }
-      if (ac.muscle_rate_per_min > 0) {
-        const double rate = ac.muscle_rate_per_min / 60.0;
-        for (double t = rr.exponential(rate); t < rec.duration_s; t += rr.exponential(rate)) {
-          MuscleEvent m;
-          m.t_s = t;
-          m.duration_s = rr.uniform(0.5, 3.0);
-          m.amplitude_uv = ac.muscle_uv * std::exp(0.4 * rr.normal());
-          const double side = rr.uniform();
-          m.side = side < 0.4 ? 0 : (side < 0.8 ? 1 : 2);
-          rec.muscle.push_back(m);
-          t += m.duration_s;
-        }
-      }
-      for (int e = 0; e < kNumElectrodes; ++e) {
-        rec.impedance_kohm.push_back(5.0 * std::exp(ac.impedance_sd * rr.normal()));
-        rec.channel_gain.push_back(std::exp(0.05 * rr.normal()));
-        rec.line_phase.push_back(rr.uniform(0.0, 2 * 3.14159265358979323846));
-      }
-      rec.signal_seed = derive_seed(seed, "simulate/signal/" + std::to_string(s), uint64_t(k));
-      cohort.recordings.push_back(std::move(rec));
+RecordingPlan plan_recording(const config::SimulateConfig& cfg, uint64_t seed, const SubjectProfile& p, int k) {
+  const auto& sc = cfg.seizures;
+  const auto& ac = cfg.artifacts;
+  const auto& cc = cfg.cohort;
+  const int s = p.index;
+  const int n_rec = int(cfg.recordings_per_subject);
+  Rng rr(derive_seed(seed, "simulate/recording/" + std::to_string(s), uint64_t(k)));
+  RecordingPlan rec;
+  rec.subject = s;
+  rec.index = k;
+  rec.relative_path =
+      p.id + "/" + p.id + "_rec-" + two_digits(k + 1, n_rec) + "." + std::string(enum_name(cfg.file_format));
+  rec.day = (double(k) + 0.5) * cc.follow_up_days / double(n_rec);
+  rec.after_medication_change = rec.day >= cc.medication_change_day;
+  rec.duration_s = cfg.recording_duration_s;
+  const double factor =
+      rec.after_medication_change ? (p.responder ? cc.responder_rate_factor : cc.nonresponder_rate_factor) : 1.0;
+  rec.seizures = place_seizures(cfg, p, p.seizure_rate_per_h * factor / 3600.0, rec.duration_s, rr);
+  for (auto& e : rec.seizures) {
+    if (e.type != SeizureType::focal) continue;
+    e.onset_region = p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
+    add_spread(sc, e, e.onset_s + lvfa_duration(e.duration_s), rr);
+  }
+  // Interictal spikes: Poisson, away from seizures (5 s margin) and the recording edges.
+  const double spike_rate = p.spike_rate_per_min * factor / 60.0;
+  if (spike_rate > 0) {
+    // At least 1 s apart so that the 0.35-s excursions never overlap.
+    for (double t = 2.0 + rr.exponential(spike_rate); t < rec.duration_s - 2.0; t += 1.0 + rr.exponential(spike_rate)) {
+      bool clear = true;
+      for (const auto& e : rec.seizures) clear = clear && (t < e.onset_s - 5.0 || t > e.end_s() + 5.0);
+      if (!clear) continue;
+      SpikeEvent sp;
+      sp.t_s = t;
+      sp.region = p.onset_regions.empty() ? -1 : p.onset_regions[size_t(rr.below(int64_t(p.onset_regions.size())))];
+      rec.spikes.push_back(sp);
     }
+  }
+  if (ac.blink_rate_per_min > 0) {
+    const double rate = ac.blink_rate_per_min / 60.0;
+    for (double t = rr.exponential(rate); t < rec.duration_s; t += 0.5 + rr.exponential(rate)) {
+      rec.blinks.push_back({t, rr.uniform(0.3, 0.5), ac.blink_uv * std::exp(0.3 * rr.normal())});
+    }
+  }
+  if (ac.muscle_rate_per_min > 0) {
+    const double rate = ac.muscle_rate_per_min / 60.0;
+    for (double t = rr.exponential(rate); t < rec.duration_s; t += rr.exponential(rate)) {
+      MuscleEvent m;
+      m.t_s = t;
+      m.duration_s = rr.uniform(0.5, 3.0);
+      m.amplitude_uv = ac.muscle_uv * std::exp(0.4 * rr.normal());
+      const double side = rr.uniform();
+      m.side = side < 0.4 ? 0 : (side < 0.8 ? 1 : 2);
+      rec.muscle.push_back(m);
+      t += m.duration_s;
+    }
+  }
+  for (int e = 0; e < kNumElectrodes; ++e) {
+    rec.impedance_kohm.push_back(5.0 * std::exp(ac.impedance_sd * rr.normal()));
+    rec.channel_gain.push_back(std::exp(0.05 * rr.normal()));
+    rec.line_phase.push_back(rr.uniform(0.0, 2 * 3.14159265358979323846));
+  }
+  rec.signal_seed = derive_seed(seed, "simulate/signal/" + std::to_string(s), uint64_t(k));
+  return rec;
+}
+
+}  // namespace
+
+Cohort plan_cohort(const config::SimulateConfig& cfg, uint64_t seed) {
+  Cohort cohort;
+  const std::vector<SeizureType> types = allot_seizure_types(cfg, seed);
+  for (int s = 0; s < int(cfg.n_subjects); ++s) {
+    const SubjectProfile p = plan_subject(cfg, seed, s, types[size_t(s)]);
+    cohort.subjects.push_back(p);
+    for (int k = 0; k < int(cfg.recordings_per_subject); ++k)
+      cohort.recordings.push_back(plan_recording(cfg, seed, p, k));
   }
   return cohort;
 }

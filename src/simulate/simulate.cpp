@@ -300,7 +300,8 @@ std::vector<std::vector<double>> synthesize_recording(const config::SimulateConf
 WrittenRecording write_recording(const config::SimulateConfig& cfg, const SubjectProfile& subj,
                                  const RecordingPlan& rec, const fs::path& path) {
   io::EdfWriterOptions opt;
-  opt.type = cfg.file_format == "bdf" ? io::EdfFileType::bdf_plus : io::EdfFileType::edf_plus;
+  opt.type =
+      cfg.file_format == config::SimulatedFileFormat::bdf ? io::EdfFileType::bdf_plus : io::EdfFileType::edf_plus;
   opt.recording_additional = "synthetic EEG";
   opt.equipment = "epilepsyfm";
   std::vector<io::EdfSignalSpec> signals;

@@ -63,7 +63,7 @@ std::map<std::string, double> TokenizerTask::interval_metrics(const StepContext&
 PretrainTask::PretrainTask(PretrainTaskOptions options, models::NeuralTokenizer tokenizer)
     : options_(std::move(options)), tokenizer_(std::move(tokenizer)), masks_(options_.mask) {
   EFM_CHECK_ARG(tokenizer_, "PretrainTask: no tokenizer");
-  const int64_t k = tokenizer_->options().vq.n_codes();
+  const int64_t k = tokenizer_->options().vq().n_codes();
   EFM_CHECK_CONFIG(k == options_.model.codebook_size(),
                    "pretrain: the tokenizer has {} codes but the model's lm_head predicts {} classes", k,
                    options_.model.codebook_size());
@@ -89,7 +89,7 @@ StepResult PretrainTask::train_step(const data::Batch& batch, const StepContext&
   label_counts_ += torch::bincount(codes.reshape({-1}).to(torch::kCPU), {}, label_counts_.size(0)).to(torch::kDouble);
   const int64_t b = batch.size();
   const int64_t c = batch.signal.size(1);
-  const int64_t t = batch.signal.size(2) / model_->options().backbone().patch_samples;
+  const int64_t t = batch.signal.size(2) / model_->options().backbone().patch_samples();
   // Window position in the step batch (data/sampler.h): rank r's micro-batch m holds [(m * world + r) * B, +B).
   const int64_t world = ctx.dist ? ctx.dist->world_size() : 1;
   const int64_t rank = ctx.dist ? ctx.dist->rank() : 0;

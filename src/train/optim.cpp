@@ -7,13 +7,11 @@
 #include <set>
 
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/strings.h"
 
 namespace efm::train {
 
 namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 std::vector<std::string> split_dots(const std::string& name) {
   std::vector<std::string> parts;
   size_t from = 0;
@@ -25,22 +23,18 @@ std::vector<std::string> split_dots(const std::string& name) {
   }
   return parts;
 }
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 }  // namespace
 
 bool excluded_from_weight_decay(const std::string& name, const torch::Tensor& param, bool in_embedding_module) {
   if (param.dim() <= 1) return true;
-  if (ends_with(name, ".bias") || name == "bias") return true;
+  if (name.ends_with(".bias") || name == "bias") return true;
   if (in_embedding_module) return true;
-  const auto parts = split_dots(lower(name));
+  const auto parts = split_dots(to_lower(name));
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (parts[i].find("norm") != std::string::npos) return true;
   }
   const std::string& leaf = parts.back();
-  if (ends_with(leaf, "embed") || ends_with(leaf, "embedding") || ends_with(leaf, "embeddings")) return true;
+  if (leaf.ends_with("embed") || leaf.ends_with("embedding") || leaf.ends_with("embeddings")) return true;
   if (leaf.find("token") != std::string::npos) return true;
   return false;
 }
@@ -161,23 +155,22 @@ at::ScalarType autocast_dtype(Precision precision) {
   return at::kFloat;
 }
 
-Precision resolve_precision(const std::string& setting, const torch::Device& device) {
-  if (setting == "auto") return device.is_cuda() ? Precision::bf16 : Precision::fp32;
-  if (setting == "fp32") return Precision::fp32;
-  if (setting == "bf16") {
-    EFM_CHECK_CONFIG(device.is_cpu() || device.is_cuda(),
-                     "train.precision: 'bf16' needs a CPU or CUDA device for autocast, got {}", device.str());
-    return Precision::bf16;
+Precision resolve_precision(config::PrecisionSetting setting, const torch::Device& device) {
+  switch (setting) {
+    case config::PrecisionSetting::automatic: return device.is_cuda() ? Precision::bf16 : Precision::fp32;
+    case config::PrecisionSetting::fp32: return Precision::fp32;
+    case config::PrecisionSetting::bf16:
+      EFM_CHECK_CONFIG(device.is_cpu() || device.is_cuda(),
+                       "train.precision: 'bf16' needs a CPU or CUDA device for autocast, got {}", device.str());
+      return Precision::bf16;
+    case config::PrecisionSetting::fp16:
+      EFM_CHECK_CONFIG(device.is_cuda(),
+                       "train.precision: 'fp16' (float16 autocast with loss scaling) needs a CUDA device, but this "
+                       "run's device is {}; use 'fp32' or 'bf16' on the CPU",
+                       device.str());
+      return Precision::fp16;
   }
-  if (setting == "fp16") {
-    EFM_CHECK_CONFIG(device.is_cuda(),
-                     "train.precision: 'fp16' (float16 autocast with loss scaling) needs a CUDA device, but this run's "
-                     "device is {}; use 'fp32' or 'bf16' on the CPU",
-                     device.str());
-    return Precision::fp16;
-  }
-  throw ConfigError(
-      fmt::format("train.precision: allowed values are 'auto', 'fp32', 'bf16', 'fp16', but got '{}'", setting));
+  return Precision::fp32;
 }
 
 AutocastGuard::AutocastGuard(bool enabled, const torch::Device& device, at::ScalarType dtype)

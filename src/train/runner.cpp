@@ -99,7 +99,7 @@ void check_model_fits(const models::BackboneImpl& model, const TrainingData& dat
     spec.channel_names = first.channel_names;
     spec.sfreq_hz = first.sfreq_hz;
     spec.window_samples = g.window_samples;
-    spec.patch_samples = model.options().patch_samples;
+    spec.patch_samples = model.options().patch_samples();
     try {
       model.check_spec(spec);
     } catch (const Error& e) {
@@ -107,11 +107,11 @@ void check_model_fits(const models::BackboneImpl& model, const TrainingData& dat
           fmt::format("recording '{}' ({} channels): {}", first.id, first.channel_names.size(), e.what()));
     }
     const int64_t max_id = *std::max_element(first.channel_ids.begin(), first.channel_ids.end());
-    if (model.options().use_electrodes && max_id >= model.options().n_electrodes) {
+    if (model.options().use_electrodes() && max_id >= model.options().n_electrodes()) {
       throw ConfigError(
           fmt::format("recording '{}': electrode id {} is outside the model's table of {} rows; raise "
                       "model.n_electrodes",
-                      first.id, max_id, model.options().n_electrodes));
+                      first.id, max_id, model.options().n_electrodes()));
     }
   }
 }

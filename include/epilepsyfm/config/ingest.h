@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "epilepsyfm/config/preprocessing.h"
+#include "epilepsyfm/config/io_names.h"
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/core/enum_names.h"
 
 namespace efm::config {
 
@@ -28,7 +30,7 @@ struct IngestReaderConfig {
 
   template <class V>
   void visit(V& v) {
-    v("policy", policy, Choices{"strict", "tolerant"});
+    v("policy", policy, Choices(enum_name_list<ReaderPolicy>()));
   }
 };
 
@@ -51,6 +53,22 @@ struct IngestInputConfig {
   }
 };
 
+/// channels.missing: what a missing picked channel or derivation does.
+enum class MissingChannels { error, skip };
+inline constexpr EnumNames<MissingChannels, 2> kMissingChannelsNames{
+    {{MissingChannels::error, "error"}, {MissingChannels::skip, "skip"}}};
+constexpr const auto& enum_names(MissingChannels) {
+  return kMissingChannelsNames;
+}
+
+/// channels.intracranial: auto | true | false.
+enum class Intracranial { automatic, yes, no };
+inline constexpr EnumNames<Intracranial, 3> kIntracranialNames{
+    {{Intracranial::automatic, "auto"}, {Intracranial::yes, "true"}, {Intracranial::no, "false"}}};
+constexpr const auto& enum_names(Intracranial) {
+  return kIntracranialNames;
+}
+
 /// Channel selection and montage.
 struct IngestChannelsConfig {
   /// referential: the file's referential (and bipolar) EEG channels as they are (or `pick`, in that order);
@@ -60,20 +78,20 @@ struct IngestChannelsConfig {
   /// Canonical names (FP1, T7, FP1-F7, ...) to keep, in this order. Empty = every EEG channel in file order.
   std::vector<std::string> pick;
   /// What a missing picked channel / derivation does: error (the file fails) | skip (left out, with a warning).
-  std::string missing = "error";
+  MissingChannels missing = MissingChannels::error;
   /// Keep channels whose label is not a known electrode (intracranial contacts, "ch22", Bonn's "EEG").
   bool keep_unknown = false;
   /// Treat every channel as an intracranial contact (kind unknown, so only kept with keep_unknown): true | false |
   /// auto (when the labels look like a numbered grid or strip such as "C1".."C64", with a warning).
-  std::string intracranial = "auto";
+  Intracranial intracranial = Intracranial::automatic;
 
   template <class V>
   void visit(V& v) {
     v("montage", montage, Choices{"referential", "average", "tcp16", "tcp18", "tcp22"});
     v("pick", pick);
-    v("missing", missing, Choices{"error", "skip"});
+    v("missing", missing);
     v("keep_unknown", keep_unknown);
-    v("intracranial", intracranial, Choices{"auto", "true", "false"});
+    v("intracranial", intracranial);
   }
 };
 
@@ -101,10 +119,12 @@ struct LabelSourceConfig {
 
   template <class V>
   void visit(V& v) {
-    v("format", format, Choices{"auto", "csv", "whole_file", "chbmit", "siena", "tusz", "bids", "edf"});
+    v("format", format, Choices(format_choices()));
     v("paths", paths);
   }
   void validate(const std::string& path) const;
+  /// "auto", then the LabelFormat names.
+  static std::vector<std::string> format_choices();
 };
 
 struct IngestLabelsConfig {
@@ -129,18 +149,26 @@ struct IngestLabelsConfig {
   void validate(const std::string& path) const;
 };
 
+/// subjects.from: folder | regex | mapping.
+enum class SubjectSource { folder, regex, mapping };
+inline constexpr EnumNames<SubjectSource, 3> kSubjectSourceNames{
+    {{SubjectSource::folder, "folder"}, {SubjectSource::regex, "regex"}, {SubjectSource::mapping, "mapping"}}};
+constexpr const auto& enum_names(SubjectSource) {
+  return kSubjectSourceNames;
+}
+
 /// Where subject and session ids come from (never from the file header).
 struct IngestSubjectsConfig {
   /// folder: the BIDS `sub-*` path component if there is one, else the file's parent folder; regex: `regex`
   /// applied to the relative path (group 1 = subject, optional group 2 = session); mapping: the CSV `mapping`
   /// with columns file,subject[,session] (file matched like label files).
-  std::string from = "folder";
+  SubjectSource from = SubjectSource::folder;
   std::string regex;
   std::string mapping;
 
   template <class V>
   void visit(V& v) {
-    v("from", from, Choices{"folder", "regex", "mapping"});
+    v("from", from);
     v("regex", regex);
     v("mapping", mapping);
   }

@@ -12,8 +12,16 @@
 ///
 /// The same list drives YAML parsing (unknown keys, wrong types and out-of-range values raise ConfigError naming
 /// the key path), YAML dumping and round-trip tests, so the parser and the dump can never drift apart. Field types:
-/// bool, integers, double, std::string, nested config structs, std::vector / std::map<std::string, ·> /
-/// std::optional of those. A struct may add `void validate(const std::string& path) const` for cross-field checks.
+/// bool, integers, double, std::string, named enums, nested config structs, std::vector /
+/// std::map<std::string, ·> / std::optional of those. A struct may add `void validate(const std::string& path)
+/// const` for cross-field checks.
+///
+/// A named enum (core/enum_names.h) is a field whose allowed values are its table's names: it is parsed into the
+/// enum at load ("model.pooling: allowed values are 'mean', 'cls', but got 'max'", the Choices text) and written as
+/// the same name, so code below config/ compares enum values, never strings:
+///   enum class Pooling { mean, cls };   // + kPoolingNames and enum_names(Pooling) next to it
+///   Pooling pooling = Pooling::mean;
+///   v("pooling", pooling);
 ///
 /// Renamed keys: a field registered with `Deprecated{...}` is read (with its allowed values) but never written, so
 /// files that carry the old key still load; the struct's `void upgrade(const std::string& path)` (called after

@@ -8,8 +8,17 @@
 
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/core/enum_names.h"
 
 namespace efm::config {
+
+/// simulate.file_format: edf (16-bit EDF+) | bdf (24-bit BDF+); the name is also the file extension.
+enum class SimulatedFileFormat { edf, bdf };
+inline constexpr EnumNames<SimulatedFileFormat, 2> kSimulatedFileFormatNames{
+    {{SimulatedFileFormat::edf, "edf"}, {SimulatedFileFormat::bdf, "bdf"}}};
+constexpr const auto& enum_names(SimulatedFileFormat) {
+  return kSimulatedFileFormatNames;
+}
 
 /// The neural-mass model (Wendling et al. 2002, Eur J Neurosci 15:1499-1508; one population per brain region).
 struct SimulateModelConfig {
@@ -141,8 +150,8 @@ struct SimulateConfig {
   int64_t recordings_per_subject = 2;
   double recording_duration_s = 600.0;  ///< whole seconds (EDF data records are 1 s)
   int64_t sfreq_hz = 256;
-  double line_freq_hz = 50.0;       ///< 50 (Europe) or 60 (Americas); must be below sfreq_hz / 2
-  std::string file_format = "edf";  ///< edf (16-bit EDF+) or bdf (24-bit BDF+)
+  double line_freq_hz = 50.0;  ///< 50 (Europe) or 60 (Americas); must be below sfreq_hz / 2
+  SimulatedFileFormat file_format = SimulatedFileFormat::edf;
   double physical_max_uv = 3200.0;  ///< EDF physical range is [-physical_max_uv, physical_max_uv]
   SimulateModelConfig model;
   SimulateSeizureConfig seizures;
@@ -156,7 +165,7 @@ struct SimulateConfig {
     v("recording_duration_s", recording_duration_s, in_range(10, 7 * 24 * 3600));
     v("sfreq_hz", sfreq_hz, in_range(64, 4096));
     v("line_freq_hz", line_freq_hz, positive());
-    v("file_format", file_format, Choices{"edf", "bdf"});
+    v("file_format", file_format);
     v("physical_max_uv", physical_max_uv, in_range(100, 1e6));
     v("model", model);
     v("seizures", seizures);

@@ -12,12 +12,32 @@
 ///
 /// Effective (global) batch per optimiser step = batch_size × accumulation × number of processes.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/core/enum_names.h"
 
 namespace efm::config {
+
+/// `train.precision`: auto | fp32 | bf16 | fp16 (TrainConfig::precision).
+enum class PrecisionSetting { automatic, fp32, bf16, fp16 };
+inline constexpr EnumNames<PrecisionSetting, 4> kPrecisionSettingNames{{{PrecisionSetting::automatic, "auto"},
+                                                                        {PrecisionSetting::fp32, "fp32"},
+                                                                        {PrecisionSetting::bf16, "bf16"},
+                                                                        {PrecisionSetting::fp16, "fp16"}}};
+constexpr const auto& enum_names(PrecisionSetting) {
+  return kPrecisionSettingNames;
+}
+
+/// The deprecated `train.bf16`: auto | on | off.
+enum class LegacyBf16 { automatic, on, off };
+inline constexpr EnumNames<LegacyBf16, 3> kLegacyBf16Names{
+    {{LegacyBf16::automatic, "auto"}, {LegacyBf16::on, "on"}, {LegacyBf16::off, "off"}}};
+constexpr const auto& enum_names(LegacyBf16) {
+  return kLegacyBf16Names;
+}
 
 /// Which checkpoint to keep as "best": a metric as "<split>/<name>" (e.g. "val/loss", "val/auroc") and whether
 /// smaller or larger is better. An empty metric keeps no best checkpoint.
@@ -49,10 +69,10 @@ struct TrainConfig {
   /// Forward-pass precision (autocast; parameters, gradients and optimiser state stay float32):
   ///   auto = bf16 on CUDA, fp32 on the CPU;  fp32 = no autocast;  bf16 = bfloat16 autocast (CPU or CUDA);
   ///   fp16 = float16 autocast with dynamic loss scaling (CUDA only; for GPUs without bf16, i.e. before Ampere).
-  std::string precision = "auto";
+  PrecisionSetting precision = PrecisionSetting::automatic;
   /// Deprecated (read, never written): the former `bf16: auto | on | off`, moved into `precision` by upgrade()
   /// (auto -> auto, on -> bf16, off -> fp32). Empty when the file does not set it.
-  std::string bf16;
+  std::optional<LegacyBf16> bf16;
   int64_t log_every = 10;           ///< steps between metrics.csv rows / log lines
   int64_t eval_every = 0;           ///< steps between evaluations; 0 = only at the end (if the task evaluates)
   int64_t checkpoint_every = 1000;  ///< steps between checkpoints (a checkpoint is also written at the end)
@@ -77,8 +97,8 @@ struct TrainConfig {
     v("betas", betas, in_range(0.0, 0.999999));
     v("eps", eps, positive());
     v("clip_grad", clip_grad, non_negative());
-    v("precision", precision, Choices{"auto", "fp32", "bf16", "fp16"});
-    v("bf16", bf16, Deprecated{Choices{"auto", "on", "off"}});
+    v("precision", precision);
+    v("bf16", bf16, Deprecated{});
     v("log_every", log_every, at_least(1));
     v("eval_every", eval_every, non_negative());
     v("checkpoint_every", checkpoint_every, at_least(1));

@@ -14,6 +14,7 @@
 
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/core/enum_names.h"
 #include "epilepsyfm/core/error.h"
 
 namespace efm::config::detail {
@@ -158,6 +159,8 @@ void read_value(const YAML::Node& node, const std::string& path, T& out) {
     out = static_cast<T>(read_double(node, path));
   } else if constexpr (std::is_same_v<T, std::string>) {
     out = read_string(node, path);
+  } else if constexpr (NamedEnum<T>) {
+    out = parse_enum<T>(read_string(node, path), path);
   } else if constexpr (is_optional<T>::value) {
     if (node.IsNull()) {
       out.reset();
@@ -218,6 +221,8 @@ class Writer {
       } else {
         out_ << value;
       }
+    } else if constexpr (NamedEnum<T>) {
+      write_value(std::string(enum_name(value)));
     } else if constexpr (is_optional<T>::value) {
       if (value) {
         write_value(*value);

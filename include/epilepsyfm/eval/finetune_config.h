@@ -27,6 +27,7 @@
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/config/train.h"
+#include "epilepsyfm/core/enum_names.h"
 #include "epilepsyfm/models/model_config.h"
 #include "epilepsyfm/train/experiments.h"
 
@@ -110,6 +111,22 @@ struct InitConfig {
   }
 };
 
+/// finetune.class_weighting: none | balanced.
+enum class ClassWeighting { none, balanced };
+inline constexpr EnumNames<ClassWeighting, 2> kClassWeightingNames{
+    {{ClassWeighting::none, "none"}, {ClassWeighting::balanced, "balanced"}}};
+constexpr const auto& enum_names(ClassWeighting) {
+  return kClassWeightingNames;
+}
+
+/// finetune.pooling of the recording heads: mean | attention.
+enum class WindowPooling { mean, attention };
+inline constexpr EnumNames<WindowPooling, 2> kWindowPoolingNames{
+    {{WindowPooling::mean, "mean"}, {WindowPooling::attention, "attention"}}};
+constexpr const auto& enum_names(WindowPooling) {
+  return kWindowPoolingNames;
+}
+
 /// The head and how it is trained (`finetune:`). Fields a head does not use are ignored by it (docs/heads.md
 /// lists which head reads which).
 struct HeadConfig {
@@ -122,7 +139,7 @@ struct HeadConfig {
   double dropout = 0.0;            ///< dropout before the head's output layer
   double head_init_scale = 0.001;  ///< head output weights and bias scaled after trunc-normal(0.02) init
   /// none | balanced: BCE pos_weight = n_neg / n_pos, CE weights n / (K n_k), from the training split.
-  std::string class_weighting = "none";
+  ClassWeighting class_weighting = ClassWeighting::none;
   double label_smoothing = 0.1;  ///< multi-class cross-entropy only
   /// Class names (store labels for seizure_type; label-CSV values for recording heads). Empty = the head's default.
   std::vector<std::string> classes;
@@ -132,11 +149,11 @@ struct HeadConfig {
   double history_s = 90.0;          ///< seconds of history the model sees (1-s patches)
   std::optional<double> horizon_s;  ///< seconds to forecast; null = the head's default (12 s / 20 s)
   // patient / recording heads
-  std::string labels_csv;              ///< CSV `subject,label[,...]` (or `recording,label`): one row per unit
-  std::string label_column = "label";  ///< column of labels_csv holding the label
-  std::string level = "subject";       ///< subject | recording: what a label row names
-  std::string pooling = "mean";        ///< mean | attention (gated attention, Ilse et al. 2018) over windows
-  int64_t max_eval_windows = 256;      ///< windows per unit at evaluation (evenly spaced; 0 = all)
+  std::string labels_csv;                       ///< CSV `subject,label[,...]` (or `recording,label`): one row per unit
+  std::string label_column = "label";           ///< column of labels_csv holding the label
+  std::string level = "subject";                ///< subject | recording: what a label row names
+  WindowPooling pooling = WindowPooling::mean;  ///< mean | attention (gated attention, Ilse et al. 2018) over windows
+  int64_t max_eval_windows = 256;               ///< windows per unit at evaluation (evenly spaced; 0 = all)
   /// Validation metric for model selection (without "val/"); empty = the head's default; mode max | min.
   std::string selection_metric;
   std::string selection_mode;
@@ -150,7 +167,7 @@ struct HeadConfig {
     v("drop_path", drop_path, in_range(0.0, 0.99));
     v("dropout", dropout, in_range(0.0, 0.99));
     v("head_init_scale", head_init_scale, positive());
-    v("class_weighting", class_weighting, Choices{"none", "balanced"});
+    v("class_weighting", class_weighting);
     v("label_smoothing", label_smoothing, in_range(0.0, 0.99));
     v("classes", classes);
     v("positive_labels", positive_labels);
@@ -159,7 +176,7 @@ struct HeadConfig {
     v("labels_csv", labels_csv);
     v("label_column", label_column);
     v("level", level, Choices{"subject", "recording"});
-    v("pooling", pooling, Choices{"mean", "attention"});
+    v("pooling", pooling);
     v("max_eval_windows", max_eval_windows, non_negative());
     v("selection_metric", selection_metric);
     v("selection_mode", selection_mode, Choices{"", "max", "min"});

@@ -35,11 +35,14 @@
 #include <string_view>
 #include <vector>
 
+#include "epilepsyfm/config/io_names.h"
 #include "epilepsyfm/io/recording.h"
 
 namespace efm::io {
 
-enum class LabelFormat { csv, whole_file, chbmit, siena, tusz, bids, edf };
+/// csv | whole_file | chbmit | siena | tusz | bids | edf (the names and the enum: config/io_names.h; what each
+/// reads: one row per format in labels.cpp's kLabelFormats).
+using LabelFormat = config::LabelFormat;
 
 /// "csv", "whole_file", ...
 std::string_view label_format_name(LabelFormat format);

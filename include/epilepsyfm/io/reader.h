@@ -52,15 +52,13 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/io_names.h"
 #include "epilepsyfm/io/recording.h"
 
 namespace efm::io {
 
-/// Applies to EDF/BDF files; other formats have one reader (BioSig) under either policy.
-enum class ReaderPolicy {
-  strict,    ///< EDFlib only; EDF/BDF files EDFlib refuses are errors (with EDFlib's reason)
-  tolerant,  ///< EDFlib first; when it refuses, log its reason and re-read through BioSig (if built in)
-};
+/// strict (EDFlib only) | tolerant (EDFlib, then BioSig); the names are config/io_names.h's.
+using ReaderPolicy = config::ReaderPolicy;
 
 /// How the EDFlib path decodes samples once EDFlib has accepted a file.
 enum class EdfDecode {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "epilepsyfm/core/enum_names.h"
 #include "epilepsyfm/models/model_sizes.h"
 #include "epilepsyfm/models/patch_embedding.h"
 #include "epilepsyfm/models/signal_spec.h"
@@ -22,43 +23,65 @@
 
 namespace efm::models {
 
-struct BackboneOptions {
-  std::string size = "base";  ///< the preset this was made from (informational)
-  // Geometry
-  double sfreq_hz = 200.0;      ///< sampling rate the model expects
-  int64_t patch_samples = 200;  ///< P: 1-s patches at 200 Hz
-  int64_t max_patches = 256;    ///< rows of the time embedding (>= 128: 90 s forecasting histories)
-  // Transformer
-  int64_t embed_dim = 200;  ///< d
-  int64_t depth = 12;
-  int64_t heads = 10;
-  int64_t ffn_dim = 800;
-  bool qkv_bias = false;  ///< LaBraM pre-training: false (its tokenizer: true)
-  bool qk_norm = true;
-  double layer_scale_init = 0.1;  ///< 0 disables layer scale
-  double drop_path = 0.0;         ///< stochastic depth rate of the last block (linear from 0)
-  double dropout = 0.0;           ///< after attention/MLP projections and on the embedded tokens
-  double attn_dropout = 0.0;
-  // Patch embedding
-  int64_t out_chans = 8;     ///< TemporalConv channels: 25*out_chans temporal features
-  bool use_spectral = true;  ///< wavelet-packet + |rFFT| spectral encoder
-  int64_t wavelet_levels = 4;
-  int64_t wavelet_pool_bins = 4;
-  bool use_fft = true;
-  bool use_wavelet = true;
-  // Spatial encoder
-  int64_t n_electrodes = 256;  ///< electrode table rows (>= electrode vocabulary size)
-  int64_t n_regions = 8;       ///< region table size
-  bool use_electrodes = true;
-  bool use_regions = true;
-  bool use_coords = false;
-  // Pooling of the window embedding: "mean" (mean of patch tokens, then fc_norm) or "cls".
-  std::string pooling = "mean";
+/// Pooling of the window embedding: mean of the patch tokens (then fc_norm), or the CLS token.
+enum class Pooling { mean, cls };
+inline constexpr EnumNames<Pooling, 2> kPoolingNames{{{Pooling::mean, "mean"}, {Pooling::cls, "cls"}}};
+constexpr const auto& enum_names(Pooling) {
+  return kPoolingNames;
+}
 
+/// The backbone's fields, written once: BackboneOptions gets a TORCH_ARG per field and BackboneConfig (the
+/// `model:` section, model_config.h) its keys from these lists, in this order. Each entry is
+/// F(type, name, default, config constraint...):
+///  - EFM_BACKBONE_GEOMETRY: fixed by the data (1-s patches at 200 Hz), not in the config;
+///  - EFM_BACKBONE_PRESET_FIELDS: set by the size preset (kModelSizes) or the tokenizer preset; a config key
+///    overrides the preset only when given;
+///  - EFM_BACKBONE_FIELDS: the same default for every size; the config key holds the value.
+#define EFM_BACKBONE_GEOMETRY(F)                                       \
+  F(double, sfreq_hz, 200.0)     /* sampling rate the model expects */ \
+  F(int64_t, patch_samples, 200) /* P: 1-s patches at 200 Hz */
+
+#define EFM_BACKBONE_PRESET_FIELDS(F)                                                               \
+  F(int64_t, embed_dim, 200, at_least(1)) /* d */                                                   \
+  F(int64_t, depth, 12, at_least(1))                                                                \
+  F(int64_t, heads, 10, at_least(1))                                                                \
+  F(int64_t, ffn_dim, 800, at_least(1))                                                             \
+  F(int64_t, out_chans, 8, at_least(4)) /* TemporalConv channels: 25*out_chans temporal features */ \
+  F(bool, qkv_bias, false)              /* LaBraM pre-training: false (its tokenizer: true) */      \
+  F(bool, qk_norm, true)                                                                            \
+  F(double, layer_scale_init, 0.1, non_negative()) /* 0 disables layer scale */
+
+#define EFM_BACKBONE_FIELDS(F)                                                                                    \
+  F(int64_t, max_patches, 256, at_least(1))  /* time embedding rows (>= 128: 90 s forecasting histories) */       \
+  F(int64_t, n_electrodes, 256, at_least(1)) /* electrode table rows (>= electrode vocabulary size) */            \
+  F(int64_t, n_regions, 8, at_least(1))      /* region table size */                                              \
+  F(bool, use_electrodes, true)                                                                                   \
+  F(bool, use_regions, true)                                                                                      \
+  F(bool, use_coords, false)                                                                                      \
+  F(bool, use_spectral, true) /* wavelet-packet + |rFFT| spectral encoder */                                      \
+  F(bool, use_wavelet, true)                                                                                      \
+  F(bool, use_fft, true)                                                                                          \
+  F(int64_t, wavelet_levels, 4, in_range(1, 8))                                                                   \
+  F(int64_t, wavelet_pool_bins, 4, at_least(1))                                                                   \
+  F(double, drop_path, 0.0, in_range(0.0, 0.99)) /* stochastic depth rate of the last block (linear from 0) */    \
+  F(double, dropout, 0.0, in_range(0.0, 0.99))   /* after attention/MLP projections and on the embedded tokens */ \
+  F(double, attn_dropout, 0.0, in_range(0.0, 0.99))                                                               \
+  F(Pooling, pooling, Pooling::mean) /* window embedding: mean of the patch tokens (then fc_norm), or CLS */
+
+/// Options of the backbone. Example:
+///   Backbone net(backbone_preset("tiny").depth(2).pooling(Pooling::cls));
+struct BackboneOptions {
   /// Throws ArgumentError naming the field and the allowed values.
   void validate() const;
   BlockOptions block_options() const;
   PatchEmbeddingOptions patch_embedding_options() const;
+
+#define EFM_BACKBONE_ARG(type, name, default_value, ...) TORCH_ARG(type, name) = default_value;
+  TORCH_ARG(std::string, size) = "base";  ///< the preset this was made from (informational)
+  EFM_BACKBONE_GEOMETRY(EFM_BACKBONE_ARG)
+  EFM_BACKBONE_PRESET_FIELDS(EFM_BACKBONE_ARG)
+  EFM_BACKBONE_FIELDS(EFM_BACKBONE_ARG)
+#undef EFM_BACKBONE_ARG
 };
 
 /// Preset by name: the row of kModelSizes (model_sizes.h). Throws ArgumentError listing the known names.

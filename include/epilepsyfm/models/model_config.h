@@ -25,61 +25,25 @@
 
 namespace efm::models {
 
+/// The `model:` section: the size preset, then one key per backbone field (backbone.h's field lists, in their
+/// order): the preset's fields as overrides (empty = the preset's value), the others with their default.
 struct BackboneConfig {
   std::string size = "base";
-  // Set by the preset; override individually.
-  std::optional<int64_t> embed_dim;
-  std::optional<int64_t> depth;
-  std::optional<int64_t> heads;
-  std::optional<int64_t> ffn_dim;
-  std::optional<int64_t> out_chans;
-  std::optional<bool> qkv_bias;
-  std::optional<bool> qk_norm;
-  std::optional<double> layer_scale_init;
-  // Same default for every size.
-  int64_t max_patches = 256;
-  int64_t n_electrodes = 256;
-  int64_t n_regions = 8;
-  bool use_electrodes = true;
-  bool use_regions = true;
-  bool use_coords = false;
-  bool use_spectral = true;
-  bool use_wavelet = true;
-  bool use_fft = true;
-  int64_t wavelet_levels = 4;
-  int64_t wavelet_pool_bins = 4;
-  double drop_path = 0.0;
-  double dropout = 0.0;
-  double attn_dropout = 0.0;
-  std::string pooling = "mean";
+#define EFM_CONFIG_OVERRIDE(type, name, ...) std::optional<type> name;
+#define EFM_CONFIG_VALUE(type, name, default_value, ...) type name = default_value;
+  EFM_BACKBONE_PRESET_FIELDS(EFM_CONFIG_OVERRIDE)
+  EFM_BACKBONE_FIELDS(EFM_CONFIG_VALUE)
+#undef EFM_CONFIG_OVERRIDE
+#undef EFM_CONFIG_VALUE
 
   template <class V>
   void visit(V& v) {
     using namespace efm::config;
     v("size", size, Choices(model_size_names()));
-    v("embed_dim", embed_dim, at_least(1));
-    v("depth", depth, at_least(1));
-    v("heads", heads, at_least(1));
-    v("ffn_dim", ffn_dim, at_least(1));
-    v("out_chans", out_chans, at_least(4));
-    v("qkv_bias", qkv_bias);
-    v("qk_norm", qk_norm);
-    v("layer_scale_init", layer_scale_init, non_negative());
-    v("max_patches", max_patches, at_least(1));
-    v("n_electrodes", n_electrodes, at_least(1));
-    v("n_regions", n_regions, at_least(1));
-    v("use_electrodes", use_electrodes);
-    v("use_regions", use_regions);
-    v("use_coords", use_coords);
-    v("use_spectral", use_spectral);
-    v("use_wavelet", use_wavelet);
-    v("use_fft", use_fft);
-    v("wavelet_levels", wavelet_levels, in_range(1, 8));
-    v("wavelet_pool_bins", wavelet_pool_bins, at_least(1));
-    v("drop_path", drop_path, in_range(0.0, 0.99));
-    v("dropout", dropout, in_range(0.0, 0.99));
-    v("attn_dropout", attn_dropout, in_range(0.0, 0.99));
-    v("pooling", pooling, Choices{"mean", "cls"});
+#define EFM_CONFIG_KEY(type, name, default_value, ...) v(#name, name __VA_OPT__(, ) __VA_ARGS__);
+    EFM_BACKBONE_PRESET_FIELDS(EFM_CONFIG_KEY)
+    EFM_BACKBONE_FIELDS(EFM_CONFIG_KEY)
+#undef EFM_CONFIG_KEY
   }
   /// The preset of `size` with this section's values applied.
   BackboneOptions to_options() const;
@@ -94,11 +58,11 @@ struct VqConfig {
   double decay = 0.99;
   double eps = 1e-5;
   double beta = 1.0;
-  std::string ema_rule = "labram";
+  EmaRule ema_rule = EmaRule::labram;
   bool kmeans_init = true;
   int64_t kmeans_iters = 10;
-  std::string kmeans_seeding = "kmeans++";
-  std::string dead_codes = "reseed";
+  KmeansSeeding kmeans_seeding = KmeansSeeding::kmeans_plus_plus;
+  DeadCodePolicy dead_codes = DeadCodePolicy::reseed;
   /// EMA token count per step below which a code is dead. 1e-3 let a tiny tokenizer on ../shared/data collapse to
   /// one code (usage 1/512 after 260 steps); 1.0 gave usage 0.88, perplexity ~200 after 120 steps (same data).
   double dead_code_threshold = 1.0;
@@ -111,11 +75,11 @@ struct VqConfig {
     v("decay", decay, in_range(0.0, 0.999999));
     v("eps", eps, positive());
     v("beta", beta, non_negative());
-    v("ema_rule", ema_rule, Choices{"labram", "laplace"});
+    v("ema_rule", ema_rule);
     v("kmeans_init", kmeans_init);
     v("kmeans_iters", kmeans_iters, non_negative());
-    v("kmeans_seeding", kmeans_seeding, Choices{"kmeans++", "random"});
-    v("dead_codes", dead_codes, Choices{"reseed", "keep"});
+    v("kmeans_seeding", kmeans_seeding);
+    v("dead_codes", dead_codes);
     v("dead_code_threshold", dead_code_threshold, non_negative());
   }
   VectorQuantizerOptions apply_to(VectorQuantizerOptions base) const;
@@ -125,7 +89,7 @@ struct TokenizerConfig {
   BackboneConfig encoder;
   int64_t decoder_depth = 3;
   VqConfig vq;
-  std::string reconstruction_loss = "mse";
+  ReconstructionLoss reconstruction_loss = ReconstructionLoss::mse;
 
   template <class V>
   void visit(V& v) {
@@ -133,7 +97,7 @@ struct TokenizerConfig {
     v("encoder", encoder);
     v("decoder_depth", decoder_depth, at_least(1));
     v("vq", vq);
-    v("reconstruction_loss", reconstruction_loss, Choices{"mse", "smooth_l1"});
+    v("reconstruction_loss", reconstruction_loss);
   }
   /// tokenizer_preset(encoder.size) with this section's values applied.
   TokenizerOptions to_options() const;

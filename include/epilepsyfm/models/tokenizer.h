@@ -37,16 +37,38 @@ class TanhMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TanhMlp);
 
-struct TokenizerOptions {
-  BackboneOptions encoder;  ///< encoder backbone (its pooling is forced to "cls")
-  int64_t decoder_depth = 3;
-  VectorQuantizerOptions vq;                ///< codebook size, code_dim, EMA, k-means, dead codes
-  std::string reconstruction_loss = "mse";  ///< "mse" or "smooth_l1" (LaBraM option)
+/// Loss between the decoder's and the target spectra (LaBraM option).
+enum class ReconstructionLoss { mse, smooth_l1 };
+inline constexpr EnumNames<ReconstructionLoss, 2> kReconstructionLossNames{
+    {{ReconstructionLoss::mse, "mse"}, {ReconstructionLoss::smooth_l1, "smooth_l1"}}};
+constexpr const auto& enum_names(ReconstructionLoss) {
+  return kReconstructionLossNames;
+}
 
+/// Options of the neural tokenizer. Example:
+///   NeuralTokenizer tok(tokenizer_preset("tiny").decoder_depth(1));
+struct TokenizerOptions {
   void validate() const;
+
+  TORCH_ARG(BackboneOptions, encoder);  ///< encoder backbone (its pooling is forced to cls)
+  TORCH_ARG(int64_t, decoder_depth) = 3;
+  TORCH_ARG(VectorQuantizerOptions, vq);  ///< codebook size, code_dim, EMA, k-means, dead codes
+  TORCH_ARG(ReconstructionLoss, reconstruction_loss) = ReconstructionLoss::mse;
 };
 
-/// Encoder preset by backbone size name with LaBraM's VQ-NSP flags; the size's codebook (model_sizes.h).
+/// What the tokenizer preset changes in the backbone preset of the same size: LaBraM modeling_vqnsp.py
+/// get_model_default_params (qkv_bias=True, init_values=0., no qk_norm) and CLS pooling. The codebook comes from
+/// the size's row of kModelSizes (model_sizes.h).
+struct TokenizerEncoderPreset {
+  bool qkv_bias;
+  bool qk_norm;
+  double layer_scale_init;
+  Pooling pooling;
+};
+inline constexpr TokenizerEncoderPreset kVqNspEncoder{/*qkv_bias=*/true, /*qk_norm=*/false,
+                                                      /*layer_scale_init=*/0.0, Pooling::cls};
+
+/// Encoder preset by backbone size name with kVqNspEncoder's flags; the size's codebook (model_sizes.h).
 TokenizerOptions tokenizer_preset(const std::string& size);
 
 struct TokenizerOutput {

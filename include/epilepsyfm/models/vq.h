@@ -41,16 +41,29 @@
 #include <functional>
 #include <string>
 
+#include "epilepsyfm/core/enum_names.h"
+
 namespace efm::models {
 
 enum class EmaRule { labram, laplace };
 enum class DeadCodePolicy { reseed, keep };
 enum class KmeansSeeding { kmeans_plus_plus, random };
 
-/// "labram"/"laplace", "reseed"/"keep", "kmeans++"/"random" (ArgumentError listing the allowed values).
-EmaRule parse_ema_rule(const std::string& name);
-DeadCodePolicy parse_dead_code_policy(const std::string& name);
-KmeansSeeding parse_kmeans_seeding(const std::string& name);
+// The names in configs (tokenizer.vq.ema_rule, .dead_codes, .kmeans_seeding); core/enum_names.h.
+inline constexpr EnumNames<EmaRule, 2> kEmaRuleNames{{{EmaRule::labram, "labram"}, {EmaRule::laplace, "laplace"}}};
+inline constexpr EnumNames<DeadCodePolicy, 2> kDeadCodePolicyNames{
+    {{DeadCodePolicy::reseed, "reseed"}, {DeadCodePolicy::keep, "keep"}}};
+inline constexpr EnumNames<KmeansSeeding, 2> kKmeansSeedingNames{
+    {{KmeansSeeding::kmeans_plus_plus, "kmeans++"}, {KmeansSeeding::random, "random"}}};
+constexpr const auto& enum_names(EmaRule) {
+  return kEmaRuleNames;
+}
+constexpr const auto& enum_names(DeadCodePolicy) {
+  return kDeadCodePolicyNames;
+}
+constexpr const auto& enum_names(KmeansSeeding) {
+  return kKmeansSeedingNames;
+}
 
 struct VectorQuantizerOptions {
   VectorQuantizerOptions() = default;

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/train.h"
+
 namespace efm::train {
 
 /// Learning-rate multiplier per parameter name (e.g. layer-wise decay in fine-tuning: 0.65^(depth - layer)).
@@ -94,13 +96,13 @@ at::ScalarType autocast_dtype(Precision precision);
 
 /// Resolves the `train.precision` setting (auto | fp32 | bf16 | fp16) for `device`: auto = bf16 on CUDA and fp32
 /// elsewhere; bf16 on CPU or CUDA (the device types LibTorch autocasts here); fp16 on CUDA only. Throws ConfigError
-/// naming train.precision for fp16 or bf16 on a device that does not support it, and for unknown values.
+/// naming train.precision for fp16 or bf16 on a device that does not support it.
 /// Why auto is fp32 on the CPU: bf16 keeps 8 bits of mantissa, so a CPU run (tests, small experiments, the reference
 /// numbers) stays float32 unless asked. Whether CPU bf16 is faster depends on the CPU's bf16 instructions: on the
 /// 2-core development machine (avx512_bf16, PyTorch 2.13.0, one thread, min of 40) a 200-800-200 GELU MLP
 /// forward+backward on 736 tokens took 0.014 s in float32 and 0.004 s under bf16 autocast. GPUs before Ampere have
 /// no bfloat16 arithmetic: use fp16 (or fp32) there.
-Precision resolve_precision(const std::string& setting, const torch::Device& device);
+Precision resolve_precision(config::PrecisionSetting setting, const torch::Device& device);
 
 /// Enables autocast to `dtype` (bfloat16 or float16) for `device` in this scope (no-op when `enabled` is false);
 /// restores the previous state and clears the autocast cache on exit.

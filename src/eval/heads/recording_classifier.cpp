@@ -136,8 +136,8 @@ class RecordingClassifierTask : public FinetuneTask {
 
   std::shared_ptr<torch::nn::Module> make_head(int64_t d) override {
     const auto& h = exp().finetune;
-    return RecordingHead(d, binary_ ? 1 : static_cast<int64_t>(opt_.classes.size()), h.pooling == "attention",
-                         h.head_init_scale, h.dropout)
+    return RecordingHead(d, binary_ ? 1 : static_cast<int64_t>(opt_.classes.size()),
+                         h.pooling == WindowPooling::attention, h.head_init_scale, h.dropout)
         .ptr();
   }
 
@@ -152,7 +152,7 @@ class RecordingClassifierTask : public FinetuneTask {
     std::string text;
     for (size_t c = 0; c < k; ++c) text += fmt::format("{}{} {}", c ? ", " : "", opt_.classes[c], counts[c]);
     EFM_LOG_INFO("[finetune] training {}s per class: {}", exp().finetune.level, text);
-    if (exp().finetune.class_weighting != "balanced") return;
+    if (exp().finetune.class_weighting != ClassWeighting::balanced) return;
     const double n = static_cast<double>(seen.size());
     if (binary_) {
       pos_weight_ = torch::tensor(

@@ -46,8 +46,8 @@ void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backb
                    "head '{}': the training split has no usable windows ({} recordings; {})", spec_.name,
                    sources_[0]->recordings().size(), describe_data());
   models::BackboneOptions opts = backbone;
-  opts.drop_path = linear_probe() ? 0.0 : exp().finetune.drop_path;
-  model_ = FinetuneModel(opts, make_head(opts.embed_dim));
+  opts.drop_path(linear_probe() ? 0.0 : exp().finetune.drop_path);
+  model_ = FinetuneModel(opts, make_head(opts.embed_dim()));
   if (linear_probe()) {
     for (auto& p : model_->backbone->parameters()) p.set_requires_grad(false);
   }
@@ -158,7 +158,7 @@ std::map<std::string, double> FinetuneTask::evaluate(const train::EvalContext& c
 
 double FinetuneTask::lr_scale(const std::string& param_name) const {
   if (linear_probe()) return 1.0;
-  return layer_decay_scale(param_name, model_->backbone->options().depth, exp().finetune.layer_decay);
+  return layer_decay_scale(param_name, model_->backbone->options().depth(), exp().finetune.layer_decay);
 }
 
 models::EegInput FinetuneTask::input_of(const data::Batch& batch) {

@@ -121,7 +121,7 @@ class WindowClassifierTask : public FinetuneTask {
       }
     }
     EFM_LOG_INFO("[finetune] training windows per class: {}", text);
-    if (exp().finetune.class_weighting != "balanced") return;
+    if (exp().finetune.class_weighting != ClassWeighting::balanced) return;
     const double n = static_cast<double>(train_index()->size());
     if (binary_) {
       const double pos = static_cast<double>(counts[1]), neg = static_cast<double>(counts[0]);

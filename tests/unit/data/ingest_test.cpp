@@ -161,7 +161,7 @@ TEST(ChannelPlan, PickOrderMissingAndUnknownChannels) {
   const auto info = info_with({"EEG Fp1-REF", "EEG O1-REF", "EEG ch22"});
   EXPECT_THAT([&] { plan_channels(info, c); },
               ThrowsMessage<DataError>(HasSubstr("x.edf: picked channel(s) CZ missing")));
-  c.missing = "skip";
+  c.missing = config::MissingChannels::skip;
   ChannelPlan p = plan_channels(info, c);
   EXPECT_THAT(p.names, ElementsAre("O1", "FP1"));
   EXPECT_FALSE(p.identity);
@@ -260,13 +260,13 @@ TEST(Inputs, DirectoriesGlobsExcludesAndIds) {
   config::IngestSubjectsConfig sc;
   EXPECT_EQ(SubjectResolver(sc).resolve(files[1]), (std::pair<std::string, std::string>{"sub-01", "ses-02"}));
   EXPECT_EQ(SubjectResolver(sc).resolve(files[0]).first, "chb05");
-  sc.from = "regex";
+  sc.from = config::SubjectSource::regex;
   sc.regex = "(chb\\d+)";
   EXPECT_EQ(SubjectResolver(sc).resolve(files[0]).first, "chb05");
   EXPECT_THAT([&] { SubjectResolver(sc).resolve(files[3]); },
               ThrowsMessage<DataError>(HasSubstr("x y.edf: subjects.regex '(chb\\d+)' does not match the path")));
   write(dir / "map.csv", "file,subject,session\nchb05_06.EDF,P7,night1\n");
-  sc.from = "mapping";
+  sc.from = config::SubjectSource::mapping;
   sc.mapping = (dir / "map.csv").string();
   EXPECT_EQ(SubjectResolver(sc).resolve(files[0]), (std::pair<std::string, std::string>{"P7", "night1"}));
   EXPECT_THAT([&] { SubjectResolver(sc).resolve(files[3]); },

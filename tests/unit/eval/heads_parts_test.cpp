@@ -291,8 +291,8 @@ TEST(FinetuneConfig, InitSourceByExperimentKind) {
   ASSERT_EQ(config::experiment_kind(pre_yaml, "ckpt"), "pretrain");
   const InitSource a = init_source_of(pre_yaml, "pretrain", "ckpt");
   ASSERT_TRUE(a.model.has_value());
-  EXPECT_EQ(a.model->to_options().depth, 2);
-  EXPECT_EQ(a.model->to_options().embed_dim, 64);
+  EXPECT_EQ(a.model->to_options().depth(), 2);
+  EXPECT_EQ(a.model->to_options().embed_dim(), 64);
   ASSERT_TRUE(a.preprocessing.has_value());
   EXPECT_TRUE(a.preprocessing->differences(spec).empty());
   EXPECT_EQ(a.preprocessing->montage, "tcp18");

@@ -87,17 +87,17 @@ TEST(Transformer, DropPathDropsWholeSamplesOnlyInTraining) {
 
 TEST(Backbone, PresetsHaveTheDocumentedSizes) {
   const auto base = backbone_preset("base");
-  EXPECT_EQ(base.embed_dim, 200);
-  EXPECT_EQ(base.depth, 12);
-  EXPECT_EQ(base.heads, 10);
-  EXPECT_EQ(base.ffn_dim, 800);
-  EXPECT_EQ(base.out_chans, 8);
-  EXPECT_EQ(backbone_preset("large").embed_dim, 400);
-  EXPECT_EQ(backbone_preset("large").out_chans, 16);
-  EXPECT_EQ(backbone_preset("huge").depth, 48);
-  EXPECT_EQ(backbone_preset("huge").ffn_dim, 3200);
-  EXPECT_EQ(backbone_preset("tiny").embed_dim, 64);
-  EXPECT_GE(base.max_patches, 128);  // 90-s forecasting histories
+  EXPECT_EQ(base.embed_dim(), 200);
+  EXPECT_EQ(base.depth(), 12);
+  EXPECT_EQ(base.heads(), 10);
+  EXPECT_EQ(base.ffn_dim(), 800);
+  EXPECT_EQ(base.out_chans(), 8);
+  EXPECT_EQ(backbone_preset("large").embed_dim(), 400);
+  EXPECT_EQ(backbone_preset("large").out_chans(), 16);
+  EXPECT_EQ(backbone_preset("huge").depth(), 48);
+  EXPECT_EQ(backbone_preset("huge").ffn_dim(), 3200);
+  EXPECT_EQ(backbone_preset("tiny").embed_dim(), 64);
+  EXPECT_GE(base.max_patches(), 128);  // 90-s forecasting histories
   EXPECT_THAT([] { backbone_preset("medium"); },
               ThrowsMessage<ArgumentError>(HasSubstr("model size: allowed values are 'tiny', 'base', 'large', 'huge', "
                                                      "but got 'medium'")));
@@ -109,21 +109,21 @@ TEST(Backbone, EveryRowOfTheSizeTableMakesItsBackboneTokenizerAndConfigValue) {
     const std::string name(row.name);
     SCOPED_TRACE(name);
     const BackboneOptions b = backbone_preset(name);
-    EXPECT_EQ(b.size, name);
-    EXPECT_EQ(b.embed_dim, row.embed_dim);
-    EXPECT_EQ(b.depth, row.depth);
-    EXPECT_EQ(b.heads, row.heads);
-    EXPECT_EQ(b.ffn_dim, row.ffn_dim);
-    EXPECT_EQ(b.out_chans, row.out_chans);
+    EXPECT_EQ(b.size(), name);
+    EXPECT_EQ(b.embed_dim(), row.embed_dim);
+    EXPECT_EQ(b.depth(), row.depth);
+    EXPECT_EQ(b.heads(), row.heads);
+    EXPECT_EQ(b.ffn_dim(), row.ffn_dim);
+    EXPECT_EQ(b.out_chans(), row.out_chans);
     EXPECT_NO_THROW(b.validate());
     const TokenizerOptions t = tokenizer_preset(name);
-    EXPECT_EQ(t.encoder.embed_dim, row.embed_dim);
-    EXPECT_EQ(t.vq.n_codes(), row.codebook_size);
-    EXPECT_EQ(t.vq.code_dim(), row.code_dim);
+    EXPECT_EQ(t.encoder().embed_dim(), row.embed_dim);
+    EXPECT_EQ(t.vq().n_codes(), row.codebook_size);
+    EXPECT_EQ(t.vq().code_dim(), row.code_dim);
     EXPECT_TRUE(config::Choices(model_size_names()).contains(name));
   }
-  EXPECT_EQ(tokenizer_preset("tiny").vq.n_codes(), 512);
-  EXPECT_EQ(tokenizer_preset("base").vq.n_codes(), 8192);
+  EXPECT_EQ(tokenizer_preset("tiny").vq().n_codes(), 512);
+  EXPECT_EQ(tokenizer_preset("base").vq().n_codes(), 8192);
 }
 
 TEST(Backbone, BaseParameterCount) {
@@ -149,11 +149,11 @@ TEST(Backbone, LabramConfigurationHasLabramBaseParameterCount) {
   // LaBraM-Base backbone (modeling_pretrain.py, without heads): TemporalConv 576, cls 200, pos_embed 129 x 200,
   // time_embed 16 x 200, 12 blocks, norm: 5,819,936 (its "5.8M").
   BackboneOptions o = backbone_preset("base");
-  o.use_spectral = false;
-  o.use_regions = false;
-  o.n_electrodes = 129;
-  o.max_patches = 16;
-  o.pooling = "cls";
+  o.use_spectral(false);
+  o.use_regions(false);
+  o.n_electrodes(129);
+  o.max_patches(16);
+  o.pooling(Pooling::cls);
   Backbone net(o);
   EXPECT_EQ(count_parameters(*net), 5819936);
   EXPECT_FALSE(net->patch_embed->proj);  // 25 x 8 == 200: TemporalConv output used directly
@@ -183,8 +183,8 @@ TEST(Backbone, ForwardShapesPoolingAndChecks) {
 TEST(Backbone, ClsPoolingAndDeterminismInEval) {
   torch::manual_seed(0);
   BackboneOptions o = test::micro_options();
-  o.pooling = "cls";
-  o.drop_path = 0.5;
+  o.pooling(Pooling::cls);
+  o.drop_path(0.5);
   Backbone net(o);
   EXPECT_FALSE(net->fc_norm);
   net->eval();
@@ -198,7 +198,7 @@ TEST(Backbone, ClsPoolingAndDeterminismInEval) {
 TEST(Backbone, GradientsReachEveryParameter) {
   torch::manual_seed(0);
   BackboneOptions o = test::micro_options();
-  o.use_coords = true;
+  o.use_coords(true);
   Backbone net(o);
   EegInput in = test::random_input(2, 3, 2);
   in.coords = torch::randn({3, 3});

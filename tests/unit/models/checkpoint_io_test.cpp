@@ -54,20 +54,20 @@ TEST(CheckpointIo, MismatchesNameTheKeyAndBothShapes) {
   Backbone net(small);
   save_state_dict(*net, dir / "net.pt");
   BackboneOptions wider = small;
-  wider.n_electrodes = 64;
+  wider.n_electrodes(64);
   Backbone other(wider);
   EXPECT_THAT([&] { load_state_dict(*other, dir / "net.pt"); },
               ThrowsMessage<DataError>(HasSubstr("'patch_embed.positions.spatial.electrode_embed.weight' has shape "
                                                  "[32, 32] in the file but [64, 32] in the model")));
   BackboneOptions deeper = small;
-  deeper.depth = 3;
+  deeper.depth(3);
   Backbone third(deeper);
   EXPECT_THAT(
       [&] { load_state_dict(*third, dir / "net.pt"); },
       ThrowsMessage<DataError>(HasSubstr(
           "17 model entries are missing from the file: blocks.2.gamma_1, blocks.2.gamma_2, blocks.2.norm1.weight")));
   BackboneOptions no_regions = small;
-  no_regions.use_regions = false;
+  no_regions.use_regions(false);
   Backbone fourth(no_regions);
   EXPECT_THAT([&] { load_state_dict(*fourth, dir / "net.pt"); },
               ThrowsMessage<DataError>(HasSubstr("1 file entry is not in the model: "

@@ -35,30 +35,30 @@ test::ModelsSections parse(const std::string& yaml) {
 TEST(ModelConfig, PresetWithOverrides) {
   const auto c = parse("model: {size: large, depth: 6, drop_path: 0.1}\n");
   const BackboneOptions o = c.model.to_options();
-  EXPECT_EQ(o.embed_dim, 400);  // from the preset
-  EXPECT_EQ(o.out_chans, 16);
-  EXPECT_EQ(o.depth, 6);  // overridden
-  EXPECT_DOUBLE_EQ(o.drop_path, 0.1);
-  EXPECT_TRUE(o.qk_norm);
+  EXPECT_EQ(o.embed_dim(), 400);  // from the preset
+  EXPECT_EQ(o.out_chans(), 16);
+  EXPECT_EQ(o.depth(), 6);  // overridden
+  EXPECT_DOUBLE_EQ(o.drop_path(), 0.1);
+  EXPECT_TRUE(o.qk_norm());
   const BackboneOptions d = parse("").model.to_options();
-  EXPECT_EQ(d.embed_dim, 200);
-  EXPECT_EQ(d.depth, 12);
+  EXPECT_EQ(d.embed_dim(), 200);
+  EXPECT_EQ(d.depth(), 12);
 }
 
 TEST(ModelConfig, TokenizerKeepsVqNspFlagsUnlessOverridden) {
   const auto c = parse("tokenizer:\n  encoder: {size: tiny, depth: 2}\n  vq: {n_codes: 1024, dead_codes: keep}\n");
   const TokenizerOptions t = c.tokenizer.to_options();
-  EXPECT_EQ(t.encoder.embed_dim, 64);
-  EXPECT_EQ(t.encoder.depth, 2);
-  EXPECT_TRUE(t.encoder.qkv_bias);
-  EXPECT_FALSE(t.encoder.qk_norm);
-  EXPECT_EQ(t.encoder.pooling, "cls");
-  EXPECT_EQ(t.vq.n_codes(), 1024);
-  EXPECT_EQ(t.vq.code_dim(), 32);  // tiny preset
-  EXPECT_EQ(t.vq.dead_codes(), DeadCodePolicy::keep);
+  EXPECT_EQ(t.encoder().embed_dim(), 64);
+  EXPECT_EQ(t.encoder().depth(), 2);
+  EXPECT_TRUE(t.encoder().qkv_bias());
+  EXPECT_FALSE(t.encoder().qk_norm());
+  EXPECT_EQ(t.encoder().pooling(), Pooling::cls);
+  EXPECT_EQ(t.vq().n_codes(), 1024);
+  EXPECT_EQ(t.vq().code_dim(), 32);  // tiny preset
+  EXPECT_EQ(t.vq().dead_codes(), DeadCodePolicy::keep);
   const auto q = parse("tokenizer: {encoder: {qk_norm: true}}\n").tokenizer.to_options();
-  EXPECT_TRUE(q.encoder.qk_norm);
-  EXPECT_EQ(q.vq.n_codes(), 8192);
+  EXPECT_TRUE(q.encoder().qk_norm());
+  EXPECT_EQ(q.vq().n_codes(), 8192);
 }
 
 TEST(ModelConfig, MaskingSection) {
@@ -93,8 +93,8 @@ TEST(ModelConfig, RoundTripsThroughYaml) {
   const auto c = parse("model: {size: tiny, embed_dim: 48, heads: 4}\ntokenizer: {vq: {code_dim: 16}}\n");
   const auto again = config::parse_yaml<test::ModelsSections>(config::to_yaml(c), "dump");
   EXPECT_TRUE(config::equal(c, again));
-  EXPECT_EQ(again.model.to_options().embed_dim, 48);
-  EXPECT_EQ(again.tokenizer.to_options().vq.code_dim(), 16);
+  EXPECT_EQ(again.model.to_options().embed_dim(), 48);
+  EXPECT_EQ(again.tokenizer.to_options().vq().code_dim(), 16);
 }
 
 }  // namespace

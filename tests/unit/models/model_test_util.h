@@ -12,14 +12,14 @@ namespace efm::models::test {
 /// A very small backbone (d 32, 2 layers) for fast tests.
 inline BackboneOptions micro_options() {
   BackboneOptions o = backbone_preset("tiny");
-  o.embed_dim = 32;
-  o.depth = 2;
-  o.heads = 2;
-  o.ffn_dim = 64;
-  o.max_patches = 16;
-  o.n_electrodes = 32;
-  o.wavelet_levels = 3;
-  o.wavelet_pool_bins = 2;
+  o.embed_dim(32);
+  o.depth(2);
+  o.heads(2);
+  o.ffn_dim(64);
+  o.max_patches(16);
+  o.n_electrodes(32);
+  o.wavelet_levels(3);
+  o.wavelet_pool_bins(2);
   return o;
 }
 
@@ -27,16 +27,16 @@ inline BackboneOptions micro_options() {
 inline TokenizerOptions micro_tokenizer() {
   TokenizerOptions o = tokenizer_preset("tiny");
   const BackboneOptions m = micro_options();
-  o.encoder.embed_dim = m.embed_dim;
-  o.encoder.depth = m.depth;
-  o.encoder.heads = m.heads;
-  o.encoder.ffn_dim = m.ffn_dim;
-  o.encoder.max_patches = m.max_patches;
-  o.encoder.n_electrodes = m.n_electrodes;
-  o.encoder.wavelet_levels = m.wavelet_levels;
-  o.encoder.wavelet_pool_bins = m.wavelet_pool_bins;
-  o.decoder_depth = 1;
-  o.vq = VectorQuantizerOptions(16, 8);
+  o.encoder().embed_dim(m.embed_dim());
+  o.encoder().depth(m.depth());
+  o.encoder().heads(m.heads());
+  o.encoder().ffn_dim(m.ffn_dim());
+  o.encoder().max_patches(m.max_patches());
+  o.encoder().n_electrodes(m.n_electrodes());
+  o.encoder().wavelet_levels(m.wavelet_levels());
+  o.encoder().wavelet_pool_bins(m.wavelet_pool_bins());
+  o.decoder_depth(1);
+  o.vq(VectorQuantizerOptions(16, 8));
   return o;
 }
 

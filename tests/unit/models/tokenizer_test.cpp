@@ -19,16 +19,16 @@ using test::micro_tokenizer;
 
 TEST(Tokenizer, PresetFollowsLabramVqNsp) {
   const TokenizerOptions base = tokenizer_preset("base");
-  EXPECT_EQ(base.vq.n_codes(), 8192);
-  EXPECT_EQ(base.vq.code_dim(), 64);
-  EXPECT_DOUBLE_EQ(base.vq.decay(), 0.99);
-  EXPECT_DOUBLE_EQ(base.vq.beta(), 1.0);
-  EXPECT_TRUE(base.encoder.qkv_bias);
-  EXPECT_FALSE(base.encoder.qk_norm);
-  EXPECT_DOUBLE_EQ(base.encoder.layer_scale_init, 0.0);
-  EXPECT_EQ(base.encoder.depth, 12);
-  EXPECT_EQ(base.decoder_depth, 3);
-  EXPECT_EQ(tokenizer_preset("tiny").vq.n_codes(), 512);
+  EXPECT_EQ(base.vq().n_codes(), 8192);
+  EXPECT_EQ(base.vq().code_dim(), 64);
+  EXPECT_DOUBLE_EQ(base.vq().decay(), 0.99);
+  EXPECT_DOUBLE_EQ(base.vq().beta(), 1.0);
+  EXPECT_TRUE(base.encoder().qkv_bias());
+  EXPECT_FALSE(base.encoder().qk_norm());
+  EXPECT_DOUBLE_EQ(base.encoder().layer_scale_init(), 0.0);
+  EXPECT_EQ(base.encoder().depth(), 12);
+  EXPECT_EQ(base.decoder_depth(), 3);
+  EXPECT_EQ(tokenizer_preset("tiny").vq().n_codes(), 512);
 }
 
 TEST(Tokenizer, SpectralTargetsAreStandardisedFullFftAmplitudeAndPhase) {

@@ -275,9 +275,9 @@ TEST(VectorQuantizer, ErrorsNameShapesAndOptions) {
         vq->set_codebook(torch::zeros({3, 3}));
       },
       ThrowsMessage<ArgumentError>(HasSubstr("vq: codebook has shape [3, 3]; expected [4, 3]")));
-  EXPECT_THAT([] { parse_ema_rule("ema"); },
-              ThrowsMessage<ArgumentError>(HasSubstr("vq.ema_rule: allowed values are 'labram', 'laplace', but got "
-                                                     "'ema'")));
+  EXPECT_THAT([] { parse_enum<EmaRule>("ema", "vq.ema_rule"); },
+              ThrowsMessage<ConfigError>(HasSubstr("vq.ema_rule: allowed values are 'labram', 'laplace', but got "
+                                                   "'ema'")));
   EXPECT_THAT([] { NormEMAVectorQuantizer(VectorQuantizerOptions(4, 3).decay(1.0)); },
               ThrowsMessage<ArgumentError>(HasSubstr("vq.decay (1) must be in [0, 1)")));
 }

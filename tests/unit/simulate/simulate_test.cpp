@@ -114,7 +114,7 @@ TEST(Simulate, BdfFilesWhenAsked) {
   auto exp = small_experiment(2);
   exp.simulate.n_subjects = 1;
   exp.simulate.recordings_per_subject = 1;
-  exp.simulate.file_format = "bdf";
+  exp.simulate.file_format = config::SimulatedFileFormat::bdf;
   simulate_cohort(exp, dir.path(), 1);
   const auto path = dir / "sub-01" / "sub-01_rec-01.bdf";
   ASSERT_TRUE(fs::exists(path));

@@ -125,7 +125,7 @@ torch::Tensor probe_loss(const torch::Tensor& out, uint64_t seed) {
 
 eval::FinetuneModel make_head_model() {
   const models::BackboneOptions o = models::test::micro_options();
-  return eval::FinetuneModel(o, eval::LinearHead(eval::LinearHeadOptions(o.embed_dim, 2)).ptr());
+  return eval::FinetuneModel(o, eval::LinearHead(eval::LinearHeadOptions(o.embed_dim(), 2)).ptr());
 }
 
 torch::Tensor head_logits(eval::FinetuneModel& m, const EegInput& in) {
@@ -211,7 +211,7 @@ TEST(CudaModels, TokenizerMatchesTheCpuInFloat32) {
   NoTf32 no_tf32;
   const models::TokenizerOptions opts = models::test::micro_tokenizer();
   auto gen = at::detail::createCPUGenerator(4);
-  const torch::Tensor codebook = at::randn({opts.vq.n_codes(), opts.vq.code_dim()}, gen, torch::kFloat32);
+  const torch::Tensor codebook = at::randn({opts.vq().n_codes(), opts.vq().code_dim()}, gen, torch::kFloat32);
   torch::manual_seed(7);
   models::NeuralTokenizer cpu(opts);
   torch::manual_seed(7);
@@ -299,10 +299,10 @@ TEST(CudaTraining, Bf16PretrainingStepsLowerTheLoss) {
   torch::manual_seed(9);
   const models::TokenizerOptions tok_opts = models::test::micro_tokenizer();
   models::NeuralTokenizer tokenizer(tok_opts);
-  tokenizer->quantizer->set_codebook(torch::randn({tok_opts.vq.n_codes(), tok_opts.vq.code_dim()}));
+  tokenizer->quantizer->set_codebook(torch::randn({tok_opts.vq().n_codes(), tok_opts.vq().code_dim()}));
   tokenizer->to(kCuda);
   PretrainTaskOptions o{
-      models::MaskedEegModelOptions(models::test::micro_options()).codebook_size(tok_opts.vq.n_codes()),
+      models::MaskedEegModelOptions(models::test::micro_options()).codebook_size(tok_opts.vq().n_codes()),
       models::MaskOptions().strategy(models::MaskStrategy::random).ratio(0.5), /*seed=*/1};
   PretrainTask task(o, tokenizer);
   task.model().to(kCuda);
@@ -390,7 +390,7 @@ struct ToyData {
 // As trainer_test.cpp's options(), not deterministic (CUDA kernels such as the embedding backward have no
 // deterministic variant without CUBLAS_WORKSPACE_CONFIG; these tests compare no bits across runs on the GPU).
 TrainerOptions toy_options(const fs::path& dir, int64_t steps, const torch::Device& device,
-                           const std::string& precision) {
+                           config::PrecisionSetting precision) {
   TrainerOptions o;
   o.train.steps = steps;
   o.train.batch_size = 8;
@@ -450,7 +450,7 @@ TEST(CudaTrainer, Fp16CheckpointResumesOnTheCpuAndBack) {
   test::ToyTaskOptions to;
   test::ToyTask gpu_task(to);
   gpu_task.model().to(kCuda);
-  Trainer tg(toy_options(gdir.path(), 6, kCuda, "fp16"), gpu_task, s.source, s.index);
+  Trainer tg(toy_options(gdir.path(), 6, kCuda, config::PrecisionSetting::fp16), gpu_task, s.source, s.index);
   EXPECT_EQ(tg.precision(), Precision::fp16);
   const TrainResult rg = tg.fit();
   EXPECT_EQ(rg.steps, 6);
@@ -468,7 +468,8 @@ TEST(CudaTrainer, Fp16CheckpointResumesOnTheCpuAndBack) {
 
   // The same schedule on the CPU: the same data position in the checkpoint of step 4.
   test::ToyTask ref_task(to);
-  Trainer(toy_options(ref.path(), 6, torch::kCPU, "auto"), ref_task, s.source, s.index).fit();
+  Trainer(toy_options(ref.path(), 6, torch::kCPU, config::PrecisionSetting::automatic), ref_task, s.source, s.index)
+      .fit();
   const std::string ref_state = read_file(ref / "checkpoints" / "step_000004" / "trainer.yaml");
   EXPECT_THAT(ref_state, HasSubstr("epoch: 0\nbatch: 4\n"));
   EXPECT_THAT(state, HasSubstr("epoch: 0\nbatch: 4\n"));
@@ -477,7 +478,8 @@ TEST(CudaTrainer, Fp16CheckpointResumesOnTheCpuAndBack) {
   test::ToyTaskOptions other = to;
   other.init_seed = 99;
   test::ToyTask cpu_task(other);
-  Trainer tc(toy_options(cdir.path(), 8, torch::kCPU, "auto"), cpu_task, s.source, s.index);
+  Trainer tc(toy_options(cdir.path(), 8, torch::kCPU, config::PrecisionSetting::automatic), cpu_task, s.source,
+             s.index);
   tc.resume(gdir / "checkpoints" / "step_000006");
   EXPECT_EQ(tc.step(), 6);
   expect_equal_params(cpu_params(cpu_task.model()), cpu_params(gpu_task.model()));
@@ -487,7 +489,7 @@ TEST(CudaTrainer, Fp16CheckpointResumesOnTheCpuAndBack) {
   other.init_seed = 98;
   test::ToyTask gpu2_task(other);
   gpu2_task.model().to(kCuda);
-  Trainer tg2(toy_options(g2dir.path(), 10, kCuda, "bf16"), gpu2_task, s.source, s.index);
+  Trainer tg2(toy_options(g2dir.path(), 10, kCuda, config::PrecisionSetting::bf16), gpu2_task, s.source, s.index);
   tg2.resume(cdir / "checkpoints" / "step_000008");
   EXPECT_EQ(tg2.step(), 8);
   expect_equal_params(cpu_params(gpu2_task.model()), cpu_params(cpu_task.model()));
@@ -511,7 +513,7 @@ TEST(CudaTrainer, NonFiniteLossNamesStepWindowsAndCheckpoint) {
   to.nan_at_step = 6;
   test::ToyTask task(to);
   task.model().to(kCuda);
-  Trainer t(toy_options(dir.path(), 10, kCuda, "fp32"), task, s.source, s.index);
+  Trainer t(toy_options(dir.path(), 10, kCuda, config::PrecisionSetting::fp32), task, s.source, s.index);
   try {
     t.fit();
     FAIL() << "expected DataError";

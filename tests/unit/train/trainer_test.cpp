@@ -301,11 +301,11 @@ TEST(Trainer, Fp16IsRefusedOnTheCpu) {
   test::TempDir dir("fp16");
   test::ToyTask task{test::ToyTaskOptions{}};
   auto o = options(dir.path(), 2);
-  o.train.precision = "fp16";
+  o.train.precision = config::PrecisionSetting::fp16;
   EXPECT_THAT([&] { Trainer(o, task, s.source, s.index); },
               ThrowsMessage<ConfigError>(HasSubstr("train.precision: 'fp16' (float16 autocast with loss scaling) "
                                                    "needs a CUDA device, but this run's device is cpu")));
-  o.train.precision = "bf16";
+  o.train.precision = config::PrecisionSetting::bf16;
   Trainer t(o, task, s.source, s.index);
   EXPECT_EQ(t.precision(), Precision::bf16);
   EXPECT_FALSE(t.grad_scaler().enabled());
