@@ -7,8 +7,6 @@
 //   ingest_bench [--hours H] [--data DIR] [--workers N] [--no-mne] [--keep]
 // Target (issue 4): >= 20x MNE's speed, peak RSS < 300 MB not growing with the recording length (run --hours 4).
 #include <fmt/format.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/child_process.h"
 #include "epilepsyfm/core/fs.h"
 
 namespace fs = std::filesystem;
@@ -52,43 +51,6 @@ void make_long_file(const fs::path& src, const fs::path& dst, double hours) {
     rec.replace(rb - annot_bytes, annot_bytes, tal);
     out << rec;
   }
-}
-
-struct Child {
-  int exit_code = -1;
-  double wall_s = 0;
-  double max_rss_mb = 0;
-  double cpu_s = 0;  ///< user + system CPU time of the child
-  std::string output;
-};
-
-/// Runs argv as a child (stdout+stderr into a file), measuring wall time and the child's peak RSS.
-Child run(const std::vector<std::string>& argv, const fs::path& log) {
-  Child c;
-  const auto t0 = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "w");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage ru {};
-  wait4(pid, &status, 0, &ru);
-  c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  c.max_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
-  c.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-  c.output = efm::read_file(log);
-  return c;
 }
 
 double find_number(const std::string& text, const std::string& pattern) {
@@ -142,9 +104,10 @@ int main(int argc, char** argv) {
   }
 
   const fs::path cfg = fs::path(EFM_BENCH_SOURCE_DIR) / "configs/ingest/default.yaml";
-  const Child ours = run({EFM_CLI_PATH, "ingest", "--config", cfg.string(), "--input", edf.string(), "--out",
-                          (dir / "store").string(), "--workers", workers, "--no-progress"},
-                         dir / "ingest.log");
+  const efm::bench::Child ours =
+      efm::bench::run_child({EFM_CLI_PATH, "ingest", "--config", cfg.string(), "--input", edf.string(), "--out",
+                             (dir / "store").string(), "--workers", workers, "--no-progress"},
+                            dir / "ingest.log");
   if (ours.exit_code != 0) {
     std::fprintf(stderr, "epilepsyfm ingest failed (exit %d):\n%s\n", ours.exit_code, ours.output.c_str());
     return 1;
@@ -153,10 +116,10 @@ int main(int argc, char** argv) {
   std::printf("epilepsyfm ingest : %7.2f s wall (%.2f s in-process), %6.2f s CPU, peak RSS %6.0f MB\n", ours.wall_s,
               ours_inner, ours.cpu_s, ours.max_rss_mb);
   if (mne) {
-    const Child ref =
-        run({"/usr/bin/python3", (fs::path(EFM_BENCH_SOURCE_DIR) / "bench/ingest/mne_pipeline.py").string(),
-             edf.string(), (dir / "mne.h5").string()},
-            dir / "mne.log");
+    const efm::bench::Child ref = efm::bench::run_child(
+        {"/usr/bin/python3", (fs::path(EFM_BENCH_SOURCE_DIR) / "bench/ingest/mne_pipeline.py").string(), edf.string(),
+         (dir / "mne.h5").string()},
+        dir / "mne.log");
     if (ref.exit_code != 0) {
       std::fprintf(stderr, "MNE pipeline failed (exit %d):\n%s\n", ref.exit_code, ref.output.c_str());
     } else {

@@ -1,4 +1,4 @@
-// run_ingest (data/ingest.h): the per-file pipeline and the parallel driver.
+// run_ingest (data/ingest.h): one file through the recording pipeline into the store, and the parallel driver.
 #include "epilepsyfm/data/ingest.h"
 
 #include <fmt/format.h>
@@ -7,23 +7,17 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <functional>
 #include <future>
-#include <map>
-#include <mutex>
-#include <numeric>
 #include <optional>
-#include <thread>
 
+#include "data/detail/store_sink.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/core/progress.h"
 #include "epilepsyfm/core/sha256.h"
 #include "epilepsyfm/core/threads.h"
+#include "epilepsyfm/data/recording_pipeline.h"
 #include "epilepsyfm/io/labels.h"
 #include "epilepsyfm/signal/normalize.h"
 
@@ -82,182 +76,6 @@ namespace {
 
 /// Seconds of input read per chunk (per channel): large enough for efficient block reads, small enough for memory.
 constexpr double kReadChunkSeconds = 10.0;
-/// Chunks the reader thread may hold ahead of the DSP.
-constexpr size_t kQueueDepth = 2;
-
-/// A block of input samples of one segment, [plan.inputs, m] microvolts.
-struct InputChunk {
-  size_t segment = 0;
-  int64_t first = 0;  ///< index of the first sample within the segment
-  Eigen::MatrixXf x;
-  bool last_of_segment = false;
-};
-
-/// Single-producer single-consumer queue with a bound; close() ends it, fail() forwards an exception.
-class ChunkQueue {
- public:
-  explicit ChunkQueue(size_t depth) : depth_(depth) {}
-  /// Returns false when the consumer stopped.
-  bool push(InputChunk c) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return q_.size() < depth_ || stopped_; });
-    if (stopped_) return false;
-    q_.push_back(std::move(c));
-    cv_.notify_all();
-    return true;
-  }
-  std::optional<InputChunk> pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !q_.empty() || closed_ || error_; });
-    if (error_) std::rethrow_exception(error_);
-    if (q_.empty()) return std::nullopt;
-    InputChunk c = std::move(q_.front());
-    q_.pop_front();
-    cv_.notify_all();
-    return c;
-  }
-  void close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    cv_.notify_all();
-  }
-  void fail(std::exception_ptr e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::move(e);
-    cv_.notify_all();
-  }
-  void stop() {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopped_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  size_t depth_;
-  std::deque<InputChunk> q_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool closed_ = false, stopped_ = false;
-  std::exception_ptr error_;
-};
-
-/// Runs tasks in order on its own thread: the store side of one file (transposition into chunks, HDF5 writes,
-/// window maxima), so that the file's thread goes on filtering. post() waits while `depth` tasks are pending. The
-/// first exception of a task ends the work: post() and drain() rethrow it. The destructor drops pending tasks and
-/// joins.
-class OrderedWorker {
- public:
-  explicit OrderedWorker(size_t depth) : depth_(depth), thread_([this] { loop(); }) {}
-  ~OrderedWorker() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      q_.clear();
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  OrderedWorker(const OrderedWorker&) = delete;
-  OrderedWorker& operator=(const OrderedWorker&) = delete;
-
-  void post(std::function<void()> task) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return q_.size() < depth_ || error_; });
-    if (error_) std::rethrow_exception(error_);
-    q_.push_back(std::move(task));
-    cv_.notify_all();
-  }
-  /// Waits until every posted task ran.
-  void drain() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return (q_.empty() && !busy_) || error_; });
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  void loop() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return !q_.empty() || stop_; });
-        if (q_.empty()) return;
-        task = std::move(q_.front());
-        q_.pop_front();
-        busy_ = true;
-      }
-      std::exception_ptr error;
-      try {
-        task();
-      } catch (...) {
-        error = std::current_exception();
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        busy_ = false;
-        if (error && !error_) {
-          error_ = error;
-          q_.clear();
-        }
-      }
-      cv_.notify_all();
-    }
-  }
-
-  size_t depth_;
-  std::deque<std::function<void()>> q_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false, busy_ = false;
-  std::exception_ptr error_;
-  std::thread thread_;  // last: started once the members above exist
-};
-
-/// True if no value is Inf or NaN (exponent bits all ones); branch-free, so it vectorises (Eigen's allFinite()
-/// does not, and costs several times more on the reader thread).
-bool all_finite(const Eigen::MatrixXf& x) {
-  const float* p = x.data();
-  uint32_t bad = 0;
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    uint32_t u;
-    std::memcpy(&u, p + i, sizeof u);
-    bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
-  }
-  return bad == 0;
-}
-
-/// Per-window maximum of |x| over channels, accumulated as the output streams by (memory: one float per
-/// gcd(length, stride) samples).
-class WindowMaxima {
- public:
-  WindowMaxima(int64_t n_samples, const io::WindowGeometry& g) : g_(g) {
-    gran_ = std::gcd(g.length_samples, g.stride_samples);
-    n_win_ = n_samples >= g.length_samples ? (n_samples - g.length_samples) / g.stride_samples + 1 : 0;
-    const int64_t span = n_win_ > 0 ? (n_win_ - 1) * g.stride_samples + g.length_samples : 0;
-    blocks_.assign(static_cast<size_t>(span / gran_), 0.0f);
-  }
-  void add(const Eigen::Ref<const Eigen::MatrixXf>& out) {
-    if (out.cols() == 0) return;
-    const Eigen::RowVectorXf m = out.cwiseAbs().colwise().maxCoeff();
-    for (Eigen::Index j = 0; j < m.size(); ++j, ++pos_) {
-      const auto b = static_cast<size_t>(pos_ / gran_);
-      if (b < blocks_.size()) blocks_[b] = std::max(blocks_[b], m[j]);
-    }
-  }
-  void append_to(std::vector<float>& out) const {
-    const int64_t per = g_.length_samples / gran_, step = g_.stride_samples / gran_;
-    for (int64_t k = 0; k < n_win_; ++k) {
-      float mx = 0;
-      for (int64_t b = k * step; b < k * step + per; ++b) mx = std::max(mx, blocks_[static_cast<size_t>(b)]);
-      out.push_back(mx);
-    }
-  }
-
- private:
-  io::WindowGeometry g_;
-  int64_t gran_ = 1, n_win_ = 0, pos_ = 0;
-  std::vector<float> blocks_;
-};
 
 io::StoredPreprocessing stored_preprocessing(const signal::PreprocessOptions& o, const config::IngestConfig& cfg,
                                              const io::WindowGeometry& g) {
@@ -285,16 +103,16 @@ struct Run {
   ThreadPool* dsp_pool = nullptr;
 };
 
-void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
-  out.source = f.relative;
-  out.recording_id = recording_id_for(f.relative);
+/// True when the store already holds this file unchanged (out says so); throws when it holds another version of it
+/// or another file with its recording id.
+bool already_ingested(const Run& run, const InputFile& f, FileOutcome& out) {
   if (auto existing = run.store.find_source(f.relative)) {
     const std::string sha = sha256_file(f.path);
     if (sha == existing->source_sha256) {
       out.status = FileOutcome::Status::skipped;
       out.recording_id = existing->recording_id;
       out.reason = fmt::format("already in the store ({}, same SHA-256)", existing->shard);
-      return;
+      return true;
     }
     throw DataError(
         fmt::format("{}: the file changed since it was ingested (its SHA-256 differs from the one in the "
@@ -305,31 +123,61 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
                  "{}: its recording id '{}' is already used by another file (ids come from the path relative to the "
                  "input root); rename one of them or ingest them into separate stores",
                  f.relative, out.recording_id);
-  const io::LabelMatch match = run.labels.lookup(f.path);
-  if (!match.errors.empty()) {
-    throw DataError(fmt::format("{}: a label file for it could not be read: {}", f.relative, match.errors.front()));
-  }
-  // The SHA-256 for the manifest: EDF/BDF readers hash the file during their open-time scan (one read less);
-  // otherwise a thread hashes it while the recording is processed.
-  io::ReaderOptions reader_options = run.reader;
-  reader_options.sha256 = true;
-  auto src = run.hooks.open ? run.hooks.open(f.path, reader_options) : io::open_recording(f.path, reader_options);
-  const io::RecordingInfo& info = src->info();
-  std::future<std::string> sha_future;
-  if (info.sha256.empty()) {
-    sha_future = std::async(std::launch::async, [path = f.path] { return sha256_file(path); });
-  } else {
-    std::promise<std::string> known;
-    known.set_value(info.sha256);
-    sha_future = known.get_future();
-  }
-  out.reader = info.reader;
-  int64_t n_in = 0;
-  for (const auto& s : info.signals) n_in = std::max(n_in, s.n_samples);
-  EFM_CHECK_DATA(n_in > 0, "{}: the recording is empty (no samples)", f.relative);
-  ChannelPlan plan = plan_channels(info, run.cfg.channels);
-  const auto [subject, session] = run.subjects.resolve(f);
+  return false;
+}
 
+/// The source's SHA-256 for the manifest: EDF/BDF readers hash the file during their open-time scan (one read less);
+/// otherwise a thread hashes it while the recording is processed.
+std::future<std::string> source_sha256(const io::RecordingInfo& info, const fs::path& path) {
+  if (info.sha256.empty()) return std::async(std::launch::async, [path] { return sha256_file(path); });
+  std::promise<std::string> known;
+  known.set_value(info.sha256);
+  return known.get_future();
+}
+
+/// The store header of a planned recording; its segments are those with output (their spans in `used_spans`).
+io::RecordingHeader recording_header(const Run& run, const InputFile& f, const std::string& id,
+                                     const io::LabelMatch& match, PlannedRecording& rec, const signal::Preprocessor& pp,
+                                     std::vector<size_t>& used_spans) {
+  const io::RecordingInfo& info = rec.info();
+  const auto [subject, session] = run.subjects.resolve(f);
+  io::RecordingHeader h;
+  h.id = id;
+  h.subject = subject;
+  h.session = session;
+  h.source_path = f.relative;
+  h.reader = info.reader;
+  h.format = info.format;
+  h.source_duration_s = info.duration_s;
+  h.channels = rec.plan.names;
+  h.channel_vocab_index = rec.plan.vocab_index;
+  h.deviations = info.deviations;
+  h.dropped_channels = rec.plan.dropped;
+  h.label_sources = match.sources;
+  if (run.edf_annotations && !info.annotations.empty()) h.label_sources.push_back("annotations");
+  int64_t start = 0, longest = 0;
+  for (size_t k = 0; k < rec.spans.size(); ++k) {
+    const int64_t n = pp.output_length(rec.spans[k].in_count);
+    if (n <= 0) continue;
+    h.segments.push_back(io::SignalSegment{rec.spans[k].onset_s, start, n});
+    used_spans.push_back(k);
+    start += n;
+    longest = std::max(longest, n);
+  }
+  EFM_CHECK_DATA(!h.segments.empty(), "{}: the recording is empty (no samples in its EEG channels)", f.relative);
+  if (longest < run.geometry.length_samples) {
+    rec.plan.warnings.push_back(
+        fmt::format("no window: the recording ({} s) is shorter than one window ({} s); its "
+                    "signal and events are stored",
+                    static_cast<double>(longest) / run.pp.sfreq_hz,
+                    static_cast<double>(run.geometry.length_samples) / run.pp.sfreq_hz));
+  }
+  h.warnings = rec.plan.warnings;
+  return h;
+}
+
+/// The label events of a file: its label-file entries and (when configured) its EDF+ annotations, by onset.
+std::vector<io::LabelEvent> file_events(const Run& run, const io::LabelMatch& match, const io::RecordingInfo& info) {
   std::vector<io::LabelEvent> events = match.events;
   if (run.edf_annotations) {
     auto ann = io::events_from_annotations(info.annotations);
@@ -337,165 +185,68 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   }
   std::stable_sort(events.begin(), events.end(),
                    [](const io::LabelEvent& a, const io::LabelEvent& b) { return a.onset_s < b.onset_s; });
+  return events;
+}
 
-  const int n_out = static_cast<int>(plan.names.size());
-  const std::vector<SegmentSpan> spans = input_segments(info, plan);
-  io::RecordingHeader h;
-  h.id = out.recording_id;
-  h.subject = subject;
-  h.session = session;
-  h.source_path = f.relative;
-  h.reader = info.reader;
-  h.format = info.format;
-  h.source_duration_s = info.duration_s;
-  h.channels = plan.names;
-  h.channel_vocab_index = plan.vocab_index;
-  h.deviations = info.deviations;
-  h.warnings = plan.warnings;
-  h.dropped_channels = plan.dropped;
-  h.label_sources = match.sources;
-  if (run.edf_annotations && !info.annotations.empty()) h.label_sources.push_back("annotations");
-  std::vector<size_t> used_spans;
-  // The first segment's Preprocessor also gives the output lengths (designing the filters costs time: once).
-  std::optional<signal::Preprocessor> pp;
-  pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
-  {
-    int64_t start = 0;
-    for (size_t k = 0; k < spans.size(); ++k) {
-      const int64_t n = pp->output_length(spans[k].in_count);
-      if (n <= 0) continue;
-      h.segments.push_back(io::SignalSegment{spans[k].onset_s, start, n});
-      used_spans.push_back(k);
-      start += n;
-    }
-  }
-  EFM_CHECK_DATA(!h.segments.empty(), "{}: the recording is empty (no samples in its EEG channels)", f.relative);
-  {
-    int64_t longest = 0;
-    for (const auto& seg : h.segments) longest = std::max(longest, seg.n_samples);
-    if (longest < run.geometry.length_samples) {
-      plan.warnings.push_back(
-          fmt::format("no window: the recording ({} s) is shorter than one window ({} s); its "
-                      "signal and events are stored",
-                      static_cast<double>(longest) / run.pp.sfreq_hz,
-                      static_cast<double>(run.geometry.length_samples) / run.pp.sfreq_hz));
-      h.warnings = plan.warnings;
-    }
-  }
-  for (const auto& w : plan.warnings) EFM_LOG_WARN("[ingest] {}: {}", f.relative, w);
-
-  auto rec = run.store.begin_recording(h);
-
-  const auto throw_non_finite = [&](const InputChunk& c, const SegmentSpan& span) {
-    for (Eigen::Index j = 0; j < c.x.cols(); ++j) {
-      for (Eigen::Index k = 0; k < c.x.rows(); ++k) {
-        if (std::isfinite(c.x(k, j))) continue;
-        throw DataError(fmt::format("{}: channel '{}' has a non-finite value ({}) at {:.3f} s", f.relative,
-                                    info.signals[static_cast<size_t>(plan.inputs[static_cast<size_t>(k)])].label,
-                                    c.x(k, j), span.onset_s + static_cast<double>(c.first + j) / plan.sfreq_hz));
-      }
-    }
-  };
-  // Reader thread: decodes chunks of every segment into the queue while this thread filters and writes.
-  ChunkQueue queue(kQueueDepth);
-  std::thread reader([&] {
-    try {
-      const auto chunk_n = std::max<int64_t>(1, std::llround(kReadChunkSeconds * plan.sfreq_hz));
-      for (size_t u = 0; u < used_spans.size(); ++u) {
-        const SegmentSpan& span = spans[used_spans[u]];
-        for (int64_t s = 0; s < span.in_count; s += chunk_n) {
-          const int64_t m = std::min(chunk_n, span.in_count - s);
-          InputChunk c;
-          c.segment = u;
-          c.first = s;
-          c.x.resize(static_cast<Eigen::Index>(plan.inputs.size()), m);
-          // The reader refuses values that are not finite in double itself (DataError naming file and signal);
-          // a value beyond the float range (or a SignalSource that does not check) is caught here.
-          src->read_block(plan.inputs, span.in_start + s, m, c.x.data(), c.x.rows());
-          if (!all_finite(c.x)) throw_non_finite(c, span);
-          c.last_of_segment = s + m >= span.in_count;
-          if (!queue.push(std::move(c))) return;
-        }
-      }
-      queue.close();
-    } catch (...) {
-      queue.fail(std::current_exception());
-    }
-  });
-  struct Joiner {
-    ChunkQueue& q;
-    std::thread& t;
-    ~Joiner() {
-      q.stop();
-      if (t.joinable()) t.join();
-    }
-  } joiner{queue, reader};
-
-  std::vector<signal::ChannelStats> stats;
-  std::vector<float> window_max;
-  std::optional<WindowMaxima> maxima;
-  size_t current = static_cast<size_t>(-1);
-  int64_t produced = 0;
-  // The store side runs on `writer` (declared after what its tasks use, so it is joined first): window maxima,
-  // `produced` and `window_max` are only touched by its tasks, in order.
-  OrderedWorker writer(2);
-  const auto sink = [&](Eigen::MatrixXf y) {
-    if (y.cols() == 0) return;
-    writer.post([&, y = std::move(y)] {
-      rec->append(y);
-      maxima->add(y);
-      produced += y.cols();
-    });
-  };
-  const auto end_segment = [&] {
-    sink(pp->finish());
-    stats.push_back(pp->stats());
-    pp.reset();
-    writer.post([&, segment = current] {
-      const auto& seg = h.segments[segment];
-      EFM_CHECK_STATE(produced == seg.n_samples, "{}: segment {} produced {} samples, expected {}", f.relative, segment,
-                      produced, seg.n_samples);
-      maxima->append_to(window_max);
-    });
-  };
-  while (auto c = queue.pop()) {
-    if (c->segment != current) {
-      current = c->segment;
-      if (!pp) pp.emplace(run.pp, plan.sfreq_hz, n_out, run.dsp_pool);
-      writer.post([&, n = h.segments[current].n_samples] {
-        maxima.emplace(n, run.geometry);
-        produced = 0;
-      });
-    }
-    if (plan.identity) {
-      sink(pp->push(c->x));
-    } else {
-      sink(pp->push(plan.weights * c->x));
-    }
-    if (c->last_of_segment) end_segment();
-  }
-  writer.drain();
-
+/// The footer after the signal: statistics, window table, events; flat channels are noted in `out`.
+io::RecordingFooter recording_footer(const Run& run, const InputFile& f, const io::RecordingHeader& h,
+                                     detail::StoreSink& sink, std::vector<io::LabelEvent> events, FileOutcome& out) {
   io::RecordingFooter footer;
-  const signal::ChannelStats st = pool_stats(stats, static_cast<size_t>(n_out));
+  const signal::ChannelStats st = pool_stats(sink.stats, h.channels.size());
   footer.mean_uv = st.mean_uv;
   footer.std_uv = st.std_uv;
   footer.max_abs_uv = st.max_abs_uv;
-  for (int c = 0; c < n_out; ++c) {
-    if (st.std_uv[static_cast<size_t>(c)] < signal::kMinStdUv) {
-      out.warnings.push_back(fmt::format("channel '{}' is flat (std {:.3g} uV)", plan.names[static_cast<size_t>(c)],
-                                         st.std_uv[static_cast<size_t>(c)]));
+  for (size_t c = 0; c < h.channels.size(); ++c) {
+    if (st.std_uv[c] < signal::kMinStdUv) {
+      out.warnings.push_back(fmt::format("channel '{}' is flat (std {:.3g} uV)", h.channels[c], st.std_uv[c]));
     }
   }
   footer.windows = io::label_windows(events, h.segments, run.pp.sfreq_hz, run.geometry, run.rules);
-  footer.window_max_abs_uv = std::move(window_max);
+  footer.window_max_abs_uv = std::move(sink.window_max);
   EFM_CHECK_STATE(footer.windows.size() == footer.window_max_abs_uv.size(),
                   "{}: {} labelled windows but {} window maxima", f.relative, footer.windows.size(),
                   footer.window_max_abs_uv.size());
-  footer.events = events;
   for (const auto& e : events) footer.event_seizure.push_back(run.rules.is_seizure(e.label) ? 1 : 0);
-  footer.source_sha256 = sha_future.get();
-  rec->finish(footer);
+  footer.events = std::move(events);
+  return footer;
+}
+
+void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
+  out.source = f.relative;
+  out.recording_id = recording_id_for(f.relative);
+  if (already_ingested(run, f, out)) return;
+  const io::LabelMatch match = run.labels.lookup(f.path);
+  if (!match.errors.empty()) {
+    throw DataError(fmt::format("{}: a label file for it could not be read: {}", f.relative, match.errors.front()));
+  }
+  io::ReaderOptions reader_options = run.reader;
+  reader_options.sha256 = true;
+  auto src = run.hooks.open ? run.hooks.open(f.path, reader_options) : io::open_recording(f.path, reader_options);
+  std::future<std::string> sha = source_sha256(src->info(), f.path);
+  out.reader = src->info().reader;
+  int64_t n_in = 0;
+  for (const auto& s : src->info().signals) n_in = std::max(n_in, s.n_samples);
+  EFM_CHECK_DATA(n_in > 0, "{}: the recording is empty (no samples)", f.relative);
+  PlannedRecording rec = plan_recording(std::move(src), run.cfg.channels, f.relative);
+  std::vector<io::LabelEvent> events = file_events(run, match, rec.info());
+
+  // The first segment's Preprocessor also gives the output lengths (designing the filters costs time: once).
+  RecordingRunOptions ro;
+  ro.chunk_s = kReadChunkSeconds;
+  ro.read_ahead = true;
+  ro.dsp_pool = run.dsp_pool;
+  ro.first_preprocessor.emplace(make_preprocessor(rec, run.pp, run.dsp_pool));
+  const io::RecordingHeader h =
+      recording_header(run, f, out.recording_id, match, rec, *ro.first_preprocessor, ro.segments);
+  for (const auto& w : rec.plan.warnings) EFM_LOG_WARN("[ingest] {}: {}", f.relative, w);
+
+  auto writer = run.store.begin_recording(h);
+  detail::StoreSink sink(*writer, h, run.geometry);
+  run_recording(rec, run.pp, sink, std::move(ro));
+  sink.drain();
+  io::RecordingFooter footer = recording_footer(run, f, h, sink, std::move(events), out);
+  footer.source_sha256 = sha.get();
+  writer->finish(footer);
 
   out.status = FileOutcome::Status::ok;
   int64_t total = 0;
@@ -505,31 +256,15 @@ void ingest_file(const Run& run, const InputFile& f, FileOutcome& out) {
   for (const auto& w : footer.windows) out.seizure_windows += w.seizure ? 1 : 0;
   const double reject = run.pp.reject_abs_uv.value_or(0.0);
   for (float m : footer.window_max_abs_uv) out.rejected_windows += (reject > 0 && m >= reject) ? 1 : 0;
-  out.warnings.insert(out.warnings.begin(), plan.warnings.begin(), plan.warnings.end());
+  out.warnings.insert(out.warnings.begin(), rec.plan.warnings.begin(), rec.plan.warnings.end());
 }
 
-}  // namespace
-
-IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_dir, const IngestHooks& hooks) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const signal::PreprocessOptions pp = preprocess_options(cfg.preprocess);
-  io::WindowGeometry geometry;
-  geometry.length_samples = std::llround(cfg.windows.length_s * pp.sfreq_hz);
-  geometry.stride_samples = std::llround(cfg.windows.stride_s * pp.sfreq_hz);
-
-  io::LabelRulesOptions lro;
-  lro.seizure_regex = cfg.labels.seizure_regex;
-  lro.min_overlap = cfg.labels.min_overlap;
-  lro.background = cfg.labels.background;
-  const io::LabelRules rules(lro);
-  const SubjectResolver subjects(cfg.subjects);
-  const std::vector<InputFile> inputs = discover_inputs(cfg.input);
-
-  IngestSummary summary;
+/// The label files of `labels.sources` (failures recorded in `summary`, not thrown); true in `edf_annotations` when
+/// the files' own annotations are a source.
+io::LabelIndex load_labels(const config::IngestLabelsConfig& cfg, IngestSummary& summary, bool& edf_annotations) {
   io::LabelIndex labels;
-  bool edf_annotations = false;
-  for (size_t s = 0; s < cfg.labels.sources.size(); ++s) {
-    const auto& src = cfg.labels.sources[s];
+  for (size_t s = 0; s < cfg.sources.size(); ++s) {
+    const auto& src = cfg.sources[s];
     if (src.format == "edf") {
       edf_annotations = true;
       continue;
@@ -563,6 +298,29 @@ IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_
       }
     }
   }
+  return labels;
+}
+
+}  // namespace
+
+IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_dir, const IngestHooks& hooks) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const signal::PreprocessOptions pp = preprocess_options(cfg.preprocess);
+  io::WindowGeometry geometry;
+  geometry.length_samples = std::llround(cfg.windows.length_s * pp.sfreq_hz);
+  geometry.stride_samples = std::llround(cfg.windows.stride_s * pp.sfreq_hz);
+
+  io::LabelRulesOptions lro;
+  lro.seizure_regex = cfg.labels.seizure_regex;
+  lro.min_overlap = cfg.labels.min_overlap;
+  lro.background = cfg.labels.background;
+  const io::LabelRules rules(lro);
+  const SubjectResolver subjects(cfg.subjects);
+  const std::vector<InputFile> inputs = discover_inputs(cfg.input);
+
+  IngestSummary summary;
+  bool edf_annotations = false;
+  io::LabelIndex labels = load_labels(cfg.labels, summary, edf_annotations);
 
   io::StoreOptions so;
   so.shard_gb = cfg.store.shard_gb;
@@ -580,9 +338,9 @@ IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_
   std::unique_ptr<ThreadPool> dsp_pool;
   if (workers / file_threads > 1) dsp_pool = std::make_unique<ThreadPool>(workers / file_threads - 1);
 
-  io::ReaderOptions ro;
-  ro.policy = cfg.reader.policy == "strict" ? io::ReaderPolicy::strict : io::ReaderPolicy::tolerant;
-  Run run{cfg, pp, geometry, store, labels, rules, subjects, edf_annotations, ro, hooks, dsp_pool.get()};
+  Run run{
+      cfg,           pp, geometry, store, labels, rules, subjects, edf_annotations, reader_options(cfg.reader), hooks,
+      dsp_pool.get()};
 
   EFM_LOG_INFO("[ingest] {} files -> {} ({} file(s) at a time, {} label file(s), config {})", inputs.size(),
                store.dir().string(), file_threads, labels.n_files(), store.config_hash().substr(0, 12));

@@ -5,8 +5,9 @@
 ///   PredictOptions o;  o.checkpoint = "runs/sd";  o.input = "patient.edf";  o.out_dir = "pred";
 ///   PredictResult r = run_predict(o);   // pred/patient_probabilities.csv, _events.csv, _events.edf
 ///
-/// What happens (the same steps and settings as `ingest` used for the model's training store, read from the
-/// checkpoint's config.yaml `resolved.ingest`):
+/// What happens (ingest's recording pipeline, data/recording_pipeline.h, with the settings `ingest` used for the
+/// model's training store, read from the checkpoint's config.yaml `resolved.ingest`; the model from the head
+/// registry, HeadDefinition::model):
 ///  1. open the file (reader policy), plan its channels (canonical names, montage; io/reader.h, data/ingest.h);
 ///  2. for z-score normalisation, a first pass preprocesses every gap-free segment in chunks of predict.chunk_s
 ///     and pools the per-channel mean and standard deviation over the recording, as ingest stores them (the model
@@ -19,8 +20,10 @@
 ///     segment shorter than a window) get no row;
 ///  5. events: the per-second series -> StreamingEventDetector (threshold, smoothing, merge gap, minimum
 ///     duration: predict.*), per segment.
-/// Memory: the channel plan, one chunk, one window's ring buffer, one batch, and the seconds of the last window
-/// awaiting their final value: independent of the recording's length.
+/// Memory: the channel plan, one chunk, the samples of one window plus one chunk (data/window_batcher.h), one batch
+/// and its activations, and the seconds of the last window awaiting their final value: independent of the
+/// recording's length. Freed memory stays in the process (glibc mallopt: no trimming of the heap below 1 GB, blocks
+/// up to 32 MB from the heap), so batch after batch reuses the same pages instead of faulting in fresh ones.
 ///
 /// Outputs (in out_dir, named after the input's stem):
 ///   <stem>_probabilities.csv   time_s,probability,n_windows   (one row per second with a value)

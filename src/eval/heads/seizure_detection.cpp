@@ -26,7 +26,8 @@ HeadDefinition seizure_detection_head() {
   s.selection_metric = "auroc";
   s.selection_mode = "max";
   s.default_classes = {"non_seizure", "seizure"};
-  return {s, [s](const HeadSetup& setup) {
+  return {s,
+          [s](const HeadSetup& setup) {
             const auto& labels = setup.source->label_names();
             const auto& positive = setup.exp.finetune.positive_labels;
             WindowClassifierOptions o;
@@ -38,7 +39,8 @@ HeadDefinition seizure_detection_head() {
             }
             o.event_scoring = true;
             return make_window_classifier(s, setup, o);
-          }};
+          },
+          window_classifier_model};
 }
 
 }  // namespace efm::eval

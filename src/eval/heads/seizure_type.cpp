@@ -19,7 +19,8 @@ HeadDefinition seizure_type_head() {
   s.metrics = {"balanced_accuracy", "cohen_kappa", "f1_weighted", "f1_macro", "accuracy", "auroc_ovr_macro"};
   s.selection_metric = "balanced_accuracy";
   s.selection_mode = "max";
-  return {s, [s](const HeadSetup& setup) {
+  return {s,
+          [s](const HeadSetup& setup) {
             const auto& labels = setup.source->label_names();
             std::vector<std::string> seizure_labels;
             for (size_t l = 0; l < labels.size(); ++l) {
@@ -41,7 +42,8 @@ HeadDefinition seizure_type_head() {
               o.class_of_label.push_back(it == o.classes.end() ? -1 : it - o.classes.begin());
             }
             return make_window_classifier(s, setup, o);
-          }};
+          },
+          window_classifier_model};
 }
 
 }  // namespace efm::eval

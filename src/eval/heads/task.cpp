@@ -10,6 +10,7 @@
 #include "epilepsyfm/data/subset_source.h"
 #include "epilepsyfm/eval/heads/head.h"
 #include "epilepsyfm/models/checkpoint_io.h"
+#include "epilepsyfm/train/learning_tasks.h"
 
 namespace efm::eval {
 
@@ -162,11 +163,7 @@ double FinetuneTask::lr_scale(const std::string& param_name) const {
 }
 
 models::EegInput FinetuneTask::input_of(const data::Batch& batch) {
-  models::EegInput in;
-  in.signal = batch.signal;
-  in.channel_ids = batch.channel_ids;
-  in.region_ids = batch.region_ids;
-  return in;
+  return train::eeg_input(batch);
 }
 
 models::BackboneOutput FinetuneTask::backbone_forward(const models::EegInput& input) {

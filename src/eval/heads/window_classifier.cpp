@@ -101,11 +101,7 @@ class WindowClassifierTask : public FinetuneTask {
   }
 
   std::shared_ptr<torch::nn::Module> make_head(int64_t d) override {
-    const auto& h = exp().finetune;
-    return LinearHead(LinearHeadOptions(d, binary_ ? 1 : static_cast<int64_t>(opt_.classes.size()))
-                          .init_scale(h.head_init_scale)
-                          .dropout(h.dropout))
-        .ptr();
+    return window_classifier_head(exp(), d, opt_.classes.size());
   }
 
   void after_bind() override {
@@ -353,6 +349,18 @@ class WindowClassifierTask : public FinetuneTask {
 std::unique_ptr<FinetuneTask> make_window_classifier(HeadSpec spec, const HeadSetup& setup,
                                                      WindowClassifierOptions options) {
   return std::make_unique<WindowClassifierTask>(std::move(spec), setup, std::move(options));
+}
+
+std::shared_ptr<torch::nn::Module> window_classifier_head(const FinetuneExperiment& exp, int64_t embed_dim,
+                                                          size_t n_classes) {
+  const auto& h = exp.finetune;
+  const int64_t outputs = n_classes == 2 ? 1 : static_cast<int64_t>(n_classes);
+  return LinearHead(LinearHeadOptions(embed_dim, outputs).init_scale(h.head_init_scale).dropout(h.dropout)).ptr();
+}
+
+FinetuneModel window_classifier_model(const FinetuneExperiment& exp) {
+  const models::BackboneOptions backbone = exp.model.to_options();
+  return FinetuneModel(backbone, window_classifier_head(exp, backbone.embed_dim(), exp.resolved.classes.size()));
 }
 
 }  // namespace efm::eval

@@ -187,10 +187,16 @@ class FinetuneTask : public train::TrainingTask {
 
 using HeadFactory = std::function<std::unique_ptr<FinetuneTask>(const HeadSetup& setup)>;
 
-/// A registered head: its declaration and factory.
+/// The model of a trained run of a head, built from the run's config (its checkpoint's config.yaml: `model`,
+/// `finetune`, `resolved.classes`) for loading the checkpoint's weights into.
+using HeadModelFactory = std::function<FinetuneModel(const FinetuneExperiment& exp)>;
+
+/// A registered head: its declaration and factories.
 struct HeadDefinition {
   HeadSpec spec;
   HeadFactory make;
+  /// Set for heads that `predict` runs on recordings (window classifiers); null otherwise.
+  HeadModelFactory model;
 };
 
 using HeadRegistry = Registry<HeadDefinition>;

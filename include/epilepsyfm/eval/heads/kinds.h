@@ -47,6 +47,13 @@ struct WindowClassifierOptions {
 };
 std::unique_ptr<FinetuneTask> make_window_classifier(HeadSpec spec, const HeadSetup& setup,
                                                      WindowClassifierOptions options);
+/// The output layer of a window classifier on embeddings of size `embed_dim`: one logit for two classes (class 1
+/// positive), else one per class (finetune.head_init_scale, finetune.dropout).
+std::shared_ptr<torch::nn::Module> window_classifier_head(const FinetuneExperiment& exp, int64_t embed_dim,
+                                                          size_t n_classes);
+/// HeadDefinition::model of the window classifiers: backbone `exp.model` + window_classifier_head for
+/// exp.resolved.classes.
+FinetuneModel window_classifier_model(const FinetuneExperiment& exp);
 
 struct ForecasterOptions {
   enum class Target { signal, spectra };
