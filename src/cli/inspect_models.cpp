@@ -156,9 +156,9 @@ std::string describe_checkpoint(const fs::path& path) {
   } else if (kind == "pretrain") {
     const auto exp = config::parse_yaml<train::PretrainExperiment>(file.config_yaml, file.description);
     const auto b = exp.model.to_options();
-    out +=
-        fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
-                    exp.model.size, b.embed_dim(), b.depth(), exp.mask.strategy, exp.mask.ratio, exp.tokenizer.checkpoint);
+    out += fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
+                       exp.model.size, b.embed_dim(), b.depth(), exp.mask.strategy, exp.mask.ratio,
+                       exp.tokenizer.checkpoint);
     prep = exp.data.preprocessing;
   } else {
     out +=

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 
 TrainState TrainState::read(const fs::path& checkpoint_dir) {
   const fs::path file = checkpoint_dir / kFile;
-  if (!fs::is_regular_file(file)) throw DataError(fmt::format("{}: missing (an incomplete checkpoint?)", file.string()));
+  if (!fs::is_regular_file(file))
+    throw DataError(fmt::format("{}: missing (an incomplete checkpoint?)", file.string()));
   try {
     return config::parse_yaml<TrainState>(read_file(file), file.string());
   } catch (const ConfigError& e) {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/config/io_names.h"
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/config/run.h"
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/core/enum_names.h"

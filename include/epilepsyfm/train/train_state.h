@@ -23,9 +23,9 @@ struct TrainState {
   int64_t batch_size = 0;   ///< per process
   int64_t accumulation = 1;
   int64_t seed = 0;
-  std::string best_metric;          ///< train.keep_best.metric ("" = none tracked)
-  std::optional<double> best_value;  ///< its best value so far
-  int64_t best_step = -1;           ///< the step of best_value
+  std::string best_metric;                           ///< train.keep_best.metric ("" = none tracked)
+  std::optional<double> best_value;                  ///< its best value so far
+  int64_t best_step = -1;                            ///< the step of best_value
   std::optional<double> loss_scale;                  ///< float16 runs: the dynamic loss scale
   std::optional<int64_t> loss_scale_growth_tracker;  ///< float16 runs: steps since the scale last changed
   std::string tool_version;

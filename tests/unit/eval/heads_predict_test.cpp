@@ -17,8 +17,8 @@ TEST(HeadModel, RegistryBuildsThePredictModelOfWindowHeads) {
   const auto& def = head_registry().get("seizure_detection");
   ASSERT_TRUE(def.model);
   const FinetuneModel m = def.model(exp);
-  EXPECT_EQ(m->backbone->options().embed_dim, 64);
-  EXPECT_EQ(m->backbone->options().depth, 4);
+  EXPECT_EQ(m->backbone->options().embed_dim(), 64);
+  EXPECT_EQ(m->backbone->options().depth(), 4);
   EXPECT_EQ(m->head_as<LinearHeadImpl>()->fc->weight.sizes(), (std::vector<int64_t>{1, 64}));  // one logit
   // The state names a finetune checkpoint holds: backbone.* and head.fc.*
   EXPECT_TRUE(m->named_parameters().contains("head.fc.weight"));

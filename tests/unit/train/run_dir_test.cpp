@@ -94,9 +94,9 @@ TEST(RunDir, CheckpointChoiceAndExportByKind) {
   EXPECT_EQ(RunDir::export_name("pretrain"), "pretrained.pt");
   EXPECT_EQ(RunDir::export_name("finetune"), "");
   EXPECT_EQ(parse_checkpoint_choice("best", "--checkpoint"), CheckpointChoice::best);
-  EXPECT_THAT([] { parse_checkpoint_choice("newest", "--checkpoint"); },
-              ThrowsMessage<ConfigError>(
-                  HasSubstr("--checkpoint: allowed values are 'best', 'latest', but got 'newest'")));
+  EXPECT_THAT(
+      [] { parse_checkpoint_choice("newest", "--checkpoint"); },
+      ThrowsMessage<ConfigError>(HasSubstr("--checkpoint: allowed values are 'best', 'latest', but got 'newest'")));
 
   // A fine-tuning run has no export: its model file is the chosen checkpoint's, with the kind of its config.
   const ModelFile best = resolve_model_file(run, CheckpointChoice::best);
