@@ -7,7 +7,7 @@
 #include "cli/verbs.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/eval/finetune.h"
+#include "epilepsyfm/eval/finetune/finetune.h"
 #include "epilepsyfm/train/run_dir.h"
 
 namespace efm::cli {

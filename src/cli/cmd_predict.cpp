@@ -7,7 +7,7 @@
 #include "cli/verbs.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/eval/predict.h"
+#include "epilepsyfm/eval/inference/predict.h"
 
 namespace efm::cli {
 

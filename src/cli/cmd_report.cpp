@@ -10,7 +10,7 @@
 #include "cli/verbs.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/eval/pipeline_report.h"
+#include "epilepsyfm/eval/report/pipeline_report.h"
 
 namespace efm::cli {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "epilepsyfm/eval/classification.h"
+#include "epilepsyfm/eval/metrics/classification.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "epilepsyfm/eval/events.h"
+#include "epilepsyfm/eval/metrics/events.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

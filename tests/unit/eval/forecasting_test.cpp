@@ -1,4 +1,4 @@
-#include "epilepsyfm/eval/forecasting.h"
+#include "epilepsyfm/eval/metrics/forecasting.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

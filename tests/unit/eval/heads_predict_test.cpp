@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "epilepsyfm/eval/heads/head.h"
-#include "epilepsyfm/eval/heads/kinds.h"
+#include "epilepsyfm/eval/finetune/heads/head.h"
+#include "epilepsyfm/eval/finetune/heads/kinds.h"
 
 namespace efm::eval {
 namespace {

@@ -1,4 +1,4 @@
-#include "epilepsyfm/eval/metric_set.h"
+#include "epilepsyfm/eval/metrics/metric_set.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

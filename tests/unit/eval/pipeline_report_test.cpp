@@ -1,5 +1,5 @@
 // eval/pipeline_report.h on run directories written by hand in the formats the verbs write.
-#include "epilepsyfm/eval/pipeline_report.h"
+#include "epilepsyfm/eval/report/pipeline_report.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

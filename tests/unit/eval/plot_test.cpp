@@ -4,8 +4,8 @@
 #include <regex>
 
 #include "epilepsyfm/core/fs.h"
-#include "epilepsyfm/eval/html_report.h"
-#include "epilepsyfm/eval/plot.h"
+#include "epilepsyfm/eval/report/html_report.h"
+#include "epilepsyfm/eval/report/plot.h"
 #include "support/test_support.h"
 
 using ::testing::HasSubstr;

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "epilepsyfm/core/fs.h"
-#include "epilepsyfm/eval/classification.h"
-#include "epilepsyfm/eval/forecasting.h"
+#include "epilepsyfm/eval/metrics/classification.h"
+#include "epilepsyfm/eval/metrics/forecasting.h"
 #include "support/test_support.h"
 
 namespace efm::eval {

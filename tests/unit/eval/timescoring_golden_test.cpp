@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "epilepsyfm/core/fs.h"
-#include "epilepsyfm/eval/events.h"
+#include "epilepsyfm/eval/metrics/events.h"
 #include "support/test_support.h"
 
 namespace efm::eval {

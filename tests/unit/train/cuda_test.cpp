@@ -21,7 +21,7 @@
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/data/loader.h"
-#include "epilepsyfm/eval/heads/modules.h"
+#include "epilepsyfm/eval/finetune/heads/modules.h"
 #include "epilepsyfm/models/pretrain_model.h"
 #include "epilepsyfm/models/tokenizer.h"
 #include "epilepsyfm/train/cuda_settings.h"
