@@ -13,12 +13,12 @@
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/eval/finetune/finetune_config.h"
-#include "epilepsyfm/eval/metrics/forecasting.h"
 #include "epilepsyfm/eval/finetune/heads/head.h"
 #include "epilepsyfm/eval/finetune/heads/kinds.h"
 #include "epilepsyfm/eval/finetune/heads/modules.h"
-#include "epilepsyfm/eval/inference/predict.h"
 #include "epilepsyfm/eval/finetune/split.h"
+#include "epilepsyfm/eval/inference/predict.h"
+#include "epilepsyfm/eval/metrics/forecasting.h"
 #include "support/test_support.h"
 
 using ::testing::HasSubstr;

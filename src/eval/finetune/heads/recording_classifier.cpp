@@ -9,8 +9,8 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/csv.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/eval/metrics/classification.h"
 #include "epilepsyfm/eval/finetune/heads/kinds.h"
+#include "epilepsyfm/eval/metrics/classification.h"
 #include "eval/finetune/heads/report_util.h"
 
 namespace efm::eval {

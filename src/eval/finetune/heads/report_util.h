@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/eval/finetune/heads/head.h"
 #include "epilepsyfm/eval/metrics/classification.h"
 #include "epilepsyfm/eval/metrics/events.h"
-#include "epilepsyfm/eval/finetune/heads/head.h"
 
 namespace efm::eval {
 

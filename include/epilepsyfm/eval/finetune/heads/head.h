@@ -26,11 +26,11 @@
 #include "epilepsyfm/core/registry.h"
 #include "epilepsyfm/data/window_source.h"
 #include "epilepsyfm/data/windows.h"
-#include "epilepsyfm/eval/metrics/events.h"
 #include "epilepsyfm/eval/finetune/finetune_config.h"
 #include "epilepsyfm/eval/finetune/heads/modules.h"
-#include "epilepsyfm/eval/metrics/metric_set.h"
 #include "epilepsyfm/eval/finetune/split.h"
+#include "epilepsyfm/eval/metrics/events.h"
+#include "epilepsyfm/eval/metrics/metric_set.h"
 #include "epilepsyfm/models/signal_spec.h"
 #include "epilepsyfm/train/task.h"
 
