@@ -6,7 +6,7 @@
 // and how the output files of the two compare.
 //   predict_bench --reference PATH [--candidate PATH] [--hours 1,4] [--threads 1] [--repeat 1] [--model RUN]
 //                 [--work DIR] [--keep]
-// Target (issue 16): >= 300x real time on one thread for 1 h, peak RSS flat in the recording length.
+// Target: >= 300x real time on one thread for 1 h, peak RSS flat in the recording length.
 #include <fmt/format.h>
 #include <unistd.h>
 

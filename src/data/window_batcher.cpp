@@ -55,7 +55,7 @@ void WindowBatcher::write(Eigen::MatrixXf y) {
     next_start_ += o_.step_samples;
     if (static_cast<int64_t>(starts_.size()) == o_.batch_size) flush();
   }
-  // Samples before the next window are no longer needed.
+  // Samples ahead of the next window start are not needed by any later window.
   const int64_t drop = std::min(next_start_ - pos0_, held_);
   if (drop > 0) {
     for (int64_t c = 0; c < c_n; ++c) std::memmove(row(c), row(c) + drop, sizeof(float) * (held_ - drop));
