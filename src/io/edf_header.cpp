@@ -32,26 +32,13 @@ constexpr int64_t kMaxSamplesPerRecord = int64_t(1) << 31;
 class FieldParser {
  public:
   /// A decimal number; nullopt if the field is empty or not a number.
-  std::optional<double> number(std::string_view field) {
-    std::string s = normalise(field);
-    if (s.empty()) return std::nullopt;
-    double v = 0;
-    const char* first = s.data();
-    if (*first == '+') ++first;
-    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-    return v;
-  }
+  std::optional<double> number(std::string_view field) { return parse_whole<double>(normalise(field)); }
 
   /// An integer; values such as "-32768.0" are accepted (and counted) when they are integral.
   std::optional<int64_t> integer(std::string_view field) {
-    std::string s = normalise(field);
+    const std::string s = normalise(field);
     if (s.empty()) return std::nullopt;
-    int64_t v = 0;
-    const char* first = s.data();
-    if (*first == '+') ++first;
-    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (ec == std::errc() && ptr == s.data() + s.size()) return v;
+    if (const auto v = parse_whole<int64_t>(s)) return v;
     const auto d = number(field);
     if (d && std::isfinite(*d) && std::floor(*d) == *d && std::fabs(*d) < 9e15) {
       ++non_integer_format_;
@@ -83,6 +70,18 @@ class FieldParser {
       std::replace(s.begin(), s.end(), ',', '.');
     }
     return s;
+  }
+
+  /// `s` as a T when all of it is one (an optional leading '+' allowed); nullopt otherwise.
+  template <class T>
+  static std::optional<T> parse_whole(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    T v = 0;
+    const char* first = s.data();
+    if (*first == '+') ++first;
+    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+    return v;
   }
 
   int leading_spaces_ = 0;
@@ -145,45 +144,49 @@ double EdfHeader::max_sfreq_hz() const {
   return m;
 }
 
-EdfHeader parse_edf_header(std::string_view header, int64_t file_bytes, const std::filesystem::path& path) {
-  EdfHeader h;
-  h.path = path;
-  h.file_bytes = file_bytes;
-  auto& dev = h.deviations;
-  FieldParser num;
+namespace {
 
-  if (file_bytes < kFixedBytes || header.size() < size_t(kFixedBytes))
-    fail(path, fmt::format("file is {} bytes, shorter than the {}-byte EDF/BDF header", file_bytes, kFixedBytes));
-
-  // ---- version ----
+/// Sets `bdf` and `bytes_per_sample` from the 8-byte version field; a version that is neither EDF nor BDF throws.
+void parse_version(std::string_view header, EdfHeader& h) {
   const std::string_view version = header.substr(0, 8);
   if (static_cast<unsigned char>(version[0]) == 0xFF) {
     h.bdf = true;
     if (version.substr(1) != "BIOSEMI")
-      dev.push_back(
+      h.deviations.push_back(
           fmt::format("BDF version field is 0xFF '{}' instead of 0xFF 'BIOSEMI'", printable(version.substr(1))));
   } else if (version != "0       ") {
     if (trim_view(version) == "0")
-      dev.push_back("version field is '0' but not left-aligned and space-padded");
+      h.deviations.push_back("version field is '0' but not left-aligned and space-padded");
     else
-      fail(path, fmt::format("not an EDF/BDF file: the version field is '{}' (expected '0' for EDF or 0xFF "
-                             "'BIOSEMI' for BDF)",
-                             printable(version)));
+      fail(h.path, fmt::format("not an EDF/BDF file: the version field is '{}' (expected '0' for EDF or 0xFF "
+                               "'BIOSEMI' for BDF)",
+                               printable(version)));
   }
   h.bytes_per_sample = h.bdf ? 3 : 2;
+}
 
-  // ---- identifying fields: structure checks only, never copied ----
-  const std::string_view patient = header.substr(8, 80), recording = header.substr(88, 80);
-  if (!is_printable_ascii(patient))
+/// Structure checks of the identifying fields (patient, recording, start date and time); never copied.
+void check_identification(std::string_view header, std::vector<std::string>& dev) {
+  if (!is_printable_ascii(header.substr(8, 80)))
     dev.push_back("patient identification field contains bytes outside printable ASCII (content not copied)");
-  if (!is_printable_ascii(recording))
+  if (!is_printable_ascii(header.substr(88, 80)))
     dev.push_back("recording identification field contains bytes outside printable ASCII (content not copied)");
   if (!is_dotted_triplet(header.substr(168, 8)))
     dev.push_back("start date field is not in the dd.mm.yy format (content not copied)");
   if (!is_dotted_triplet(header.substr(176, 8)))
     dev.push_back("start time field is not in the hh.mm.ss format (content not copied)");
+}
 
-  // ---- counts ----
+/// The counts of the fixed header that the later steps need.
+struct FixedCounts {
+  int n_signals = 0;
+  int64_t n_records = 0;  ///< as declared: -1 means unknown
+};
+
+/// Parses and checks the header size, record count, record duration and signal count fields; sets `header_bytes`
+/// and `record_duration_s`.
+FixedCounts parse_counts(std::string_view header, int64_t file_bytes, FieldParser& num, EdfHeader& h) {
+  const std::filesystem::path& path = h.path;
   const auto header_bytes = num.integer(header.substr(184, 8));
   const auto n_records = num.integer(header.substr(236, 8));
   const auto record_duration = num.number(header.substr(244, 8));
@@ -206,116 +209,165 @@ EdfHeader parse_edf_header(std::string_view header, int64_t file_bytes, const st
   if (!record_duration || !std::isfinite(*record_duration) || *record_duration < 0)
     fail(path, fmt::format("record duration field '{}' is not a number >= 0", printable(header.substr(244, 8))));
   h.record_duration_s = *record_duration;
+  return FixedCounts{static_cast<int>(*ns), *n_records};
+}
 
-  // ---- signals ----
-  const int n = static_cast<int>(*ns);
+/// The raw fields of one signal that parse_signal reads.
+struct RawSignalFields {
+  std::string_view label;  ///< with its padding
+  std::string_view physical_min, physical_max, digital_min, digital_max, samples_per_record;
+};
+
+/// One per-signal field: its width, and where it goes (a text field of EdfSignal, a raw field, both or neither).
+struct SignalFieldSpec {
+  int width;
+  std::string EdfSignal::*text;
+  std::string_view RawSignalFields::*raw;
+};
+
+// Per-signal fields in header order; each field is stored for all signals before the next field. Labels keep
+// their leading spaces, so they are converted apart from the other text fields.
+constexpr SignalFieldSpec kSignalFields[] = {
+    {kLabelW, nullptr, &RawSignalFields::label},
+    {kTransducerW, &EdfSignal::transducer, nullptr},
+    {kUnitW, &EdfSignal::unit, nullptr},
+    {kNumW, nullptr, &RawSignalFields::physical_min},
+    {kNumW, nullptr, &RawSignalFields::physical_max},
+    {kNumW, nullptr, &RawSignalFields::digital_min},
+    {kNumW, nullptr, &RawSignalFields::digital_max},
+    {kPrefilterW, &EdfSignal::prefilter, nullptr},
+    {kNumW, nullptr, &RawSignalFields::samples_per_record},
+    {kReservedW, nullptr, nullptr},
+};
+
+/// Sizes `h.signals` to `n`, fills their label, transducer, unit and prefilter, and returns the raw fields.
+std::vector<RawSignalFields> read_signal_fields(std::string_view header, int n, EdfHeader& h) {
   const std::string_view sig = header.substr(kFixedBytes, size_t(kBytesPerSignal) * n);
-  size_t field_pos = 0;
-  auto field = [&](int width, int i) { return sig.substr(field_pos + size_t(width) * i, width); };
-  auto next_field = [&](int width) { field_pos += size_t(width) * n; };
-
   h.signals.resize(size_t(n));
-  std::vector<std::string_view> raw_labels(static_cast<size_t>(n));
+  std::vector<RawSignalFields> raw(static_cast<size_t>(n));
   bool converted_labels = false, converted_other = false;
-  for (int i = 0; i < n; ++i) {
-    raw_labels[size_t(i)] = field(kLabelW, i);
-    h.signals[size_t(i)].label = to_utf8(rtrim_view(raw_labels[size_t(i)]), &converted_labels);
+  size_t field_pos = 0;
+  for (const SignalFieldSpec& f : kSignalFields) {
+    for (size_t i = 0; i < size_t(n); ++i) {
+      const std::string_view value = sig.substr(field_pos + size_t(f.width) * i, f.width);
+      if (f.raw) raw[i].*f.raw = value;
+      if (f.text) h.signals[i].*f.text = field_text(value, &converted_other);
+    }
+    field_pos += size_t(f.width) * n;
   }
-  next_field(kLabelW);
-  for (int i = 0; i < n; ++i) h.signals[size_t(i)].transducer = field_text(field(kTransducerW, i), &converted_other);
-  next_field(kTransducerW);
-  for (int i = 0; i < n; ++i) h.signals[size_t(i)].unit = field_text(field(kUnitW, i), &converted_other);
-  next_field(kUnitW);
-  std::vector<std::string_view> pmin(static_cast<size_t>(n)), pmax(pmin), dmin(pmin), dmax(pmin), spr(pmin);
-  for (auto* v : {&pmin, &pmax, &dmin, &dmax}) {
-    for (int i = 0; i < n; ++i) (*v)[size_t(i)] = field(kNumW, i);
-    next_field(kNumW);
-  }
-  for (int i = 0; i < n; ++i) h.signals[size_t(i)].prefilter = field_text(field(kPrefilterW, i), &converted_other);
-  next_field(kPrefilterW);
-  for (int i = 0; i < n; ++i) spr[size_t(i)] = field(kNumW, i);
-  next_field(kNumW);
-  next_field(kReservedW);
-  if (converted_labels) dev.push_back("signal labels contain non-ASCII bytes (read as Latin-1)");
+  for (size_t i = 0; i < size_t(n); ++i) h.signals[i].label = to_utf8(rtrim_view(raw[i].label), &converted_labels);
+  if (converted_labels) h.deviations.push_back("signal labels contain non-ASCII bytes (read as Latin-1)");
   if (converted_other)
-    dev.push_back("signal unit/transducer/prefilter fields contain non-ASCII bytes (read as Latin-1)");
+    h.deviations.push_back("signal unit/transducer/prefilter fields contain non-ASCII bytes (read as Latin-1)");
+  return raw;
+}
 
-  const int64_t dig_lo = h.bdf ? -8388608 : -32768, dig_hi = h.bdf ? 8388607 : 32767;
+/// The sample range of the format: 16-bit EDF, 24-bit BDF.
+struct DigitalRange {
+  int64_t lo, hi;
+};
+
+/// A signal's scaling fields as parsed (nullopt: empty or not a number).
+struct ScalingFields {
+  std::optional<double> physical_min, physical_max;
+  std::optional<int64_t> digital_min, digital_max;
+};
+
+/// An annotation signal: only its TAL bytes matter, so its scaling and text fields are checked for the standard's
+/// values and departures become deviations.
+void check_annotation_signal(const std::string& who, const ScalingFields& f, DigitalRange range, EdfSignal& s,
+                             std::vector<std::string>& dev) {
+  s.physical_min = f.physical_min.value_or(0), s.physical_max = f.physical_max.value_or(0);
+  s.digital_min = f.digital_min.value_or(0), s.digital_max = f.digital_max.value_or(0);
+  if (!f.physical_min || !f.physical_max || !f.digital_min || !f.digital_max || *f.physical_min == *f.physical_max)
+    dev.push_back(fmt::format("annotation {} has unusable physical/digital range fields", who));
+  if (f.digital_min && f.digital_max && (*f.digital_min != range.lo || *f.digital_max != range.hi))
+    dev.push_back(fmt::format("annotation {} has digital range {}..{} (the standard requires {}..{})", who,
+                              *f.digital_min, *f.digital_max, range.lo, range.hi));
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"transducer", &s.transducer},
+                                    {"unit", &s.unit},
+                                    {"prefilter", &s.prefilter}}) {
+    if (!value->empty())
+      dev.push_back(fmt::format("annotation {} has a non-blank {} field '{}' (EDF+ requires spaces)", who, name,
+                                printable(*value)));
+  }
+}
+
+/// A data signal: its samples must be scalable, so unusable scaling fields throw. Returns true when the declared
+/// digital range goes beyond the format's sample range.
+bool set_data_scaling(const std::string& who, const RawSignalFields& raw, const ScalingFields& f, DigitalRange range,
+                      EdfSignal& s, const std::filesystem::path& path) {
+  if (!f.physical_min || !f.physical_max || !std::isfinite(*f.physical_min) || !std::isfinite(*f.physical_max))
+    fail(path, fmt::format("{}: physical minimum/maximum '{}'/'{}' are not finite numbers", who,
+                           printable(trim_view(raw.physical_min)), printable(trim_view(raw.physical_max))));
+  if (*f.physical_min == *f.physical_max)
+    fail(path, fmt::format("{}: physical minimum equals physical maximum ({}), so its samples cannot be scaled", who,
+                           *f.physical_min));
+  if (!f.digital_min || !f.digital_max)
+    fail(path, fmt::format("{}: digital minimum/maximum '{}'/'{}' are not integers", who,
+                           printable(trim_view(raw.digital_min)), printable(trim_view(raw.digital_max))));
+  if (*f.digital_min >= *f.digital_max)
+    fail(path, fmt::format("{}: digital minimum ({}) must be below digital maximum ({})", who, *f.digital_min,
+                           *f.digital_max));
+  s.physical_min = *f.physical_min, s.physical_max = *f.physical_max;
+  s.digital_min = *f.digital_min, s.digital_max = *f.digital_max;
+  return *f.digital_min < range.lo || *f.digital_max > range.hi;
+}
+
+/// Parses the per-signal fields into `h.signals` and sets `record_bytes`, `data_signals` and `annotation_signals`.
+void parse_signals(std::string_view header, int n, FieldParser& num, EdfHeader& h) {
+  const std::vector<RawSignalFields> raw = read_signal_fields(header, n, h);
+  const DigitalRange range = h.bdf ? DigitalRange{-8388608, 8388607} : DigitalRange{-32768, 32767};
   int64_t offset = 0;
   int out_of_range_digital = 0;
   for (int i = 0; i < n; ++i) {
     EdfSignal& s = h.signals[size_t(i)];
-    const std::string_view lab = rtrim_view(raw_labels[size_t(i)]);
+    const RawSignalFields& r = raw[size_t(i)];
+    const std::string_view lab = rtrim_view(r.label);
     s.is_annotation = lab == "EDF Annotations" || lab == "BDF Annotations";
     const std::string who = fmt::format("signal '{}' (#{})", s.label, i);
-    const auto spr_v = num.integer(spr[size_t(i)]);
-    if (!spr_v || *spr_v < 1 || *spr_v > kMaxSamplesPerRecord)
-      fail(path, fmt::format("{}: samples per data record '{}' is not a positive integer", who,
-                             printable(trim_view(spr[size_t(i)]))));
-    s.samples_per_record = *spr_v;
+    const auto spr = num.integer(r.samples_per_record);
+    if (!spr || *spr < 1 || *spr > kMaxSamplesPerRecord)
+      fail(h.path, fmt::format("{}: samples per data record '{}' is not a positive integer", who,
+                               printable(trim_view(r.samples_per_record))));
+    s.samples_per_record = *spr;
     s.byte_offset = offset;
     offset += s.samples_per_record * h.bytes_per_sample;
-
-    const auto pmin_v = num.number(pmin[size_t(i)]), pmax_v = num.number(pmax[size_t(i)]);
-    const auto dmin_v = num.integer(dmin[size_t(i)]), dmax_v = num.integer(dmax[size_t(i)]);
-    if (s.is_annotation) {
-      // Only the TAL bytes matter; the scaling fields are checked for the standard's values.
-      s.physical_min = pmin_v.value_or(0), s.physical_max = pmax_v.value_or(0);
-      s.digital_min = dmin_v.value_or(0), s.digital_max = dmax_v.value_or(0);
-      if (!pmin_v || !pmax_v || !dmin_v || !dmax_v || *pmin_v == *pmax_v)
-        dev.push_back(fmt::format("annotation {} has unusable physical/digital range fields", who));
-      if (dmin_v && dmax_v && (*dmin_v != dig_lo || *dmax_v != dig_hi))
-        dev.push_back(fmt::format("annotation {} has digital range {}..{} (the standard requires {}..{})", who, *dmin_v,
-                                  *dmax_v, dig_lo, dig_hi));
-      for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"transducer", &s.transducer},
-                                        {"unit", &s.unit},
-                                        {"prefilter", &s.prefilter}}) {
-        if (!value->empty())
-          dev.push_back(fmt::format("annotation {} has a non-blank {} field '{}' (EDF+ requires spaces)", who, name,
-                                    printable(*value)));
-      }
-      continue;
-    }
-    if (!pmin_v || !pmax_v || !std::isfinite(*pmin_v) || !std::isfinite(*pmax_v))
-      fail(path, fmt::format("{}: physical minimum/maximum '{}'/'{}' are not finite numbers", who,
-                             printable(trim_view(pmin[size_t(i)])), printable(trim_view(pmax[size_t(i)]))));
-    if (*pmin_v == *pmax_v)
-      fail(path, fmt::format("{}: physical minimum equals physical maximum ({}), so its samples cannot be scaled", who,
-                             *pmin_v));
-    if (!dmin_v || !dmax_v)
-      fail(path, fmt::format("{}: digital minimum/maximum '{}'/'{}' are not integers", who,
-                             printable(trim_view(dmin[size_t(i)])), printable(trim_view(dmax[size_t(i)]))));
-    if (*dmin_v >= *dmax_v)
-      fail(path, fmt::format("{}: digital minimum ({}) must be below digital maximum ({})", who, *dmin_v, *dmax_v));
-    if (*dmin_v < dig_lo || *dmax_v > dig_hi) ++out_of_range_digital;
-    s.physical_min = *pmin_v, s.physical_max = *pmax_v;
-    s.digital_min = *dmin_v, s.digital_max = *dmax_v;
+    const ScalingFields f{num.number(r.physical_min), num.number(r.physical_max), num.integer(r.digital_min),
+                          num.integer(r.digital_max)};
+    if (s.is_annotation)
+      check_annotation_signal(who, f, range, s, h.deviations);
+    else if (set_data_scaling(who, r, f, range, s, h.path))
+      ++out_of_range_digital;
   }
   if (out_of_range_digital > 0)
-    dev.push_back(fmt::format("{} signal(s) declare a digital range beyond the {}-bit sample range {}..{}",
-                              out_of_range_digital, h.bdf ? 24 : 16, dig_lo, dig_hi));
+    h.deviations.push_back(fmt::format("{} signal(s) declare a digital range beyond the {}-bit sample range {}..{}",
+                                       out_of_range_digital, h.bdf ? 24 : 16, range.lo, range.hi));
   h.record_bytes = offset;
   for (int i = 0; i < n; ++i) (h.signals[size_t(i)].is_annotation ? h.annotation_signals : h.data_signals).push_back(i);
+}
 
-  // ---- EDF+ / BDF+ ----
+/// Sets `plus` and `discontinuous` from the reserved field ("EDF+C", "EDF+D", ...) and the annotation signals.
+void resolve_plus(std::string_view header, EdfHeader& h) {
+  auto& dev = h.deviations;
+  const char* plain = h.bdf ? "BDF" : "EDF";
   const std::string reserved(rtrim_view(header.substr(192, 44)));
   const bool says_plus = reserved.rfind("EDF+C", 0) == 0 || reserved.rfind("EDF+D", 0) == 0 ||
                          reserved.rfind("BDF+C", 0) == 0 || reserved.rfind("BDF+D", 0) == 0;
   const std::string annot_label = h.bdf ? "BDF Annotations" : "EDF Annotations";
   if (says_plus) {
     const bool says_d = reserved[4] == 'D';
-    if (reserved.substr(0, 3) != (h.bdf ? "BDF" : "EDF"))
-      dev.push_back(
-          fmt::format("{} file whose reserved field says '{}'", h.bdf ? "BDF" : "EDF", reserved.substr(0, 5)));
+    if (reserved.substr(0, 3) != plain)
+      dev.push_back(fmt::format("{} file whose reserved field says '{}'", plain, reserved.substr(0, 5)));
     if (reserved.size() > 5)
       dev.push_back(fmt::format("reserved field '{}' has text after '{}'", printable(reserved), reserved.substr(0, 5)));
     if (h.annotation_signals.empty()) {
       if (says_d)
-        fail(path, fmt::format("reserved field says {} (discontinuous) but there is no '{}' signal, so the onsets "
-                               "of the data records are unknown",
-                               reserved.substr(0, 5), annot_label));
+        fail(h.path, fmt::format("reserved field says {} (discontinuous) but there is no '{}' signal, so the onsets "
+                                 "of the data records are unknown",
+                                 reserved.substr(0, 5), annot_label));
       dev.push_back(fmt::format("reserved field says {} but there is no '{}' signal: read as plain {}",
-                                reserved.substr(0, 5), annot_label, h.bdf ? "BDF" : "EDF"));
+                                reserved.substr(0, 5), annot_label, plain));
     } else {
       h.plus = true;
       h.discontinuous = says_d;
@@ -324,48 +376,51 @@ EdfHeader parse_edf_header(std::string_view header, int64_t file_bytes, const st
     dev.push_back(
         fmt::format("plain {} header (reserved field not EDF+C/EDF+D) with {} annotation signal(s): their "
                     "TALs are read as in EDF+C",
-                    h.bdf ? "BDF" : "EDF", h.annotation_signals.size()));
+                    plain, h.annotation_signals.size()));
     h.plus = true;
   } else if (!reserved.empty() && !(h.bdf && reserved == "24BIT")) {
-    dev.push_back(
-        fmt::format("reserved field '{}' is not blank in a plain {} file", printable(reserved), h.bdf ? "BDF" : "EDF"));
+    dev.push_back(fmt::format("reserved field '{}' is not blank in a plain {} file", printable(reserved), plain));
   }
   for (int i : h.annotation_signals) {
     if (h.signals[size_t(i)].label != annot_label)
-      dev.push_back(fmt::format("{} file with an annotation signal labelled '{}'", h.bdf ? "BDF" : "EDF",
-                                h.signals[size_t(i)].label));
+      dev.push_back(fmt::format("{} file with an annotation signal labelled '{}'", plain, h.signals[size_t(i)].label));
   }
-  if (h.plus) {
-    // EDF+ 2.1: patient field = 4 subfields (code, sex, birthdate, name), recording field = "Startdate" + 4.
-    if (split_spaces(patient).size() < 4)
-      dev.push_back(
-          "EDF+ patient identification field does not have the 4 subfields the standard requires "
-          "(content not copied)");
-    const auto rec_fields = split_spaces(recording);
-    if (rec_fields.size() < 5 || rec_fields[0] != "Startdate")
-      dev.push_back(
-          "EDF+ recording identification field does not start with 'Startdate' and 4 subfields "
-          "(content not copied)");
-  }
-  h.format = std::string(h.bdf ? "BDF" : "EDF") + (h.plus ? (h.discontinuous ? "+D" : "+C") : "");
+}
 
-  // ---- record duration and data records against the file ----
+/// EDF+ 2.1: patient field = 4 subfields (code, sex, birthdate, name), recording field = "Startdate" + 4.
+void check_plus_identification(std::string_view header, std::vector<std::string>& dev) {
+  if (split_spaces(header.substr(8, 80)).size() < 4)
+    dev.push_back(
+        "EDF+ patient identification field does not have the 4 subfields the standard requires "
+        "(content not copied)");
+  const auto rec_fields = split_spaces(header.substr(88, 80));
+  if (rec_fields.size() < 5 || rec_fields[0] != "Startdate")
+    dev.push_back(
+        "EDF+ recording identification field does not start with 'Startdate' and 4 subfields "
+        "(content not copied)");
+}
+
+/// Checks the record duration and sets `n_records` (inferred from the file size when declared as -1); the file
+/// size must be the header plus whole data records.
+void check_data_records(int64_t declared_records, EdfHeader& h) {
+  const std::filesystem::path& path = h.path;
+  const int64_t file_bytes = h.file_bytes;
   if (!h.data_signals.empty() && h.record_duration_s <= 0)
     fail(path, fmt::format("record duration is {} s but the file has {} data signal(s); it must be > 0",
                            h.record_duration_s, h.data_signals.size()));
   const int64_t data_bytes = file_bytes - h.header_bytes;
-  if (*n_records == -1) {
+  if (declared_records == -1) {
     if (h.record_bytes == 0 || data_bytes % h.record_bytes != 0)
       fail(path, fmt::format("number of data records is -1 (unknown) and the {} data bytes are not a whole number "
                              "of {}-byte records",
                              data_bytes, h.record_bytes));
     h.n_records = data_bytes / h.record_bytes;
-    dev.push_back(
+    h.deviations.push_back(
         fmt::format("number of data records is -1 (recording not closed); {} records inferred from the "
                     "file size",
                     h.n_records));
   } else {
-    h.n_records = *n_records;
+    h.n_records = declared_records;
   }
   if (h.n_records > 0 && h.record_bytes > (int64_t(1) << 62) / h.n_records)
     fail(path, fmt::format("header promises {} records of {} bytes, more than any file can hold", h.n_records,
@@ -379,7 +434,26 @@ EdfHeader parse_edf_header(std::string_view header, int64_t file_bytes, const st
                      file_bytes, h.header_bytes, h.n_records, h.record_bytes, expected, diff > 0 ? diff : -diff,
                      diff > 0 ? "too many" : "missing", double(diff > 0 ? diff : -diff) / double(h.record_bytes)));
   }
-  num.report(dev);
+}
+
+}  // namespace
+
+EdfHeader parse_edf_header(std::string_view header, int64_t file_bytes, const std::filesystem::path& path) {
+  EdfHeader h;
+  h.path = path;
+  h.file_bytes = file_bytes;
+  if (file_bytes < kFixedBytes || header.size() < size_t(kFixedBytes))
+    fail(path, fmt::format("file is {} bytes, shorter than the {}-byte EDF/BDF header", file_bytes, kFixedBytes));
+  FieldParser num;
+  parse_version(header, h);
+  check_identification(header, h.deviations);
+  const FixedCounts counts = parse_counts(header, file_bytes, num, h);
+  parse_signals(header, counts.n_signals, num, h);
+  resolve_plus(header, h);
+  if (h.plus) check_plus_identification(header, h.deviations);
+  h.format = std::string(h.bdf ? "BDF" : "EDF") + (h.plus ? (h.discontinuous ? "+D" : "+C") : "");
+  check_data_records(counts.n_records, h);
+  num.report(h.deviations);
   return h;
 }
 
