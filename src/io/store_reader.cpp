@@ -18,14 +18,10 @@
 
 namespace efm::io {
 namespace fs = std::filesystem;
+using detail::H5Lock;
 using detail::Hid;
 
 namespace {
-
-struct H5Lock {
-  std::lock_guard<std::mutex> guard{detail::hdf5_mutex()};
-  H5Lock() { detail::init_hdf5(); }
-};
 
 constexpr size_t kMaxOpenDatasets = 32;
 
@@ -186,24 +182,20 @@ std::shared_ptr<const RecordingDetails> StoreReader::details(size_t index) const
     Hid g = im.group_locked(index);
     d->channels = detail::read_strings(g, "channels");
     for (int32_t v : detail::read_int32s(g, "channel_index")) d->channel_vocab_index.push_back(v);
-    d->mean_uv = detail::read_doubles(g, "mean_uv");
-    d->std_uv = detail::read_doubles(g, "std_uv");
-    d->max_abs_uv = detail::read_doubles(g, "max_abs_uv");
+    detail::read_columns(g, "mean_uv", d->mean_uv, "std_uv", d->std_uv, "max_abs_uv", d->max_abs_uv);
     {
       Hid sg = detail::open_group(g, "segments");
-      const auto on = detail::read_doubles(sg, "onset_s");
-      const auto start = detail::read_int64s(sg, "start_sample");
-      const auto n = detail::read_int64s(sg, "n_samples");
+      std::vector<double> on;
+      std::vector<int64_t> start, n;
+      detail::read_columns(sg, "onset_s", on, "start_sample", start, "n_samples", n);
       for (size_t i = 0; i < on.size(); ++i) d->segments.push_back(SignalSegment{on[i], start.at(i), n.at(i)});
     }
     {
       Hid eg = detail::open_group(g, "events");
-      const auto on = detail::read_doubles(eg, "onset_s");
-      const auto off = detail::read_doubles(eg, "offset_s");
-      const auto label = detail::read_strings(eg, "label");
-      const auto channel = detail::read_strings(eg, "channel");
-      const auto source = detail::read_strings(eg, "source");
-      d->event_seizure = detail::read_uint8s(eg, "seizure");
+      std::vector<double> on, off;
+      std::vector<std::string> label, channel, source;
+      detail::read_columns(eg, "onset_s", on, "offset_s", off, "label", label, "channel", channel, "source", source,
+                           "seizure", d->event_seizure);
       for (size_t i = 0; i < on.size(); ++i) {
         LabelEvent e;
         e.onset_s = on[i];
@@ -216,13 +208,12 @@ std::shared_ptr<const RecordingDetails> StoreReader::details(size_t index) const
     }
     {
       Hid wg = detail::open_group(g, "windows");
-      const auto start = detail::read_int64s(wg, "start_sample");
-      const auto label = detail::read_int32s(wg, "label");
-      const auto seizure = detail::read_uint8s(wg, "seizure");
-      const auto sz = detail::read_floats(wg, "seizure_overlap");
-      const auto lo = detail::read_floats(wg, "label_overlap");
-      const auto reject = detail::read_uint8s(wg, "reject");
-      const auto mx = detail::read_floats(wg, "max_abs_uv");
+      std::vector<int64_t> start;
+      std::vector<int32_t> label;
+      std::vector<uint8_t> seizure, reject;
+      std::vector<float> sz, lo, mx;
+      detail::read_columns(wg, "start_sample", start, "label", label, "seizure", seizure, "seizure_overlap", sz,
+                           "label_overlap", lo, "reject", reject, "max_abs_uv", mx);
       for (size_t i = 0; i < start.size(); ++i) {
         d->windows.push_back(RecordingDetails::Window{start[i], label.at(i), seizure.at(i) != 0, sz.at(i), lo.at(i),
                                                       reject.at(i) != 0, mx.at(i)});

@@ -28,14 +28,10 @@
 
 namespace efm::io {
 namespace fs = std::filesystem;
+using detail::H5Lock;
 using detail::Hid;
 
 namespace {
-
-struct H5Lock {
-  std::lock_guard<std::mutex> guard{detail::hdf5_mutex()};
-  H5Lock() { detail::init_hdf5(); }
-};
 
 bool valid_recording_id(const std::string& id) {
   if (id.empty() || id == "." || id == "..") return false;
@@ -124,12 +120,9 @@ struct StoreWriter::Impl {
     H5Lock lock;
     s->file = detail::check_id(H5Fcreate(s->partial.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
                                fmt::format("creating shard {}", s->partial.string()));
-    detail::write_attr(s->file, "format", detail::kStoreFormat);
-    detail::write_attr(s->file, "store_version", static_cast<int64_t>(kStoreVersion));
-    detail::write_attr(s->file, "tool_version", tool_version());
-    detail::write_attr(s->file, "config_hash", hash);
-    detail::write_attr(s->file, "config_yaml", opt.config_yaml);
-    detail::write_attr(s->file, "dtype", detail::dtype_name(opt.dtype));
+    detail::write_attrs(s->file, "format", detail::kStoreFormat, "store_version", static_cast<int64_t>(kStoreVersion),
+                        "tool_version", tool_version(), "config_hash", hash, "config_yaml", opt.config_yaml, "dtype",
+                        detail::dtype_name(opt.dtype));
     s->recordings = detail::create_group(s->file, "recordings");
     EFM_LOG_DEBUG("[store] opened {}", s->partial.string());
     return s;
@@ -408,34 +401,22 @@ void RecordingWriter::finish(const RecordingFooter& footer) {
       detail::write_strings(g, "channels", h.channels);
       detail::write_vector(g, "channel_index",
                            std::vector<int32_t>(h.channel_vocab_index.begin(), h.channel_vocab_index.end()));
-      detail::write_vector(g, "mean_uv", footer.mean_uv);
-      detail::write_vector(g, "std_uv", footer.std_uv);
-      detail::write_vector(g, "max_abs_uv", footer.max_abs_uv);
+      detail::write_columns(g, "mean_uv", footer.mean_uv, "std_uv", footer.std_uv, "max_abs_uv", footer.max_abs_uv);
       {
         Hid eg = detail::create_group(g, "events");
-        detail::write_vector(eg, "onset_s", ec.onset_s);
-        detail::write_vector(eg, "offset_s", ec.offset_s);
-        detail::write_strings(eg, "label", ec.label);
-        detail::write_vector(eg, "seizure", ec.seizure);
-        detail::write_strings(eg, "channel", ec.channel);
-        detail::write_strings(eg, "source", ec.source);
+        detail::write_columns(eg, "onset_s", ec.onset_s, "offset_s", ec.offset_s, "label", ec.label, "seizure",
+                              ec.seizure, "channel", ec.channel, "source", ec.source);
       }
       {
         Hid wg = detail::create_group(g, "windows");
-        detail::write_vector(wg, "start_sample", wc.start_sample);
-        detail::write_vector(wg, "label", wc.label);
-        detail::write_vector(wg, "seizure", wc.seizure);
-        detail::write_vector(wg, "seizure_overlap", wc.seizure_overlap);
-        detail::write_vector(wg, "label_overlap", wc.label_overlap);
-        detail::write_vector(wg, "reject", wc.reject);
-        detail::write_vector(wg, "max_abs_uv", footer.window_max_abs_uv);
+        detail::write_columns(wg, "start_sample", wc.start_sample, "label", wc.label, "seizure", wc.seizure,
+                              "seizure_overlap", wc.seizure_overlap, "label_overlap", wc.label_overlap, "reject",
+                              wc.reject, "max_abs_uv", footer.window_max_abs_uv);
         detail::write_attr(wg, "length_samples", im.store->pp.window_length_samples);
         detail::write_attr(wg, "stride_samples", im.store->pp.window_stride_samples);
       }
-      detail::write_attr(g, "source_sha256", h.source_sha256);
-      detail::write_attr(g, "n_windows", static_cast<int64_t>(W));
-      detail::write_attr(g, "manifest_row", row_line);
-      detail::write_attr(g, "complete", static_cast<int64_t>(1));
+      detail::write_attrs(g, "source_sha256", h.source_sha256, "n_windows", static_cast<int64_t>(W), "manifest_row",
+                          row_line, "complete", static_cast<int64_t>(1));
       im.dset.reset();
       im.group.reset();
     }
@@ -636,6 +617,65 @@ std::vector<RecordingEntry> StoreWriter::written() const {
   return impl_->session_rows;
 }
 
+namespace {
+
+/// Writes the attributes of a recording's group: identity, source, preprocessing and the problems found.
+void write_recording_attrs(hid_t g, const RecordingHeader& header, int64_t n_total, const StoredPreprocessing& pp,
+                           const std::string& config_hash) {
+  detail::write_attrs(g, "recording_id", header.id, "subject", header.subject, "session", header.session, "source_path",
+                      header.source_path, "source_sha256", header.source_sha256, "reader", header.reader, "format",
+                      header.format, "source_duration_s", header.source_duration_s, "n_samples", n_total, "units", "uV",
+                      "tool_version", tool_version(), "config_hash", config_hash);
+  {
+    config::PreprocessingSpec spec = pp.spec;
+    detail::AttrWriter attrs(g);
+    spec.visit(attrs);
+  }
+  detail::write_attrs(g, "reject_abs_uv", pp.reject_abs_uv, "min_overlap", pp.min_overlap, "deviations",
+                      header.deviations, "warnings", header.warnings, "dropped_channels", header.dropped_channels,
+                      "label_sources", header.label_sources);
+}
+
+/// Writes the segment table (STORE/.../segments/).
+void write_segments(hid_t g, const std::vector<SignalSegment>& segments) {
+  Hid sg = detail::create_group(g, "segments");
+  std::vector<double> on;
+  std::vector<int64_t> start, n;
+  for (const auto& s : segments) {
+    on.push_back(s.onset_s);
+    start.push_back(s.start_sample);
+    n.push_back(s.n_samples);
+  }
+  detail::write_columns(sg, "onset_s", on, "start_sample", start, "n_samples", n);
+}
+
+/// The shape of a recording's signal dataset: [n_channels, n_samples], in chunks of chunk_samples.
+struct SignalLayout {
+  int64_t n_channels, n_samples, chunk_samples;
+};
+
+/// Creates the signal dataset of group `g` with the store's dtype and filters.
+Hid create_signal_dataset(hid_t g, const RecordingHeader& header, const SignalLayout& layout, const StoreOptions& opt) {
+  const auto rows = static_cast<hsize_t>(layout.n_channels);
+  const hsize_t dims[2] = {rows, static_cast<hsize_t>(layout.n_samples)};
+  const hsize_t maxdims[2] = {rows, H5S_UNLIMITED};
+  const hsize_t chunk[2] = {rows, static_cast<hsize_t>(layout.chunk_samples)};
+  Hid space = detail::check_id(H5Screate_simple(2, dims, maxdims), "signal dataspace");
+  Hid dcpl = detail::check_id(H5Pcreate(H5P_DATASET_CREATE), "dataset properties");
+  detail::check_status(H5Pset_chunk(dcpl, 2, chunk), "signal chunking");
+  if (opt.compression > 0) {
+    detail::check_status(H5Pset_shuffle(dcpl), "shuffle filter");
+    detail::check_status(H5Pset_deflate(dcpl, static_cast<unsigned>(opt.compression)), "deflate filter");
+  }
+  Hid type = opt.dtype == StoreDtype::float16 ? detail::float16_type() : Hid(H5Tcopy(H5T_IEEE_F32LE));
+  Hid dset = detail::check_id(H5Dcreate2(g, "signal", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                              fmt::format("creating the signal of '{}'", header.id));
+  detail::write_attr(dset, "units", "uV");
+  return dset;
+}
+
+}  // namespace
+
 std::unique_ptr<RecordingWriter> StoreWriter::begin_recording(const RecordingHeader& header) {
   auto& im = *impl_;
   EFM_CHECK_ARG(valid_recording_id(header.id),
@@ -681,59 +721,10 @@ std::unique_ptr<RecordingWriter> StoreWriter::begin_recording(const RecordingHea
   }
   try {
     H5Lock lock;
-    const auto& pp = im.pp;
     rw->group = detail::create_group(rw->shard->recordings, header.id);
-    const hid_t g = rw->group;
-    detail::write_attr(g, "recording_id", header.id);
-    detail::write_attr(g, "subject", header.subject);
-    detail::write_attr(g, "session", header.session);
-    detail::write_attr(g, "source_path", header.source_path);
-    detail::write_attr(g, "source_sha256", header.source_sha256);
-    detail::write_attr(g, "reader", header.reader);
-    detail::write_attr(g, "format", header.format);
-    detail::write_attr(g, "source_duration_s", header.source_duration_s);
-    detail::write_attr(g, "n_samples", n_total);
-    detail::write_attr(g, "units", "uV");
-    detail::write_attr(g, "tool_version", tool_version());
-    detail::write_attr(g, "config_hash", im.hash);
-    {
-      config::PreprocessingSpec spec = pp.spec;
-      detail::AttrWriter attrs(g);
-      spec.visit(attrs);
-    }
-    detail::write_attr(g, "reject_abs_uv", pp.reject_abs_uv);
-    detail::write_attr(g, "min_overlap", pp.min_overlap);
-    detail::write_attr(g, "deviations", header.deviations);
-    detail::write_attr(g, "warnings", header.warnings);
-    detail::write_attr(g, "dropped_channels", header.dropped_channels);
-    detail::write_attr(g, "label_sources", header.label_sources);
-    {
-      Hid sg = detail::create_group(g, "segments");
-      std::vector<double> on;
-      std::vector<int64_t> start, n;
-      for (const auto& s : header.segments) {
-        on.push_back(s.onset_s);
-        start.push_back(s.start_sample);
-        n.push_back(s.n_samples);
-      }
-      detail::write_vector(sg, "onset_s", on);
-      detail::write_vector(sg, "start_sample", start);
-      detail::write_vector(sg, "n_samples", n);
-    }
-    const hsize_t dims[2] = {static_cast<hsize_t>(rw->n_channels), static_cast<hsize_t>(n_total)};
-    const hsize_t maxdims[2] = {static_cast<hsize_t>(rw->n_channels), H5S_UNLIMITED};
-    const hsize_t chunk[2] = {static_cast<hsize_t>(rw->n_channels), static_cast<hsize_t>(rw->chunk_n)};
-    Hid space = detail::check_id(H5Screate_simple(2, dims, maxdims), "signal dataspace");
-    Hid dcpl = detail::check_id(H5Pcreate(H5P_DATASET_CREATE), "dataset properties");
-    detail::check_status(H5Pset_chunk(dcpl, 2, chunk), "signal chunking");
-    if (im.opt.compression > 0) {
-      detail::check_status(H5Pset_shuffle(dcpl), "shuffle filter");
-      detail::check_status(H5Pset_deflate(dcpl, static_cast<unsigned>(im.opt.compression)), "deflate filter");
-    }
-    Hid type = im.opt.dtype == StoreDtype::float16 ? detail::float16_type() : Hid(H5Tcopy(H5T_IEEE_F32LE));
-    rw->dset = detail::check_id(H5Dcreate2(g, "signal", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                                fmt::format("creating the signal of '{}'", header.id));
-    detail::write_attr(rw->dset, "units", "uV");
+    write_recording_attrs(rw->group, header, n_total, im.pp, im.hash);
+    write_segments(rw->group, header.segments);
+    rw->dset = create_signal_dataset(rw->group, header, SignalLayout{rw->n_channels, n_total, rw->chunk_n}, im.opt);
   } catch (...) {
     {
       H5Lock lock;

@@ -297,6 +297,43 @@ std::vector<std::string> read_strings(hid_t loc, const char* name) {
   return out;
 }
 
+namespace {
+
+/// The HDF5 memory type of a numeric column element.
+template <class T>
+hid_t native_type() {
+  if constexpr (std::is_same_v<T, double>)
+    return H5T_NATIVE_DOUBLE;
+  else if constexpr (std::is_same_v<T, float>)
+    return H5T_NATIVE_FLOAT;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return H5T_NATIVE_INT64;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return H5T_NATIVE_INT32;
+  else
+    return H5T_NATIVE_UINT8;
+}
+
+}  // namespace
+
+template <class T>
+void read_column(hid_t loc, const char* name, std::vector<T>& out) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    out = read_strings(loc, name);
+  } else {
+    static_assert(std::is_same_v<T, uint8_t> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t> ||
+                      std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "read_column: unsupported column type");
+    out = read_numeric<T>(loc, name, native_type<T>());
+  }
+}
+template void read_column(hid_t, const char*, std::vector<double>&);
+template void read_column(hid_t, const char*, std::vector<float>&);
+template void read_column(hid_t, const char*, std::vector<int64_t>&);
+template void read_column(hid_t, const char*, std::vector<int32_t>&);
+template void read_column(hid_t, const char*, std::vector<uint8_t>&);
+template void read_column(hid_t, const char*, std::vector<std::string>&);
+
 Hid create_group(hid_t loc, const std::string& name) {
   return check_id(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                   fmt::format("creating group '{}'", name));

@@ -18,6 +18,12 @@ void init_hdf5();
 /// The innermost message on HDF5's error stack (empty if none), then clears the stack.
 std::string hdf5_error();
 
+/// Holds hdf5_mutex() for its scope, with init_hdf5() done: `H5Lock lock;` before any HDF5 call.
+struct H5Lock {
+  std::lock_guard<std::mutex> guard{hdf5_mutex()};
+  H5Lock() { init_hdf5(); }
+};
+
 /// Owns an hid_t and closes it with the function matching its type.
 class Hid {
  public:
@@ -61,6 +67,14 @@ void write_attr(hid_t obj, const char* name, double value);
 void write_attr(hid_t obj, const char* name, int64_t value);
 void write_attr(hid_t obj, const char* name, const std::vector<std::string>& values);
 void write_attr(hid_t obj, const char* name, const std::vector<double>& values);
+
+/// Writes (name, value) pairs as attributes of `obj`, in argument order (values: the write_attr types):
+///   write_attrs(group, "subject", subject, "n_samples", int64_t(n));
+template <class T, class... Rest>
+void write_attrs(hid_t obj, const char* name, const T& value, const Rest&... rest) {
+  write_attr(obj, name, value);
+  if constexpr (sizeof...(Rest) > 0) write_attrs(obj, rest...);
+}
 
 std::string read_attr_string(hid_t obj, const char* name);
 double read_attr_double(hid_t obj, const char* name);
@@ -127,6 +141,35 @@ std::vector<int64_t> read_int64s(hid_t loc, const char* name);
 std::vector<int32_t> read_int32s(hid_t loc, const char* name);
 std::vector<uint8_t> read_uint8s(hid_t loc, const char* name);
 std::vector<std::string> read_strings(hid_t loc, const char* name);
+
+/// One column of a table group: write_strings for strings, write_vector for numbers.
+template <class T>
+void write_column(hid_t loc, const char* name, const std::vector<T>& v) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    write_strings(loc, name, v);
+  } else {
+    write_vector(loc, name, v);
+  }
+}
+
+/// Writes (name, column) pairs as datasets of `loc`, in argument order:
+///   write_columns(group, "onset_s", onsets, "label", labels);
+template <class T, class... Rest>
+void write_columns(hid_t loc, const char* name, const std::vector<T>& column, const Rest&... rest) {
+  write_column(loc, name, column);
+  if constexpr (sizeof...(Rest) > 0) write_columns(loc, rest...);
+}
+
+/// Reads one column written by write_column into `out` (T: double, float, int64_t, int32_t, uint8_t, std::string).
+template <class T>
+void read_column(hid_t loc, const char* name, std::vector<T>& out);
+
+/// Reads (name, column) pairs, in argument order: read_columns(group, "onset_s", onsets, "label", labels).
+template <class T, class... Rest>
+void read_columns(hid_t loc, const char* name, std::vector<T>& column, Rest&... rest) {
+  read_column(loc, name, column);
+  if constexpr (sizeof...(Rest) > 0) read_columns(loc, rest...);
+}
 
 /// Creates group `name` under `loc`.
 Hid create_group(hid_t loc, const std::string& name);
