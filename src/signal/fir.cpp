@@ -10,6 +10,7 @@
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/threads.h"
 #include "signal/detail/kernels.h"
+#include "signal/detail/whole_signal.h"
 
 namespace efm::signal {
 namespace {
@@ -418,12 +419,7 @@ Eigen::MatrixXf filter_zero_phase(const std::vector<double>& kernel, const Eigen
                                   ThreadPool* pool) {
   ZeroPhaseFir fir(kernel, static_cast<int>(x.rows()), {});
   fir.set_thread_pool(pool);
-  Eigen::MatrixXf a = fir.push(x);
-  Eigen::MatrixXf b = fir.finish();
-  Eigen::MatrixXf out(x.rows(), a.cols() + b.cols());
-  out.leftCols(a.cols()) = a;
-  out.rightCols(b.cols()) = b;
-  return out;
+  return detail::push_and_finish(fir, x);
 }
 
 }  // namespace efm::signal

@@ -12,6 +12,19 @@ namespace {
 __extension__ typedef __int128 Int128;  // exact products of 64-bit rate terms (GCC/Clang)
 
 constexpr double kExactTolerance = 1e-12;
+constexpr Int128 kInt64Max = std::numeric_limits<int64_t>::max();
+
+/// Reduces the fraction p / q (both > 0) to lowest terms (Euclid's gcd).
+void reduce_fraction(Int128& p, Int128& q) {
+  Int128 a = p, b = q;
+  while (b != 0) {
+    const Int128 t = a % b;
+    a = b;
+    b = t;
+  }
+  p /= a;
+  q /= a;
+}
 
 struct Fraction {
   int64_t p = 0;
@@ -122,17 +135,9 @@ RationalRate edf_sampling_rate(int64_t samples_per_record, std::string_view text
   // rate = spr / (digits / scale) = spr * scale / digits
   Int128 num = static_cast<Int128>(samples_per_record) * scale;
   Int128 den = digits;
-  Int128 a = num, b = den;
-  while (b != 0) {
-    const Int128 t = a % b;
-    a = b;
-    b = t;
-  }
-  num /= a;
-  den /= a;
-  const Int128 limit = std::numeric_limits<int64_t>::max();
-  EFM_CHECK_DATA(num <= limit && den <= limit, "sampling rate {} samples / '{}' s does not fit a 64-bit fraction",
-                 samples_per_record, original);
+  reduce_fraction(num, den);
+  EFM_CHECK_DATA(num <= kInt64Max && den <= kInt64Max,
+                 "sampling rate {} samples / '{}' s does not fit a 64-bit fraction", samples_per_record, original);
   return {static_cast<int64_t>(num), static_cast<int64_t>(den)};
 }
 
@@ -163,24 +168,16 @@ ResampleRatio resample_ratio(const RationalRate& in, const RationalRate& out, in
   EFM_CHECK_ARG(max_factor >= 1, "resample_ratio: max_factor must be >= 1, got {}", max_factor);
   Int128 p = static_cast<Int128>(out.num) * in.den;
   Int128 q = static_cast<Int128>(out.den) * in.num;
-  Int128 a = p, b = q;
-  while (b != 0) {
-    const Int128 t = a % b;
-    a = b;
-    b = t;
-  }
-  p /= a;
-  q /= a;
+  reduce_fraction(p, q);
   const double target = static_cast<double>(p) / static_cast<double>(q);
-  const Int128 limit = std::numeric_limits<int64_t>::max();
   if (p <= max_factor && q <= max_factor) {
     ResampleRatio r;
     r.up = static_cast<int64_t>(p);
     r.down = static_cast<int64_t>(q);
     return r;
   }
-  EFM_CHECK_ARG(p <= limit && q <= limit, "resample_ratio: ratio of {}/{} Hz to {}/{} Hz overflows 64 bits", in.num,
-                in.den, out.num, out.den);
+  EFM_CHECK_ARG(p <= kInt64Max && q <= kInt64Max, "resample_ratio: ratio of {}/{} Hz to {}/{} Hz overflows 64 bits",
+                in.num, in.den, out.num, out.den);
   return make_ratio(approximate_rational(static_cast<int64_t>(p), static_cast<int64_t>(q), max_factor), target,
                     out.hz());
 }

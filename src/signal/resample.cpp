@@ -7,6 +7,7 @@
 #include "epilepsyfm/core/threads.h"
 #include "epilepsyfm/signal/filter_design.h"
 #include "signal/detail/kernels.h"
+#include "signal/detail/whole_signal.h"
 
 namespace efm::signal {
 
@@ -196,12 +197,7 @@ int64_t PolyphaseResampler::samples_out() const {
 Eigen::MatrixXf resample_poly(const Eigen::Ref<const Eigen::MatrixXf>& x, int64_t up, int64_t down, ThreadPool* pool) {
   PolyphaseResampler rs(up, down, static_cast<int>(x.rows()));
   rs.set_thread_pool(pool);
-  Eigen::MatrixXf a = rs.push(x);
-  Eigen::MatrixXf b = rs.finish();
-  Eigen::MatrixXf out(x.rows(), a.cols() + b.cols());
-  out.leftCols(a.cols()) = a;
-  out.rightCols(b.cols()) = b;
-  return out;
+  return detail::push_and_finish(rs, x);
 }
 
 }  // namespace efm::signal

@@ -48,44 +48,72 @@ EFM_LANE_INLINE void lane_radix2_unit(int n, float* __restrict re, float* __rest
   }
 }
 
-template <int W>
-EFM_LANE_INLINE void lane_forward_pair(int n, int h, const float* twr, const float* twi, float* __restrict re,
-                                       float* __restrict im) {
-  typedef typename LaneType<W>::type V;
+// The twiddles of one radix-2^2 butterfly at h, j: W_h^j, W_2h^j and W_2h^3j = W_2h^j W_h^j; conjugated for the
+// inverse transform.
+struct LaneTwiddles {
+  float w1r, w1i, w2r, w2i, w3r, w3i;
+};
+
+template <bool Conjugate>
+EFM_LANE_INLINE LaneTwiddles lane_twiddles(int h, int j, const float* twr, const float* twi) {
   const int q = h / 2;
-  V* r = reinterpret_cast<V*>(re);
-  V* ii = reinterpret_cast<V*>(im);
-  for (int s = 0; s < n; s += 2 * h) {
-    V* r0 = r + s;
-    V* i0 = ii + s;
-    for (int j = 0; j < q; ++j) {
-      const float w1r = twr[q + j], w1i = twi[q + j];  // W_h^j
-      const float w2r = twr[h + j], w2i = twi[h + j];  // W_2h^j
-      const float w3r = w1r * w2r - w1i * w2i;         // W_2h^3j = W_2h^j W_h^j
-      const float w3i = w1r * w2i + w1i * w2r;
-      const V x0r = r0[j], x0i = i0[j], x1r = r0[j + q], x1i = i0[j + q];
-      const V x2r = r0[j + h], x2i = i0[j + h], x3r = r0[j + h + q], x3i = i0[j + h + q];
-      const V t0r = x0r + x2r, t0i = x0i + x2i, t1r = x1r + x3r, t1i = x1i + x3i;
-      const V ur = x0r - x2r, ui = x0i - x2i, vr = x1r - x3r, vi = x1i - x3i;
-      r0[j] = t0r + t1r;
-      i0[j] = t0i + t1i;
-      const V dr = t0r - t1r, di = t0i - t1i;
-      r0[j + q] = dr * w1r - di * w1i;
-      i0[j + q] = dr * w1i + di * w1r;
-      const V pr = ur + vi, pi = ui - vr;  // u - i v
-      const V qr = ur - vi, qi = ui + vr;  // u + i v
-      r0[j + h] = pr * w2r - pi * w2i;
-      i0[j + h] = pr * w2i + pi * w2r;
-      r0[j + h + q] = qr * w3r - qi * w3i;
-      i0[j + h + q] = qr * w3i + qi * w3r;
-    }
-  }
+  LaneTwiddles w;
+  w.w1r = twr[q + j], w.w1i = Conjugate ? -twi[q + j] : twi[q + j];
+  w.w2r = twr[h + j], w.w2i = Conjugate ? -twi[h + j] : twi[h + j];
+  w.w3r = w.w1r * w.w2r - w.w1i * w.w2i;
+  w.w3i = w.w1r * w.w2i + w.w1i * w.w2r;
+  return w;
 }
 
-// Inverse of lane_forward_pair (conjugate twiddles, unscaled: factor 4).
-template <int W>
-EFM_LANE_INLINE void lane_inverse_pair(int n, int h, const float* twr, const float* twi, float* __restrict re,
-                                       float* __restrict im) {
+// One forward radix-2^2 butterfly: x0..x3 are the points j, j + q, j + h, j + h + q (q = h / 2); the results go to
+// r0/i0 at the same offsets from j.
+template <class V>
+EFM_LANE_INLINE void lane_forward_butterfly(V x0r, V x0i, V x1r, V x1i, V x2r, V x2i, V x3r, V x3i,
+                                            const LaneTwiddles& w, int q, int h, V* __restrict r0, V* __restrict i0) {
+  const V t0r = x0r + x2r, t0i = x0i + x2i, t1r = x1r + x3r, t1i = x1i + x3i;
+  const V ur = x0r - x2r, ui = x0i - x2i, vr = x1r - x3r, vi = x1i - x3i;
+  r0[0] = t0r + t1r;
+  i0[0] = t0i + t1i;
+  const V dr = t0r - t1r, di = t0i - t1i;
+  r0[q] = dr * w.w1r - di * w.w1i;
+  i0[q] = dr * w.w1i + di * w.w1r;
+  const V pr = ur + vi, pi = ui - vr;  // u - i v
+  const V qr = ur - vi, qi = ui + vr;  // u + i v
+  r0[h] = pr * w.w2r - pi * w.w2i;
+  i0[h] = pr * w.w2i + pi * w.w2r;
+  r0[h + q] = qr * w.w3r - qi * w.w3i;
+  i0[h + q] = qr * w.w3i + qi * w.w3r;
+}
+
+// Inverse of lane_forward_butterfly (conjugate twiddles, unscaled: factor 4), in place on the points j, j + q,
+// j + h, j + h + q of r0/i0 (passed at j).
+template <class V>
+EFM_LANE_INLINE void lane_inverse_butterfly(const LaneTwiddles& w, int q, int h, V* __restrict r0, V* __restrict i0) {
+  const V z0r = r0[0], z0i = i0[0];
+  const V a1r = r0[q], a1i = i0[q];
+  const V a2r = r0[h], a2i = i0[h];
+  const V a3r = r0[h + q], a3i = i0[h + q];
+  const V z1r = a1r * w.w1r - a1i * w.w1i, z1i = a1r * w.w1i + a1i * w.w1r;
+  const V z2r = a2r * w.w2r - a2i * w.w2i, z2i = a2r * w.w2i + a2i * w.w2r;
+  const V z3r = a3r * w.w3r - a3i * w.w3i, z3i = a3r * w.w3i + a3i * w.w3r;
+  const V t0r = z0r + z1r, t0i = z0i + z1i, t1r = z0r - z1r, t1i = z0i - z1i;
+  const V ur = z2r + z3r, ui = z2i + z3i;  // P + Q
+  const V vr = z3i - z2i, vi = z2r - z3r;  // i (P - Q)
+  r0[0] = t0r + ur;
+  i0[0] = t0i + ui;
+  r0[h] = t0r - ur;
+  i0[h] = t0i - ui;
+  r0[q] = t1r + vr;
+  i0[q] = t1i + vi;
+  r0[h + q] = t1r - vr;
+  i0[h + q] = t1i - vi;
+}
+
+// One pass of fused radix-2 stages h and h/2 over all n points, in place: forward (decimation in frequency) or
+// inverse (decimation in time).
+template <int W, bool Inverse>
+EFM_LANE_INLINE void lane_pair_pass(int n, int h, const float* twr, const float* twi, float* __restrict re,
+                                    float* __restrict im) {
   typedef typename LaneType<W>::type V;
   const int q = h / 2;
   V* r = reinterpret_cast<V*>(re);
@@ -94,28 +122,12 @@ EFM_LANE_INLINE void lane_inverse_pair(int n, int h, const float* twr, const flo
     V* r0 = r + s;
     V* i0 = ii + s;
     for (int j = 0; j < q; ++j) {
-      const float w1r = twr[q + j], w1i = -twi[q + j];
-      const float w2r = twr[h + j], w2i = -twi[h + j];
-      const float w3r = w1r * w2r - w1i * w2i;
-      const float w3i = w1r * w2i + w1i * w2r;
-      const V z0r = r0[j], z0i = i0[j];
-      const V a1r = r0[j + q], a1i = i0[j + q];
-      const V a2r = r0[j + h], a2i = i0[j + h];
-      const V a3r = r0[j + h + q], a3i = i0[j + h + q];
-      const V z1r = a1r * w1r - a1i * w1i, z1i = a1r * w1i + a1i * w1r;
-      const V z2r = a2r * w2r - a2i * w2i, z2i = a2r * w2i + a2i * w2r;
-      const V z3r = a3r * w3r - a3i * w3i, z3i = a3r * w3i + a3i * w3r;
-      const V t0r = z0r + z1r, t0i = z0i + z1i, t1r = z0r - z1r, t1i = z0i - z1i;
-      const V ur = z2r + z3r, ui = z2i + z3i;  // P + Q
-      const V vr = z3i - z2i, vi = z2r - z3r;  // i (P - Q)
-      r0[j] = t0r + ur;
-      i0[j] = t0i + ui;
-      r0[j + h] = t0r - ur;
-      i0[j + h] = t0i - ui;
-      r0[j + q] = t1r + vr;
-      i0[j + q] = t1i + vi;
-      r0[j + h + q] = t1r - vr;
-      i0[j + h + q] = t1i - vi;
+      if constexpr (Inverse) {
+        lane_inverse_butterfly<V>(lane_twiddles<true>(h, j, twr, twi), q, h, r0 + j, i0 + j);
+      } else {
+        lane_forward_butterfly<V>(r0[j], i0[j], r0[j + q], i0[j + q], r0[j + h], i0[j + h], r0[j + h + q],
+                                  i0[j + h + q], lane_twiddles<false>(h, j, twr, twi), q, h, r0 + j, i0 + j);
+      }
     }
   }
 }
@@ -134,27 +146,10 @@ EFM_LANE_INLINE void lane_forward_first_from_ring(int n, const float* twr, const
   V* r0 = reinterpret_cast<V*>(re);
   V* i0 = reinterpret_cast<V*>(im);
   for (int j = 0; j < q; ++j) {
-    const float w1r = twr[q + j], w1i = twi[q + j];
-    const float w2r = twr[h + j], w2i = twi[h + j];
-    const float w3r = w1r * w2r - w1i * w2i;
-    const float w3i = w1r * w2i + w1i * w2r;
     const int k0 = (start + j) & mask, k1 = (start + j + q) & mask;
     const int k2 = (start + j + h) & mask, k3 = (start + j + h + q) & mask;
-    const V x0r = sr[k0], x0i = si[k0], x1r = sr[k1], x1i = si[k1];
-    const V x2r = sr[k2], x2i = si[k2], x3r = sr[k3], x3i = si[k3];
-    const V t0r = x0r + x2r, t0i = x0i + x2i, t1r = x1r + x3r, t1i = x1i + x3i;
-    const V ur = x0r - x2r, ui = x0i - x2i, vr = x1r - x3r, vi = x1i - x3i;
-    r0[j] = t0r + t1r;
-    i0[j] = t0i + t1i;
-    const V dr = t0r - t1r, di = t0i - t1i;
-    r0[j + q] = dr * w1r - di * w1i;
-    i0[j + q] = dr * w1i + di * w1r;
-    const V pr = ur + vi, pi = ui - vr;
-    const V qr = ur - vi, qi = ui + vr;
-    r0[j + h] = pr * w2r - pi * w2i;
-    i0[j + h] = pr * w2i + pi * w2r;
-    r0[j + h + q] = qr * w3r - qi * w3i;
-    i0[j + h + q] = qr * w3i + qi * w3r;
+    lane_forward_butterfly<V>(sr[k0], si[k0], sr[k1], si[k1], sr[k2], si[k2], sr[k3], si[k3],
+                              lane_twiddles<false>(h, j, twr, twi), q, h, r0 + j, i0 + j);
   }
 }
 
@@ -164,7 +159,7 @@ EFM_LANE_INLINE void lane_fft_forward_from_ring(int n, const float* twr, const f
                                                 const float* src_im, int start, float* re, float* im) {
   lane_forward_first_from_ring<W>(n, twr, twi, src_re, src_im, start, re, im);
   int h = n / 8;
-  for (; h >= 2; h >>= 2) lane_forward_pair<W>(n, h, twr, twi, re, im);
+  for (; h >= 2; h >>= 2) lane_pair_pass<W, false>(n, h, twr, twi, re, im);
   if (h == 1) lane_radix2_unit<W>(n, re, im);
 }
 
@@ -172,7 +167,7 @@ template <int W>
 EFM_LANE_INLINE void lane_fft_forward(int n, int log2n, const float* twr, const float* twi, float* re, float* im) {
   (void)log2n;
   int h = n / 2;
-  for (; h >= 2; h >>= 2) lane_forward_pair<W>(n, h, twr, twi, re, im);
+  for (; h >= 2; h >>= 2) lane_pair_pass<W, false>(n, h, twr, twi, re, im);
   if (h == 1) lane_radix2_unit<W>(n, re, im);
 }
 
@@ -183,7 +178,7 @@ EFM_LANE_INLINE void lane_fft_inverse(int n, int log2n, const float* twr, const 
     lane_radix2_unit<W>(n, re, im);
     h = 4;
   }
-  for (; h < n; h <<= 2) lane_inverse_pair<W>(n, h, twr, twi, re, im);
+  for (; h < n; h <<= 2) lane_pair_pass<W, true>(n, h, twr, twi, re, im);
 }
 
 // Pointwise product with a spectrum given per bin (the same for all lanes).
