@@ -24,8 +24,7 @@ int run_evaluate(int argc, char** argv) {
   args.option("store", "STORE", "score this store instead (all its recordings; output in RUN/external_<name>)");
   args.option("out", "DIR", "output directory (default: RUN, or RUN/external_<store name>)");
   args.option("checkpoint", "WHICH", "best (selected on validation, default) or latest", "best");
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
   EFM_CHECK_CONFIG(args.has("run"), "evaluate: give --run RUN");
   eval::EvaluateOptions o;
   if (args.has("store")) o.store = args.get("store");

@@ -68,15 +68,9 @@ int run_finetune(int argc, char** argv) {
     std::fputs(list_heads().c_str(), stdout);
     return 0;
   }
-  auto exp = config::load<eval::FinetuneExperiment>(config_sources(args));
-  if (args.has("out")) exp.run.out = args.get("out");
-  if (args.has("store")) exp.data.store = args.get("store");
-  if (args.has("init")) exp.init.checkpoint = args.get("init");
-  init_logging(args, exp.run.log_level);
-  if (args.flag_set("dump-config")) {
-    std::fputs(config::to_yaml(exp).c_str(), stdout);
-    return 0;
-  }
+  auto exp = load_experiment<eval::FinetuneExperiment>(args, config_sources(args));
+  set_from_option(args, "init", exp.init.checkpoint);
+  if (init_logging_or_dump(args, exp)) return 0;
   EFM_CHECK_CONFIG(!exp.run.out.empty(), "finetune: no run directory; give --out RUN (or run.out)");
   eval::head_registry().get(exp.finetune.head, "finetune.head");  // unknown heads fail before anything is written
   const auto dir = train::RunDir::open(exp.run.out, run_dir_mode(args), config::to_yaml(exp)).path();

@@ -39,10 +39,9 @@ int run_ingest(int argc, char** argv) {
       "/data/chbmit --out stores/chbmit");
   if (!args.parse(argc, argv)) return 0;
 
-  auto exp = config::load<config::IngestExperiment>(config_sources(args));
+  auto exp = load_experiment<config::IngestExperiment>(args, config_sources(args));
   if (args.has("input")) exp.ingest.input.paths = args.get_all("input");
   for (const auto& l : args.get_all("labels")) exp.ingest.labels.sources.push_back({"auto", {l}});
-  if (args.has("out")) exp.run.out = args.get("out");
   if (args.has("workers")) {
     exp.ingest.workers = parse_int(args.get("workers"), "--workers");
     if (exp.ingest.workers < 0) throw ConfigError("--workers: must be >= 0");
@@ -50,10 +49,7 @@ int run_ingest(int argc, char** argv) {
   if (args.flag_set("keep-going")) exp.ingest.keep_going = true;
   init_logging(args, exp.run.log_level);
   data::resolve_ingest_config(exp.ingest);
-  if (args.flag_set("dump-config")) {
-    std::fputs(config::to_yaml(exp).c_str(), stdout);
-    return 0;
-  }
+  if (dump_config(args, exp)) return 0;
   if (exp.run.out.empty()) throw ConfigError("no store directory: give --out STORE (or run.out in the config)");
   const fs::path store = exp.run.out;
   if (args.flag_set("overwrite") && fs::exists(store)) {

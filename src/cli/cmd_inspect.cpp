@@ -165,8 +165,7 @@ int run_inspect(int argc, char** argv) {
   args.option("recording", "ID", "store: details of one recording (channels, events, deviations, warnings)");
   args.flag("summary", "store: the overview only, without the per-recording table");
   add_log_option(args);
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
   if (args.has("model") || args.has("checkpoint")) {
     if (args.has("TARGET") || (args.has("model") && args.has("checkpoint"))) {
       throw ConfigError("inspect: give one of TARGET, --model or --checkpoint");

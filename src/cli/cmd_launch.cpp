@@ -190,8 +190,7 @@ int run_launch(int argc, char** argv) {
   args.flag("no-prefix", "do not prefix output lines with [rank r]");
   args.allow_rest("the verb and its arguments, run in every process");
   add_log_option(args);
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
 
   EFM_CHECK_CONFIG(args.has("nproc"), "launch: --nproc N is required (number of processes, one per device)");
   const int nproc = int_option(args, "nproc", args.get("nproc"));

@@ -24,8 +24,7 @@ int run_predict(int argc, char** argv) {
   args.option("labels", "CSV", "reference seizures `file,onset_s,offset_s,label`: score the detections (latency)");
   args.multi("set", "KEY=VALUE", "override the checkpoint's predict.* settings, e.g. --set predict.threshold=0.7");
   args.flag("no-progress", "no progress bar");
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
   EFM_CHECK_CONFIG(args.has("checkpoint") && args.has("input") && args.has("out"),
                    "predict: give --checkpoint CKPT, --input FILE and --out DIR");
   eval::PredictOptions o;

@@ -54,15 +54,9 @@ int run_pretrain(int argc, char** argv) {
       "--nproc 2 -- pretrain ... (docs/distributed.md)");
   if (!args.parse(argc, argv)) return 0;
 
-  auto exp = config::load<train::PretrainExperiment>(learning_config_sources(args));
-  if (args.has("store")) exp.data.store = args.get("store");
-  if (args.has("out")) exp.run.out = args.get("out");
-  if (args.has("tokenizer")) exp.tokenizer.checkpoint = args.get("tokenizer");
-  init_logging(args, exp.run.log_level);
-  if (args.flag_set("dump-config")) {
-    std::fputs(config::to_yaml(exp).c_str(), stdout);
-    return 0;
-  }
+  auto exp = load_experiment<train::PretrainExperiment>(args, learning_config_sources(args));
+  set_from_option(args, "tokenizer", exp.tokenizer.checkpoint);
+  if (init_logging_or_dump(args, exp)) return 0;
   if (exp.tokenizer.checkpoint.empty()) {
     throw ConfigError("no tokenizer: give --tokenizer TOK_RUN (or tokenizer.checkpoint in the config)");
   }

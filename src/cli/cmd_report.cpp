@@ -26,8 +26,7 @@ int run_report(int argc, char** argv) {
   args.option("title", "TEXT", "page title", "epilepsyfm pipeline report");
   add_log_option(args);
   args.epilog("Example: epilepsyfm report --run runs/tok --run runs/pt --run runs/sd --out runs/report.html");
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
   if (!args.has("run")) throw ConfigError("report: give at least one --run RUN");
   if (!args.has("out")) throw ConfigError("report: --out FILE is required");
   std::vector<fs::path> runs;

@@ -30,13 +30,8 @@ int run_simulate(int argc, char** argv) {
       "  epilepsyfm simulate --config configs/simulate/demo.yaml --out sim_demo --set run.seed=7");
   if (!args.parse(argc, argv)) return 0;
 
-  auto exp = config::load<config::SimulateExperiment>(config_sources(args));
-  if (args.has("out")) exp.run.out = args.get("out");
-  init_logging(args, exp.run.log_level);
-  if (args.flag_set("dump-config")) {
-    std::fputs(config::to_yaml(exp).c_str(), stdout);
-    return 0;
-  }
+  auto exp = load_experiment<config::SimulateExperiment>(args, config_sources(args));
+  if (init_logging_or_dump(args, exp)) return 0;
   EFM_CHECK_CONFIG(!exp.run.out.empty(), "simulate: no output directory; give --out DIR (or run.out in the config)");
 
   const auto dir =

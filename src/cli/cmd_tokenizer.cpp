@@ -43,14 +43,8 @@ int run_tokenizer(int argc, char** argv) {
       "runs/tok_tiny\nData parallel: epilepsyfm launch --nproc 2 -- tokenizer ... (docs/distributed.md)");
   if (!args.parse(argc, argv)) return 0;
 
-  auto exp = config::load<train::TokenizerExperiment>(learning_config_sources(args));
-  if (args.has("store")) exp.data.store = args.get("store");
-  if (args.has("out")) exp.run.out = args.get("out");
-  init_logging(args, exp.run.log_level);
-  if (args.flag_set("dump-config")) {
-    std::fputs(config::to_yaml(exp).c_str(), stdout);
-    return 0;
-  }
+  auto exp = load_experiment<train::TokenizerExperiment>(args, learning_config_sources(args));
+  if (init_logging_or_dump(args, exp)) return 0;
 
   train::Session session = train::start_session(exp.run);
   train::TrainingData data = train::open_training_data(exp.data);
@@ -99,8 +93,7 @@ int run_tokenizer_encode(int argc, char** argv) {
   args.option("threads", "N", "LibTorch threads, 0 = all cores", "0");
   args.flag("allow-preprocessing-mismatch", "encode a store preprocessed differently from the tokenizer's");
   add_log_option(args);
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
   for (const char* required : {"tokenizer", "store", "out"}) {
     if (!args.has(required)) throw ConfigError(fmt::format("tokenizer encode: --{} is required", required));
   }

@@ -19,8 +19,7 @@ int run_version(int argc, char** argv) {
                  "and CUDA), the thread count and the visible GPUs.");
   args.option("threads", "N", "LibTorch intra-op threads to configure (0 = all available cores)", "0");
   add_log_option(args);
-  if (!args.parse(argc, argv)) return 0;
-  init_logging(args);
+  if (!parse_and_init_logging(args, argc, argv)) return 0;
 
   const int threads = models::configure_threads(std::stoi(args.get("threads")));
   const auto torch_info = models::torch_build_info();

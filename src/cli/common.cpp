@@ -30,6 +30,16 @@ config::ConfigSources config_sources(const ArgParser& args) {
   return {args.get_all("config"), args.get_all("set")};
 }
 
+bool parse_and_init_logging(ArgParser& args, int argc, char** argv) {
+  if (!args.parse(argc, argv)) return false;
+  init_logging(args);
+  return true;
+}
+
+void set_from_option(const ArgParser& args, const std::string& name, std::string& key) {
+  if (args.has(name)) key = args.get(name);
+}
+
 RunDirMode run_dir_mode(const ArgParser& args) {
   if (args.flag_set("resume")) return RunDirMode::resume;
   if (args.flag_set("overwrite")) return RunDirMode::overwrite;

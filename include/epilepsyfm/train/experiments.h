@@ -70,28 +70,36 @@ struct TokenizerRef {
   }
 };
 
-struct TokenizerExperiment {
-  /// Written as `experiment: tokenizer` at the top of the config (config/loader.h experiment_kind).
-  static constexpr const char* kExperiment = "tokenizer";
+/// The sections both learning experiments open with, in this order: `run:` and `data:`.
+struct LearningSections {
   config::RunConfig run;
   DataConfig data;
+
+  /// Visits `run` and `data`; each experiment's visit() starts with it.
+  template <class V>
+  void visit_sections(V& v) {
+    v("run", run);
+    v("data", data);
+  }
+};
+
+struct TokenizerExperiment : LearningSections {
+  /// Written as `experiment: tokenizer` at the top of the config (config/loader.h experiment_kind).
+  static constexpr const char* kExperiment = "tokenizer";
   models::TokenizerConfig tokenizer;
   config::TrainConfig train;
 
   template <class V>
   void visit(V& v) {
-    v("run", run);
-    v("data", data);
+    visit_sections(v);
     v("tokenizer", tokenizer);
     v("train", train);
   }
 };
 
-struct PretrainExperiment {
+struct PretrainExperiment : LearningSections {
   /// Written as `experiment: pretrain` at the top of the config (config/loader.h experiment_kind).
   static constexpr const char* kExperiment = "pretrain";
-  config::RunConfig run;
-  DataConfig data;
   TokenizerRef tokenizer;
   models::BackboneConfig model;
   models::MaskingConfig mask;
@@ -99,8 +107,7 @@ struct PretrainExperiment {
 
   template <class V>
   void visit(V& v) {
-    v("run", run);
-    v("data", data);
+    visit_sections(v);
     v("tokenizer", tokenizer);
     v("model", model);
     v("mask", mask);

@@ -65,6 +65,47 @@ double pearson_over(const std::vector<double>& x, const std::vector<double>& y, 
   return sxy / std::sqrt(sxx * syy);
 }
 
+/// Mean of `error(prediction[i] - target[i])` over the indices that `visit` passes to its callable.
+template <class Visit, class Error>
+double mean_error(const std::vector<double>& prediction, const std::vector<double>& target, Visit&& visit,
+                  Error&& error) {
+  double sum = 0;
+  int64_t n = 0;
+  visit([&](size_t i) {
+    sum += error(prediction[i] - target[i]);
+    ++n;
+  });
+  return sum / static_cast<double>(n);
+}
+
+/// Visits every index of `v`.
+auto every_index(const std::vector<double>& v) {
+  return [n = v.size()](auto&& f) {
+    for (size_t i = 0; i < n; ++i) f(i);
+  };
+}
+
+/// One value per channel of `shape`: `stat(visit)` with `visit` passing the channel's indices; checks the pair and
+/// the shape first, naming `what`.
+template <class Stat>
+std::vector<double> per_channel(const char* what, const std::vector<double>& prediction,
+                                const std::vector<double>& target, const ForecastShape& shape, Stat&& stat) {
+  check_pair(what, prediction, target);
+  check_shape(what, "target", target, shape);
+  std::vector<double> out;
+  for (int64_t c = 0; c < shape.channels; ++c) {
+    out.push_back(stat([&](auto&& f) { for_each_in_channel(shape, c, f); }));
+  }
+  return out;
+}
+
+double abs_error(double d) {
+  return std::abs(d);
+}
+double squared_error(double d) {
+  return d * d;
+}
+
 void check_history(const char* what, const std::vector<double>& history, const ForecastShape& s, int64_t horizon) {
   check_shape(what, "history", history, s);
   check_finite(what, "history", history);
@@ -75,19 +116,12 @@ void check_history(const char* what, const std::vector<double>& history, const F
 
 double mae(const std::vector<double>& prediction, const std::vector<double>& target) {
   check_pair("mae", prediction, target);
-  double sum = 0;
-  for (size_t i = 0; i < target.size(); ++i) sum += std::abs(prediction[i] - target[i]);
-  return sum / static_cast<double>(target.size());
+  return mean_error(prediction, target, every_index(target), abs_error);
 }
 
 double mse(const std::vector<double>& prediction, const std::vector<double>& target) {
   check_pair("mse", prediction, target);
-  double sum = 0;
-  for (size_t i = 0; i < target.size(); ++i) {
-    const double d = prediction[i] - target[i];
-    sum += d * d;
-  }
-  return sum / static_cast<double>(target.size());
+  return mean_error(prediction, target, every_index(target), squared_error);
 }
 
 double rmse(const std::vector<double>& prediction, const std::vector<double>& target) {
@@ -96,49 +130,25 @@ double rmse(const std::vector<double>& prediction, const std::vector<double>& ta
 
 double pearson(const std::vector<double>& prediction, const std::vector<double>& target) {
   check_pair("pearson", prediction, target);
-  return pearson_over(prediction, target, [&](auto&& f) {
-    for (size_t i = 0; i < target.size(); ++i) f(i);
-  });
+  return pearson_over(prediction, target, every_index(target));
 }
 
 std::vector<double> per_channel_mae(const std::vector<double>& prediction, const std::vector<double>& target,
                                     const ForecastShape& shape) {
-  check_pair("per_channel_mae", prediction, target);
-  check_shape("per_channel_mae", "target", target, shape);
-  std::vector<double> out;
-  for (int64_t c = 0; c < shape.channels; ++c) {
-    double sum = 0;
-    for_each_in_channel(shape, c, [&](size_t i) { sum += std::abs(prediction[i] - target[i]); });
-    out.push_back(sum / static_cast<double>(shape.batch * shape.times));
-  }
-  return out;
+  return per_channel("per_channel_mae", prediction, target, shape,
+                     [&](auto&& visit) { return mean_error(prediction, target, visit, abs_error); });
 }
 
 std::vector<double> per_channel_mse(const std::vector<double>& prediction, const std::vector<double>& target,
                                     const ForecastShape& shape) {
-  check_pair("per_channel_mse", prediction, target);
-  check_shape("per_channel_mse", "target", target, shape);
-  std::vector<double> out;
-  for (int64_t c = 0; c < shape.channels; ++c) {
-    double sum = 0;
-    for_each_in_channel(shape, c, [&](size_t i) {
-      const double d = prediction[i] - target[i];
-      sum += d * d;
-    });
-    out.push_back(sum / static_cast<double>(shape.batch * shape.times));
-  }
-  return out;
+  return per_channel("per_channel_mse", prediction, target, shape,
+                     [&](auto&& visit) { return mean_error(prediction, target, visit, squared_error); });
 }
 
 std::vector<double> per_channel_pearson(const std::vector<double>& prediction, const std::vector<double>& target,
                                         const ForecastShape& shape) {
-  check_pair("per_channel_pearson", prediction, target);
-  check_shape("per_channel_pearson", "target", target, shape);
-  std::vector<double> out;
-  for (int64_t c = 0; c < shape.channels; ++c) {
-    out.push_back(pearson_over(prediction, target, [&](auto&& f) { for_each_in_channel(shape, c, f); }));
-  }
-  return out;
+  return per_channel("per_channel_pearson", prediction, target, shape,
+                     [&](auto&& visit) { return pearson_over(prediction, target, visit); });
 }
 
 MetricSet forecast_metrics(const std::vector<double>& prediction, const std::vector<double>& target,
@@ -170,16 +180,13 @@ double wrap_phase(double angle_rad) {
 
 double phase_error_abs(const std::vector<double>& prediction_rad, const std::vector<double>& target_rad) {
   check_pair("phase_error_abs", prediction_rad, target_rad);
-  double sum = 0;
-  for (size_t i = 0; i < target_rad.size(); ++i) sum += std::abs(wrap_phase(prediction_rad[i] - target_rad[i]));
-  return sum / static_cast<double>(target_rad.size());
+  return mean_error(prediction_rad, target_rad, every_index(target_rad),
+                    [](double d) { return std::abs(wrap_phase(d)); });
 }
 
 double phase_error_cos(const std::vector<double>& prediction_rad, const std::vector<double>& target_rad) {
   check_pair("phase_error_cos", prediction_rad, target_rad);
-  double sum = 0;
-  for (size_t i = 0; i < target_rad.size(); ++i) sum += std::cos(prediction_rad[i] - target_rad[i]);
-  return 1.0 - sum / static_cast<double>(target_rad.size());
+  return 1.0 - mean_error(prediction_rad, target_rad, every_index(target_rad), [](double d) { return std::cos(d); });
 }
 
 MetricSet spectral_metrics(const std::vector<double>& prediction_amplitude, const std::vector<double>& target_amplitude,

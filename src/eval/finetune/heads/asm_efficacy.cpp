@@ -9,19 +9,11 @@ HeadDefinition asm_efficacy_head() {
   s.description =
       "anti-seizure medication efficacy: responder vs non-responder per patient (cohort labels are "
       "private in the paper; bring your own CSV)";
-  s.input = HeadInput::recording;
   s.output = "P(responder) per subject (or recording)";
   s.loss = "BCE with logits on the pooled (mean or attention) window embeddings of each unit";
   s.labels = "finetune.labels_csv: `subject,label` with label in finetune.classes (default non_responder, responder)";
-  s.metrics = {"auroc", "balanced_accuracy", "average_precision", "sensitivity", "specificity"};
-  s.selection_metric = "auroc";
-  s.selection_mode = "max";
   s.default_classes = {"non_responder", "responder"};
-  return {s, [s](const HeadSetup& setup) {
-            RecordingClassifierOptions o;
-            o.classes = configured_classes(setup, s.default_classes);
-            return make_recording_classifier(s, setup, o);
-          }};
+  return recording_classifier_head(std::move(s));
 }
 
 }  // namespace efm::eval

@@ -9,7 +9,6 @@ HeadDefinition frequency_phase_head() {
   s.description =
       "frequency-phase forecasting: rFFT amplitude and phase of each future 1-s patch (LaBraM's tokenizer targets, "
       "our reading of EpilepsyFM's task)";
-  s.input = HeadInput::history_horizon;
   s.output = "per future patch and channel: amplitude |X_k|/200 and phase angle(X_k), k = 0..100 (1 Hz bins)";
   s.loss = "MSE(amplitude) + mean(1 - cos(phase error))";
   s.labels = "none: the spectra of the signal after the history window";
@@ -20,13 +19,7 @@ HeadDefinition frequency_phase_head() {
   s.selection_metric = "loss";
   s.selection_mode = "min";
   s.default_horizon_s = 12.0;
-  return {s, [s](const HeadSetup& setup) {
-            ForecasterOptions o;
-            o.target = ForecasterOptions::Target::spectra;
-            o.history_s = setup.exp.finetune.history_s;
-            o.horizon_s = configured_horizon(setup, s);
-            return make_forecaster(s, setup, o);
-          }};
+  return forecaster_head(std::move(s), ForecasterOptions::Target::spectra);
 }
 
 }  // namespace efm::eval

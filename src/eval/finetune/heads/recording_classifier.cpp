@@ -11,6 +11,7 @@
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/eval/finetune/heads/kinds.h"
 #include "epilepsyfm/eval/metrics/classification.h"
+#include "eval/finetune/heads/classifier_task.h"
 #include "eval/finetune/heads/report_util.h"
 
 namespace efm::eval {
@@ -35,10 +36,10 @@ class RecordingHeadImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RecordingHead);
 
-class RecordingClassifierTask : public FinetuneTask {
+class RecordingClassifierTask : public ClassifierTask {
  public:
   RecordingClassifierTask(HeadSpec spec, const HeadSetup& setup, RecordingClassifierOptions o)
-      : FinetuneTask(std::move(spec), setup), opt_(std::move(o)) {
+      : ClassifierTask(std::move(spec), setup), opt_(std::move(o)) {
     const auto& h = exp().finetune;
     EFM_CHECK_CONFIG(opt_.classes.size() >= 2, "head '{}': needs at least 2 classes (finetune.classes), got [{}]",
                      spec_.name, join(opt_.classes));
@@ -99,7 +100,6 @@ class RecordingClassifierTask : public FinetuneTask {
   }
 
   std::vector<std::string> class_names() const override { return opt_.classes; }
-  void set_tuned_threshold(double t) override { tuned_threshold_ = t; }
 
   train::StepResult train_step(const data::Batch& batch, const train::StepContext&) override {
     const auto emb = backbone_forward(input_of(batch)).pooled;  // [B, d]
@@ -153,18 +153,7 @@ class RecordingClassifierTask : public FinetuneTask {
     for (size_t c = 0; c < k; ++c) text += fmt::format("{}{} {}", c ? ", " : "", opt_.classes[c], counts[c]);
     EFM_LOG_INFO("[finetune] training {}s per class: {}", exp().finetune.level, text);
     if (exp().finetune.class_weighting != ClassWeighting::balanced) return;
-    const double n = static_cast<double>(seen.size());
-    if (binary_) {
-      pos_weight_ = torch::tensor(
-          {counts[1] > 0 ? static_cast<double>(counts[0]) / static_cast<double>(counts[1]) : 1.0}, torch::kFloat32);
-    } else {
-      std::vector<float> w;
-      for (size_t c = 0; c < k; ++c) {
-        w.push_back(counts[c] > 0 ? static_cast<float>(n / (static_cast<double>(k) * static_cast<double>(counts[c])))
-                                  : 0.0f);
-      }
-      class_weight_ = torch::tensor(w, torch::kFloat32);
-    }
+    set_balanced_weights(counts, static_cast<double>(seen.size()));
   }
 
   EvalResult run_evaluation(const EvalData& data, const torch::Device& device, bool report) override {
@@ -216,18 +205,7 @@ class RecordingClassifierTask : public FinetuneTask {
     r.metrics.set("loss", loss_of(z, yt, /*training=*/false).item<double>());
     r.metrics.set("n_units", static_cast<double>(y.size()));
     const auto k = static_cast<int64_t>(opt_.classes.size());
-    if (binary_) {
-      r.metrics.set("n_positive", static_cast<double>(std::count(y.begin(), y.end(), 1)));
-      r.metrics.merge(binary_metrics(y, s, exp().evaluate.threshold));
-      r.metrics.set("best_threshold", best_balanced_accuracy_threshold(y, s).threshold);
-      if (tuned_threshold_) {
-        const ConfusionMatrix cm = confusion_matrix(y, threshold_scores(s, *tuned_threshold_), 2);
-        r.metrics.set("val_threshold", *tuned_threshold_);
-        r.metrics.set("balanced_accuracy_at_val_threshold", balanced_accuracy(cm));
-      }
-    } else {
-      r.metrics.merge(multiclass_metrics_from_scores(y, s, k));
-    }
+    add_classification_metrics(r.metrics, y, s, k, /*rates_at_val_threshold=*/false);
     if (!report) return r;
     add_classification_report(r, y, s, opt_.classes, exp().evaluate.threshold);
     ReportTable t;
@@ -280,10 +258,7 @@ class RecordingClassifierTask : public FinetuneTask {
   }
 
   RecordingClassifierOptions opt_;
-  bool binary_ = true;
   std::map<std::string, int64_t> class_of_unit_;
-  torch::Tensor pos_weight_, class_weight_;
-  std::optional<double> tuned_threshold_;
 };
 
 }  // namespace
@@ -291,14 +266,6 @@ class RecordingClassifierTask : public FinetuneTask {
 std::unique_ptr<FinetuneTask> make_recording_classifier(HeadSpec spec, const HeadSetup& setup,
                                                         RecordingClassifierOptions options) {
   return std::make_unique<RecordingClassifierTask>(std::move(spec), setup, std::move(options));
-}
-
-std::vector<std::string> configured_classes(const HeadSetup& setup, const std::vector<std::string>& defaults) {
-  return setup.exp.finetune.classes.empty() ? defaults : setup.exp.finetune.classes;
-}
-
-double configured_horizon(const HeadSetup& setup, const HeadSpec& spec) {
-  return setup.exp.finetune.horizon_s.value_or(spec.default_horizon_s);
 }
 
 }  // namespace efm::eval

@@ -9,19 +9,11 @@ HeadDefinition rftc_outcome_head() {
   s.description =
       "RFTC surgery outcome per patient from scalp EEG or SEEG (e.g. Engel I vs II-IV; cohort labels "
       "are private in the paper; bring your own CSV)";
-  s.input = HeadInput::recording;
   s.output = "P(engel_I) per subject (or recording); more classes with finetune.classes";
   s.loss = "BCE with logits (two classes) or cross-entropy, on pooled window embeddings of each unit";
   s.labels = "finetune.labels_csv: `subject,label` with label in finetune.classes (default engel_II-IV, engel_I)";
-  s.metrics = {"auroc", "balanced_accuracy", "average_precision", "sensitivity", "specificity"};
-  s.selection_metric = "auroc";
-  s.selection_mode = "max";
   s.default_classes = {"engel_II-IV", "engel_I"};
-  return {s, [s](const HeadSetup& setup) {
-            RecordingClassifierOptions o;
-            o.classes = configured_classes(setup, s.default_classes);
-            return make_recording_classifier(s, setup, o);
-          }};
+  return recording_classifier_head(std::move(s));
 }
 
 }  // namespace efm::eval

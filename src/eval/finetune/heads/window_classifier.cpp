@@ -12,6 +12,7 @@
 #include "epilepsyfm/eval/finetune/heads/kinds.h"
 #include "epilepsyfm/eval/metrics/classification.h"
 #include "epilepsyfm/eval/report/plot.h"
+#include "eval/finetune/heads/classifier_task.h"
 #include "eval/finetune/heads/report_util.h"
 
 namespace efm::eval {
@@ -19,10 +20,10 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-class WindowClassifierTask : public FinetuneTask {
+class WindowClassifierTask : public ClassifierTask {
  public:
   WindowClassifierTask(HeadSpec spec, const HeadSetup& setup, WindowClassifierOptions o)
-      : FinetuneTask(std::move(spec), setup), opt_(std::move(o)) {
+      : ClassifierTask(std::move(spec), setup), opt_(std::move(o)) {
     const auto& labels = setup_.source->label_names();
     EFM_CHECK_CONFIG(opt_.classes.size() >= 2, "head '{}': needs at least 2 classes, got {} ({})", spec_.name,
                      opt_.classes.size(), join(opt_.classes));
@@ -82,8 +83,6 @@ class WindowClassifierTask : public FinetuneTask {
     return {loss, {{"acc", acc}}, batch.size()};
   }
 
-  void set_tuned_threshold(double t) override { tuned_threshold_ = t; }
-
  protected:
   data::WindowOptions window_options(bool for_eval) const override {
     const auto& d = exp().data;
@@ -118,19 +117,8 @@ class WindowClassifierTask : public FinetuneTask {
     }
     EFM_LOG_INFO("[finetune] training windows per class: {}", text);
     if (exp().finetune.class_weighting != ClassWeighting::balanced) return;
-    const double n = static_cast<double>(train_index()->size());
-    if (binary_) {
-      const double pos = static_cast<double>(counts[1]), neg = static_cast<double>(counts[0]);
-      pos_weight_ = torch::tensor({pos > 0 ? neg / pos : 1.0}, torch::kFloat32);
-      EFM_LOG_INFO("[finetune] class weighting: BCE pos_weight {:.4g}", pos_weight_.item<double>());
-    } else {
-      std::vector<float> w;
-      for (int64_t c = 0; c < k; ++c) {
-        const double nc = static_cast<double>(counts[static_cast<size_t>(c)]);
-        w.push_back(nc > 0 ? static_cast<float>(n / (static_cast<double>(k) * nc)) : 0.0f);
-      }
-      class_weight_ = torch::tensor(w, torch::kFloat32);
-    }
+    set_balanced_weights(counts, static_cast<double>(train_index()->size()));
+    if (binary_) EFM_LOG_INFO("[finetune] class weighting: BCE pos_weight {:.4g}", pos_weight_.item<double>());
   }
 
   EvalResult run_evaluation(const EvalData& data, const torch::Device& device, bool report) override {
@@ -179,19 +167,8 @@ class WindowClassifierTask : public FinetuneTask {
     r.metrics.set("n_windows", static_cast<double>(y.size()));
     if (y.empty()) {
       EFM_LOG_WARN("[eval] {}: no labelled window to score", spec_.name);
-    } else if (binary_) {
-      r.metrics.set("n_positive", static_cast<double>(std::count(y.begin(), y.end(), 1)));
-      r.metrics.merge(binary_metrics(y, s, exp().evaluate.threshold));
-      r.metrics.set("best_threshold", best_balanced_accuracy_threshold(y, s).threshold);
-      if (tuned_threshold_) {
-        const ConfusionMatrix cm = confusion_matrix(y, threshold_scores(s, *tuned_threshold_), 2);
-        r.metrics.set("val_threshold", *tuned_threshold_);
-        r.metrics.set("balanced_accuracy_at_val_threshold", balanced_accuracy(cm));
-        r.metrics.set("sensitivity_at_val_threshold", sensitivity(cm));
-        r.metrics.set("specificity_at_val_threshold", specificity(cm));
-      }
     } else {
-      r.metrics.merge(multiclass_metrics_from_scores(y, s, k));
+      add_classification_metrics(r.metrics, y, s, k, /*rates_at_val_threshold=*/true);
     }
     std::vector<TimelineData> lines;
     if (timelines) lines = event_scoring(data, *timeline_index, all, r);
@@ -338,10 +315,7 @@ class WindowClassifierTask : public FinetuneTask {
   }
 
   WindowClassifierOptions opt_;
-  bool binary_ = true;
   torch::Tensor lut_;
-  torch::Tensor pos_weight_, class_weight_;
-  std::optional<double> tuned_threshold_;
 };
 
 }  // namespace

@@ -106,4 +106,15 @@ std::vector<std::string> configured_classes(const HeadSetup& setup, const std::v
 /// horizon_s of the config, else the head's default.
 double configured_horizon(const HeadSetup& setup, const HeadSpec& spec);
 
+/// A head of the forecaster kind: `spec` with input history_horizon, and a factory that forecasts `target` from
+/// finetune.history_s over the configured horizon (configured_horizon).
+HeadDefinition forecaster_head(HeadSpec spec, ForecasterOptions::Target target);
+/// A signal forecaster (forecast_short, forecast_long): the next `default_horizon_s` of every channel's normalised
+/// signal, MSE loss, the signal metrics with their baselines, selected on the lowest val/mae.
+HeadDefinition signal_forecast_head(std::string name, std::string description, double default_horizon_s);
+/// A head of the recording-classifier kind (asm_efficacy, rftc_outcome): `spec` with input recording, the per-unit
+/// metrics (auroc, balanced_accuracy, average_precision, sensitivity, specificity), selection on the highest
+/// val/auroc, and a factory that classifies into configured_classes(setup, spec.default_classes).
+HeadDefinition recording_classifier_head(HeadSpec spec);
+
 }  // namespace efm::eval
