@@ -19,7 +19,7 @@ int64_t write_sim_store(const std::filesystem::path& dir, const SimStoreSpec& sp
   io::StoredPreprocessing pp;
   pp.spec.profile = "bench";
   pp.spec.sfreq_hz = spec.sfreq_hz;
-  pp.spec.normalization = "zscore";
+  pp.spec.normalization = config::Normalization::zscore;
   pp.window_length_samples = std::llround(spec.window_s * spec.sfreq_hz);
   pp.window_stride_samples = pp.window_length_samples;
   io::StoreWriter writer(dir, options, pp);

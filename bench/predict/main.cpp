@@ -5,6 +5,7 @@
 // machine does not inflate), their ratio, the peak RSS of each (getrusage of the child) for every recording length,
 // and how the output files of the two compare.
 //   predict_bench --reference PATH [--candidate PATH] [--hours 1,4] [--threads 1] [--repeat 1] [--model RUN]
+//                 [--reference-configs DIR]
 //                 [--work DIR] [--keep]
 // Target: >= 300x real time on one thread for 1 h, peak RSS flat in the recording length.
 #include <fmt/format.h>
@@ -53,20 +54,22 @@ Child run_or_die(const std::vector<std::string>& argv, const fs::path& log) {
 
 /// The demo's seizure detector, trained briefly: simulated cohort (configs/simulate/test.yaml, 12 subjects) ->
 /// ingest (configs/ingest/default.yaml) -> finetune seizure_detection with the demo overlay (tiny model), 2 epochs.
-fs::path train_detector(const std::string& cli, const fs::path& work) {
+/// `cli` is the reference binary and `configs` its configs/ folder: a newer build reads an older build's run, not
+/// always the other way round (an older build refuses config keys it does not know).
+fs::path train_detector(const std::string& cli, const fs::path& configs, const fs::path& work) {
   const fs::path sim = work / "sim", store = work / "store", run = work / "sd";
   if (fs::exists(run / "checkpoints" / "best")) return run;
   std::printf("training the demo seizure detector (tiny) in %s ...\n", run.c_str());
-  run_or_die({cli, "simulate", "--config", (kSource / "configs/simulate/test.yaml").string(), "--out", sim.string(),
-              "--set", "simulate.n_subjects=12"},
+  run_or_die({cli, "simulate", "--config", (configs / "simulate/test.yaml").string(), "--out", sim.string(), "--set",
+              "simulate.n_subjects=12"},
              work / "simulate.log");
-  run_or_die({cli, "ingest", "--config", (kSource / "configs/ingest/default.yaml").string(), "--input", sim.string(),
-              "--out", store.string(), "--no-progress"},
+  run_or_die({cli, "ingest", "--config", (configs / "ingest/default.yaml").string(), "--input", sim.string(), "--out",
+              store.string(), "--no-progress"},
              work / "ingest.log");
   run_or_die(
-      {cli, "finetune", "--config", (kSource / "configs/finetune/seizure_detection.yaml").string(), "--config",
-       (kSource / "configs/demo/finetune.yaml").string(), "--store", store.string(), "--out", run.string(),
-       "--no-progress", "--set", "train.epochs=2", "--set", "train.batch_size=8", "--set", "train.warmup_epochs=0"},
+      {cli, "finetune", "--config", (configs / "finetune/seizure_detection.yaml").string(), "--config",
+       (configs / "demo/finetune.yaml").string(), "--store", store.string(), "--out", run.string(), "--no-progress",
+       "--set", "train.epochs=2", "--set", "train.batch_size=8", "--set", "train.warmup_epochs=0"},
       work / "finetune.log");
   return run;
 }
@@ -136,7 +139,7 @@ int main(int argc, char** argv) {
   if (reference.empty() || !fs::exists(reference) || has_flag(argc, argv, "--help")) {
     std::fprintf(stderr,
                  "usage: predict_bench --reference PATH [--candidate PATH] [--hours 1,4] [--threads 1] [--repeat 1] "
-                 "[--model RUN] [--work DIR] [--keep]\n");
+                 "[--model RUN] [--reference-configs DIR] [--work DIR] [--keep]\n");
     return 2;
   }
   fs::path work = flag(argc, argv, "--work", "");
@@ -146,7 +149,8 @@ int main(int argc, char** argv) {
   }
   fs::create_directories(work);
   const std::string model_flag = flag(argc, argv, "--model", "");
-  const fs::path model = model_flag.empty() ? train_detector(candidate, work) : fs::path(model_flag);
+  const fs::path configs = flag(argc, argv, "--reference-configs", (kSource / "configs").string());
+  const fs::path model = model_flag.empty() ? train_detector(reference, configs, work) : fs::path(model_flag);
 
   std::printf("reference: %s\ncandidate: %s\nmodel: %s; %d thread(s), best of %d\n\n", reference.c_str(),
               candidate.c_str(), model.c_str(), threads, repeat);

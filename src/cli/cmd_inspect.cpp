@@ -58,8 +58,7 @@ std::string store_overview(const io::StoreReader& r) {
   if (!rows.empty()) {
     const auto d = r.details(0);
     const auto& p = d->preprocessing;
-    out += fmt::format("preprocess   {}; stored as {} uV\n", p.spec.describe(),
-                       d->dtype == io::StoreDtype::float16 ? "float16" : "float32");
+    out += fmt::format("preprocess   {}; stored as {} uV\n", p.spec.describe(), d->dtype);
     out += fmt::format("windows      {} ({} s, stride {} s), {} seizure, {} rejected{}; min overlap {}\n", windows,
                        p.window_length_samples / p.spec.sfreq_hz, p.window_stride_samples / p.spec.sfreq_hz, seizure,
                        rejected, p.reject_abs_uv > 0 ? fmt::format(" (|x| >= {} uV)", p.reject_abs_uv) : "",

@@ -113,8 +113,8 @@ std::string describe_model(const std::string& what) {
     throw ConfigError(
         fmt::format("inspect --model: '{}' is neither a size ({}) nor a config file", what, fmt::join(names, ", ")));
   }
-  const std::string kind = config::experiment_kind(read_file(what), what);
-  if (kind == "pretrain") {
+  const std::optional<config::ExperimentKind> kind = config::experiment_kind(read_file(what), what);
+  if (kind == config::ExperimentKind::pretrain) {
     const auto exp = config::load<train::PretrainExperiment>({{what}, {}});
     int64_t k = models::tokenizer_preset(exp.model.size).vq().n_codes();
     std::string note =
@@ -129,14 +129,14 @@ std::string describe_model(const std::string& what) {
     }
     return fmt::format("pretraining config {}\n\n", what) + describe_backbone_and_mem(exp.model.to_options(), k, note);
   }
-  if (kind == "tokenizer") {
+  if (kind == config::ExperimentKind::tokenizer) {
     const auto exp = config::load<train::TokenizerExperiment>({{what}, {}});
     return fmt::format("tokenizer config {}\n\n", what) + describe_tokenizer(exp.tokenizer.to_options());
   }
   throw ConfigError(fmt::format(
       "inspect --model: {} is {}; give a pretraining or tokenizer config (`experiment: pretrain` or `experiment: "
       "tokenizer`)",
-      what, kind.empty() ? std::string("a config of unknown kind") : "a " + kind + " config"));
+      what, kind ? fmt::format("a {} config", *kind) : std::string("a config of unknown kind")));
 }
 
 std::string describe_checkpoint(const fs::path& path) {
@@ -145,15 +145,15 @@ std::string describe_checkpoint(const fs::path& path) {
   std::string out = fmt::format("weights      {} (format version {})\n", file.weights.string(), sd.format_version);
 
   std::optional<config::PreprocessingSpec> prep;
-  const std::string& kind = file.kind;
-  if (kind == "tokenizer") {
+  const std::optional<config::ExperimentKind> kind = file.kind;
+  if (kind == config::ExperimentKind::tokenizer) {
     const auto exp = config::parse_yaml<train::TokenizerExperiment>(file.config_yaml, file.description);
     const auto t = exp.tokenizer.to_options();
     out += fmt::format("kind         tokenizer: encoder {} (d {}, depth {}), codebook {} x {}, decoder depth {}\n",
                        exp.tokenizer.encoder.size, t.encoder().embed_dim(), t.encoder().depth(), t.vq().n_codes(),
                        t.vq().code_dim(), t.decoder_depth());
     prep = exp.data.preprocessing;
-  } else if (kind == "pretrain") {
+  } else if (kind == config::ExperimentKind::pretrain) {
     const auto exp = config::parse_yaml<train::PretrainExperiment>(file.config_yaml, file.description);
     const auto b = exp.model.to_options();
     out += fmt::format("kind         pretraining model: {} (d {}, depth {}), mask {} ratio {}, tokenizer {}\n",
@@ -161,8 +161,8 @@ std::string describe_checkpoint(const fs::path& path) {
                        exp.tokenizer.checkpoint);
     prep = exp.data.preprocessing;
   } else {
-    out +=
-        fmt::format("kind         {} (not a tokenizer or pretraining experiment)\n", kind.empty() ? "unknown" : kind);
+    out += fmt::format("kind         {} (not a tokenizer or pretraining experiment)\n",
+                       kind ? std::string(enum_name(*kind)) : std::string("unknown"));
   }
   if (fs::is_regular_file(file.weights.parent_path() / train::TrainState::kFile)) {
     const train::TrainState st = train::TrainState::read(file.weights.parent_path());

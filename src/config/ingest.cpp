@@ -9,11 +9,12 @@
 namespace efm::config {
 
 void LabelSourceConfig::validate(const std::string& path) const {
-  if (format == "edf" && !paths.empty()) {
+  const bool own_annotations = label_format() == LabelFormat::edf;
+  if (own_annotations && !paths.empty()) {
     throw ConfigError(fmt::format("{}: format 'edf' reads each recording's own annotations and takes no paths",
                                   detail::join_path(path, "paths")));
   }
-  if (format != "edf" && paths.empty()) {
+  if (!own_annotations && paths.empty()) {
     throw ConfigError(fmt::format("{}: at least one label file or directory is required for format '{}'",
                                   detail::join_path(path, "paths"), format));
   }
@@ -35,6 +36,11 @@ std::vector<std::string> LabelSourceConfig::format_choices() {
   std::vector<std::string> names = enum_name_list<LabelFormat>();
   names.insert(names.begin(), "auto");
   return names;
+}
+
+std::optional<LabelFormat> LabelSourceConfig::label_format() const {
+  if (format == "auto") return std::nullopt;
+  return parse_enum<LabelFormat>(format, "labels.sources[].format");
 }
 
 void IngestSubjectsConfig::validate(const std::string& path) const {

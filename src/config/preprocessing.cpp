@@ -33,7 +33,8 @@ std::string notch(const PreprocessingSpec& s) {
 }
 
 std::string norm(const PreprocessingSpec& s) {
-  return s.normalization == "scale" ? fmt::format("scale x{}", s.scale) : s.normalization;
+  return s.normalization == Normalization::scale ? fmt::format("scale x{}", s.scale)
+                                                 : std::string(enum_name(s.normalization));
 }
 
 }  // namespace
@@ -47,7 +48,7 @@ std::vector<std::string> PreprocessingSpec::differences(const PreprocessingSpec&
     out.push_back(fmt::format("notch {} vs {}", notch(*this), notch(o)));
   }
   if (sfreq_hz != o.sfreq_hz) out.push_back(fmt::format("sampling rate {} Hz vs {} Hz", sfreq_hz, o.sfreq_hz));
-  if (normalization != o.normalization || (normalization == "scale" && scale != o.scale)) {
+  if (normalization != o.normalization || (normalization == Normalization::scale && scale != o.scale)) {
     out.push_back(fmt::format("normalisation {} vs {}", norm(*this), norm(o)));
   }
   if (montage != o.montage) out.push_back(fmt::format("montage {} vs {}", montage, o.montage));

@@ -225,31 +225,33 @@ void take_config_version(YAML::Node& root, std::string_view origin) {
   root.remove("config_version");
 }
 
-void take_experiment_tag(YAML::Node& root, std::string_view origin, const char* expected) {
-  if (expected == nullptr) return;
+void take_experiment_tag(YAML::Node& root, std::string_view origin, std::optional<ExperimentKind> expected) {
+  if (!expected) return;
   const YAML::Node v = root["experiment"];
   if (!v.IsDefined()) return;
-  const std::string got = read_string(v, fmt::format("{}: experiment", origin));
-  if (got != expected) {
+  const std::string path = fmt::format("{}: experiment", origin);
+  const auto got = parse_enum<ExperimentKind>(read_string(v, path), path);
+  if (got != *expected) {
     throw ConfigError(fmt::format("{}: this is a {} experiment's config (experiment: {}), not a {} experiment's",
-                                  origin, got, got, expected));
+                                  origin, got, got, *expected));
   }
   root.remove("experiment");
 }
 
 }  // namespace detail
 
-std::string experiment_kind(std::string_view text, std::string_view origin) {
+std::optional<ExperimentKind> experiment_kind(std::string_view text, std::string_view origin) {
   const YAML::Node root = detail::load_text(text, origin);
   if (const YAML::Node tag = root["experiment"]; tag.IsDefined()) {
-    return detail::read_string(tag, fmt::format("{}: experiment", origin));
+    const std::string path = fmt::format("{}: experiment", origin);
+    return parse_enum<ExperimentKind>(detail::read_string(tag, path), path);
   }
   // Configs written without the tag: the section only that kind of experiment has.
-  if (root["finetune"].IsDefined()) return "finetune";
-  if (root["mask"].IsDefined()) return "pretrain";
+  if (root["finetune"].IsDefined()) return ExperimentKind::finetune;
+  if (root["mask"].IsDefined()) return ExperimentKind::pretrain;
   const YAML::Node tokenizer = root["tokenizer"];
-  if (tokenizer.IsDefined() && tokenizer.IsMap() && tokenizer["encoder"].IsDefined()) return "tokenizer";
-  return "";
+  if (tokenizer.IsDefined() && tokenizer.IsMap() && tokenizer["encoder"].IsDefined()) return ExperimentKind::tokenizer;
+  return std::nullopt;
 }
 
 }  // namespace efm::config

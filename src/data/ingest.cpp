@@ -265,12 +265,11 @@ io::LabelIndex load_labels(const config::IngestLabelsConfig& cfg, IngestSummary&
   io::LabelIndex labels;
   for (size_t s = 0; s < cfg.sources.size(); ++s) {
     const auto& src = cfg.sources[s];
-    if (src.format == "edf") {
+    const std::optional<io::LabelFormat> fmt_opt = src.label_format();
+    if (fmt_opt == io::LabelFormat::edf) {
       edf_annotations = true;
       continue;
     }
-    const std::optional<io::LabelFormat> fmt_opt =
-        src.format == "auto" ? std::nullopt : std::optional<io::LabelFormat>(io::parse_label_format(src.format));
     for (const auto& p : src.paths) {
       std::vector<fs::path> files;
       if (fs::is_directory(p)) {
@@ -324,7 +323,7 @@ IngestSummary run_ingest(const config::IngestConfig& cfg, const fs::path& store_
 
   io::StoreOptions so;
   so.shard_gb = cfg.store.shard_gb;
-  so.dtype = cfg.store.dtype == "float16" ? io::StoreDtype::float16 : io::StoreDtype::float32;
+  so.dtype = cfg.store.dtype;
   so.compression = static_cast<int>(cfg.store.compression);
   so.chunk_s = cfg.store.chunk_s;
   so.config_yaml = store_config_yaml(cfg);

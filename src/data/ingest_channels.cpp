@@ -178,7 +178,7 @@ struct ChannelPlanner {
     for (const auto& d : mp.duplicates) {
       plan.warnings.push_back(fmt::format("channel '{}' repeats an earlier channel; the first is kept", d));
     }
-    missing_is_fatal(mp.missing, cfg.montage + " channel(s)");
+    missing_is_fatal(mp.missing, fmt::format("{} channel(s)", cfg.montage));
     std::set<std::string> pick;
     for (const auto& p : cfg.pick) pick.insert(signal::canonicalize_channel(p, copt).name);
     for (int r = 0; r < mp.n_outputs(); ++r) {
@@ -264,7 +264,7 @@ ChannelPlan plan_channels(const io::RecordingInfo& info, const config::IngestCha
   p.canonicalize();
   p.choose_rate(p.candidates());
   // channels.montage stays a string in the config (it is recorded in the store as written).
-  const auto montage = parse_enum<signal::MontageKind>(cfg.montage, "channels.montage");
+  const signal::MontageKind montage = cfg.montage;
   if (montage == signal::MontageKind::referential) {
     p.referential();
   } else {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "epilepsyfm/config/copy_fields.h"
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/data/ingest.h"
@@ -78,20 +79,8 @@ signal::PreprocessOptions preprocess_options(const config::PreprocessConfig& c) 
 
 void resolve_ingest_config(config::IngestConfig& cfg) {
   const signal::PreprocessOptions o = preprocess_options(cfg.preprocess);
-  auto& p = cfg.preprocess;
-  p.l_freq_hz = o.l_freq_hz;
-  p.h_freq_hz = o.h_freq_hz;
-  p.notch_hz = o.notch_hz;
-  p.notch_harmonics = o.notch_harmonics;
-  p.sfreq_hz = o.sfreq_hz;
-  p.normalization = o.normalization;
-  p.scale = o.scale;
-  p.reject_abs_uv = o.reject_abs_uv.value_or(0.0);
-  p.l_trans_bandwidth_hz = o.l_trans_bandwidth_hz;
-  p.h_trans_bandwidth_hz = o.h_trans_bandwidth_hz;
-  p.notch_width_hz = o.notch_width_hz;
-  p.notch_trans_bandwidth_hz = o.notch_trans_bandwidth_hz;
-  p.fir_window = o.fir_window;
+  config::copy_fields(o, cfg.preprocess);                        // every resolved value, by key
+  cfg.preprocess.reject_abs_uv = o.reject_abs_uv.value_or(0.0);  // written as 0 (never), not null
 
   for (size_t i = 0; i < cfg.input.paths.size(); ++i) {
     cfg.input.paths[i] = expand_env(cfg.input.paths[i], fmt::format("ingest.input.paths[{}]", i));

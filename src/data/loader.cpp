@@ -32,7 +32,7 @@ Loader::Loader(std::shared_ptr<const WindowSource> source, BatchSampler sampler,
                   index.size(), index.groups().size(), sizes.empty() ? "none" : sizes,
                   index.groups().size() > 8 ? ", ..." : "", sampler_.options().step_batch(),
                   sampler_.options().batch_size, sampler_.options().accumulation, sampler_.options().world_size,
-                  to_string(sampler_.options().tail));
+                  enum_name(sampler_.options().tail));
   }
   EFM_CHECK_ARG(start.epoch >= 0 && start.batch >= 0 && start.batch < sampler_.batches_per_epoch(),
                 "loader start position (epoch {}, batch {}) outside an epoch of {} batches", start.epoch, start.batch,

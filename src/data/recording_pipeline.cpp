@@ -18,7 +18,7 @@ using detail::InputChunk;
 
 io::ReaderOptions reader_options(const config::IngestReaderConfig& config) {
   io::ReaderOptions o;
-  o.policy = config.policy == "strict" ? io::ReaderPolicy::strict : io::ReaderPolicy::tolerant;
+  o.policy = config.policy;
   return o;
 }
 

@@ -7,22 +7,6 @@
 
 namespace efm::data {
 
-TailPolicy parse_tail_policy(const std::string& text, const std::string& what) {
-  if (text == "drop") return TailPolicy::drop;
-  if (text == "pad") return TailPolicy::pad;
-  if (text == "keep") return TailPolicy::keep;
-  throw ArgumentError(fmt::format("{}: allowed values are 'drop', 'pad', 'keep', but got '{}'", what, text));
-}
-
-std::string to_string(TailPolicy tail) {
-  switch (tail) {
-    case TailPolicy::drop: return "drop";
-    case TailPolicy::pad: return "pad";
-    case TailPolicy::keep: return "keep";
-  }
-  return "?";
-}
-
 namespace {
 
 struct StepBatch {

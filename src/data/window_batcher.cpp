@@ -15,9 +15,10 @@ WindowBatcher::WindowBatcher(WindowBatcherOptions options, WindowConsumer& consu
                 "WindowBatcher: window_samples ({}), step_samples ({}), batch_size ({}) and n_channels ({}) must be "
                 "> 0",
                 o_.window_samples, o_.step_samples, o_.batch_size, o_.n_channels);
-  EFM_CHECK_ARG(
-      o_.preprocess.normalization != "zscore" || o_.stats.mean_uv.size() == static_cast<size_t>(o_.n_channels),
-      "WindowBatcher: z-score statistics for {} channels, the signal has {}", o_.stats.mean_uv.size(), o_.n_channels);
+  EFM_CHECK_ARG(o_.preprocess.normalization != config::Normalization::zscore ||
+                    o_.stats.mean_uv.size() == static_cast<size_t>(o_.n_channels),
+                "WindowBatcher: z-score statistics for {} channels, the signal has {}", o_.stats.mean_uv.size(),
+                o_.n_channels);
   batch_.resize(static_cast<size_t>(o_.batch_size * o_.n_channels * o_.window_samples));
   starts_.reserve(static_cast<size_t>(o_.batch_size));
 }

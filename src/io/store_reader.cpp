@@ -253,12 +253,12 @@ std::shared_ptr<const StoreReader::Impl::SignalPlan> StoreReader::Impl::plan(con
   p->shift.assign(C, 0.0f);
   p->gain.assign(C, 1.0f);
   const auto& pp = d->preprocessing;
-  if (pp.spec.normalization == "zscore") {
+  if (pp.spec.normalization == config::Normalization::zscore) {
     for (size_t c = 0; c < C; ++c) {
       p->shift[c] = static_cast<float>(d->mean_uv[c]);
       p->gain[c] = d->std_uv[c] > 0 ? static_cast<float>(1.0 / d->std_uv[c]) : 0.0f;
     }
-  } else if (pp.spec.normalization == "scale") {
+  } else if (pp.spec.normalization == config::Normalization::scale) {
     p->gain.assign(C, static_cast<float>(pp.spec.scale));
   }
   if (options.map_signal) {

@@ -7,13 +7,12 @@
 namespace efm::signal {
 
 void normalize_in_place(Eigen::Ref<Eigen::MatrixXf> x, const PreprocessOptions& options, const ChannelStats& stats) {
-  if (options.normalization == "none") return;
-  if (options.normalization == "scale") {
+  using config::Normalization;
+  if (options.normalization == Normalization::none) return;
+  if (options.normalization == Normalization::scale) {
     x *= static_cast<float>(options.scale);
     return;
   }
-  EFM_CHECK_ARG(options.normalization == "zscore",
-                "normalization: allowed values are 'zscore', 'scale', 'none', but got '{}'", options.normalization);
   EFM_CHECK_ARG(
       stats.mean_uv.size() == static_cast<size_t>(x.rows()) && stats.std_uv.size() == static_cast<size_t>(x.rows()),
       "normalize_in_place: statistics for {} channels, window has {}", stats.mean_uv.size(), x.rows());

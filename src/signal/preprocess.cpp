@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "epilepsyfm/config/copy_fields.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/core/threads.h"
@@ -33,16 +34,9 @@ PreprocessOptions resolve_profile(const std::string& name) {
   return o;
 }
 
-config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& o, const std::string& montage) {
+config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& o, config::MontageKind montage) {
   config::PreprocessingSpec s;
-  s.profile = o.profile;
-  s.l_freq_hz = o.l_freq_hz;
-  s.h_freq_hz = o.h_freq_hz;
-  s.notch_hz = o.notch_hz;
-  s.notch_harmonics = o.notch_harmonics;
-  s.sfreq_hz = o.sfreq_hz;
-  s.normalization = o.normalization;
-  s.scale = o.scale;
+  config::copy_fields(o, s);
   s.montage = montage;
   return s;
 }
@@ -58,9 +52,6 @@ void PreprocessOptions::validate() const {
   for (double f : notch_hz) {
     EFM_CHECK_CONFIG(std::isfinite(f) && f > 0, "preprocess.notch_hz: frequencies must be > 0, got {}", f);
   }
-  EFM_CHECK_CONFIG(normalization == "zscore" || normalization == "scale" || normalization == "none",
-                   "preprocess.normalization: allowed values are 'zscore', 'scale', 'none', but got '{}'",
-                   normalization);
   EFM_CHECK_CONFIG(std::isfinite(scale) && scale > 0, "preprocess.scale: must be > 0, got {}", scale);
   if (reject_abs_uv) {
     EFM_CHECK_CONFIG(*reject_abs_uv > 0, "preprocess.reject_abs_uv: must be > 0, got {}", *reject_abs_uv);
@@ -78,29 +69,14 @@ void PreprocessOptions::validate() const {
   }
   EFM_CHECK_CONFIG(notch_trans_bandwidth_hz > 0, "preprocess.notch_trans_bandwidth_hz: must be > 0, got {}",
                    notch_trans_bandwidth_hz);
-  EFM_CHECK_CONFIG(fir_window == "hamming" || fir_window == "hann" || fir_window == "blackman",
-                   "preprocess.fir_window: allowed values are 'hamming', 'hann', 'blackman', but got '{}'", fir_window);
   EFM_CHECK_CONFIG(max_resample_factor >= 1, "preprocess.max_resample_factor: must be >= 1, got {}",
                    max_resample_factor);
 }
 
 PreprocessOptions resolve_preprocess(const config::PreprocessConfig& c) {
   PreprocessOptions o = resolve_profile(c.profile);
-  if (c.l_freq_hz) o.l_freq_hz = *c.l_freq_hz;
-  if (c.h_freq_hz) o.h_freq_hz = *c.h_freq_hz;
-  if (c.notch_hz) o.notch_hz = *c.notch_hz;
-  if (c.notch_harmonics) o.notch_harmonics = *c.notch_harmonics;
-  if (c.sfreq_hz) o.sfreq_hz = *c.sfreq_hz;
-  if (c.normalization) o.normalization = *c.normalization;
-  if (c.scale) o.scale = *c.scale;
-  if (c.reject_abs_uv) {
-    o.reject_abs_uv = *c.reject_abs_uv > 0 ? std::optional<double>(*c.reject_abs_uv) : std::nullopt;
-  }
-  if (c.l_trans_bandwidth_hz) o.l_trans_bandwidth_hz = *c.l_trans_bandwidth_hz;
-  if (c.h_trans_bandwidth_hz) o.h_trans_bandwidth_hz = *c.h_trans_bandwidth_hz;
-  if (c.notch_width_hz) o.notch_width_hz = *c.notch_width_hz;
-  if (c.notch_trans_bandwidth_hz) o.notch_trans_bandwidth_hz = *c.notch_trans_bandwidth_hz;
-  if (c.fir_window) o.fir_window = *c.fir_window;
+  config::copy_fields(c, o);                            // the overrides that are set
+  if (o.reject_abs_uv == 0.0) o.reject_abs_uv.reset();  // the config's 0 means never
   o.validate();
   return o;
 }
@@ -274,7 +250,7 @@ void Preprocessor::init(const PreprocessOptions& options, double in_sfreq_hz, co
     FirFilterOptions fo;
     fo.l_trans_bandwidth_hz = options.l_trans_bandwidth_hz;
     fo.h_trans_bandwidth_hz = options.h_trans_bandwidth_hz;
-    fo.window = options.fir_window;
+    fo.window = enum_name(options.fir_window);
     kernel = design_fir_filter(in_sfreq_hz, l_freq, h_freq, fo);
     const std::string band = l_freq && h_freq ? fmt::format("band-pass {}-{} Hz", *l_freq, *h_freq)
                              : l_freq         ? fmt::format("high-pass {} Hz", *l_freq)
@@ -286,7 +262,7 @@ void Preprocessor::init(const PreprocessOptions& options, double in_sfreq_hz, co
     NotchFilterOptions no;
     no.notch_width_hz = options.notch_width_hz;
     no.trans_bandwidth_hz = options.notch_trans_bandwidth_hz;
-    no.window = options.fir_window;
+    no.window = enum_name(options.fir_window);
     const std::vector<double> freqs = notch_frequencies(options.notch_hz, options.notch_harmonics, in_sfreq_hz, no);
     for (double f : options.notch_hz) {
       if (std::find(freqs.begin(), freqs.end(), f) == freqs.end()) {

@@ -55,9 +55,10 @@ ModelFile resolve_model_file(const fs::path& path, CheckpointChoice which) {
     m = from_checkpoint_dir(path);
   } else {
     const RunDir run(path);
-    const std::string kind = fs::is_regular_file(run.config_file())
-                                 ? config::experiment_kind(read_file(run.config_file()), run.config_file().string())
-                                 : std::string();
+    const std::optional<config::ExperimentKind> kind =
+        fs::is_regular_file(run.config_file())
+            ? config::experiment_kind(read_file(run.config_file()), run.config_file().string())
+            : std::nullopt;
     const std::string export_name = RunDir::export_name(kind);
     const auto checkpoint = run.checkpoint(which);
     if (!export_name.empty() && fs::is_regular_file(path / export_name)) {
@@ -83,9 +84,10 @@ ModelFile resolve_model_file(const fs::path& path, CheckpointChoice which) {
 LoadedTokenizer load_tokenizer(const fs::path& path) {
   LoadedTokenizer out;
   out.file = resolve_model_file(path);
-  EFM_CHECK_CONFIG(out.file.kind == "tokenizer", "{} is not a tokenizer: its config is {}", out.file.description,
-                   out.file.kind.empty() ? std::string("of no known experiment kind")
-                                         : fmt::format("a {} experiment's", out.file.kind));
+  EFM_CHECK_CONFIG(
+      out.file.kind == config::ExperimentKind::tokenizer, "{} is not a tokenizer: its config is {}",
+      out.file.description,
+      out.file.kind ? fmt::format("a {} experiment's", *out.file.kind) : std::string("of no known experiment kind"));
   out.experiment = config::parse_yaml<TokenizerExperiment>(out.file.config_yaml, out.file.description);
   out.tokenizer = models::NeuralTokenizer(out.experiment.tokenizer.to_options());
   const models::StateDictFile sd = models::read_state_dict(out.file.weights);

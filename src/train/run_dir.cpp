@@ -29,14 +29,15 @@ namespace {
 
 /// The experiment kinds whose runs end with an exported weights file.
 struct ExportRow {
-  const char* kind;
+  config::ExperimentKind kind;
   const char* file;
 };
-constexpr ExportRow kExports[] = {{"tokenizer", kTokenizerFile}, {"pretrain", kPretrainedFile}};
+constexpr ExportRow kExports[] = {{config::ExperimentKind::tokenizer, kTokenizerFile},
+                                  {config::ExperimentKind::pretrain, kPretrainedFile}};
 
 }  // namespace
 
-std::string RunDir::export_name(const std::string& kind) {
+std::string RunDir::export_name(std::optional<config::ExperimentKind> kind) {
   for (const ExportRow& row : kExports) {
     if (kind == row.kind) return row.file;
   }

@@ -98,7 +98,7 @@ Trainer::Trainer(TrainerOptions options, TrainingTask& task, std::shared_ptr<con
   so.rank = dist_->rank();
   so.shuffle = t.shuffle;
   so.seed = opt_.seed;
-  so.tail = data::parse_tail_policy(t.tail, "train.tail");
+  so.tail = t.tail;
   data::LoaderOptions lo;
   lo.num_workers = static_cast<int>(t.num_workers);
   lo.prefetch = static_cast<int>(t.prefetch);
@@ -373,7 +373,7 @@ bool Trainer::update_best(const std::map<std::string, double>& split_metrics) {
   }
   const double v = split_metrics.at(kb.metric);
   if (!std::isfinite(v)) return false;
-  const bool better = !best_value_ || (kb.mode == "min" ? v < *best_value_ : v > *best_value_);
+  const bool better = !best_value_ || (kb.mode == config::MetricMode::min ? v < *best_value_ : v > *best_value_);
   if (better) {
     best_value_ = v;
     best_step_ = step_;

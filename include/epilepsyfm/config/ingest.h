@@ -26,11 +26,11 @@ namespace efm::config {
 
 /// Which recording reader is allowed (io/reader.h ReaderPolicy).
 struct IngestReaderConfig {
-  std::string policy = "tolerant";  ///< strict (EDFlib only) | tolerant (EDFlib, then BioSig)
+  ReaderPolicy policy = ReaderPolicy::tolerant;  ///< strict (EDFlib only) | tolerant (EDFlib, then BioSig)
 
   template <class V>
   void visit(V& v) {
-    v("policy", policy, Choices(enum_name_list<ReaderPolicy>()));
+    v("policy", policy);
   }
 };
 
@@ -74,7 +74,7 @@ struct IngestChannelsConfig {
   /// referential: the file's referential (and bipolar) EEG channels as they are (or `pick`, in that order);
   /// average: common average reference over the EEG electrodes present; tcp16 | tcp18 | tcp22: TCP double-banana
   /// derivations computed from referential electrodes (or taken as recorded when the file is already bipolar).
-  std::string montage = "referential";
+  MontageKind montage = MontageKind::referential;
   /// Canonical names (FP1, T7, FP1-F7, ...) to keep, in this order. Empty = every EEG channel in file order.
   std::vector<std::string> pick;
   /// What a missing picked channel / derivation does: error (the file fails) | skip (left out, with a warning).
@@ -125,6 +125,8 @@ struct LabelSourceConfig {
   void validate(const std::string& path) const;
   /// "auto", then the LabelFormat names.
   static std::vector<std::string> format_choices();
+  /// The format named by `format`; nullopt for auto (each file's format is told by its name and content).
+  std::optional<LabelFormat> label_format() const;
 };
 
 struct IngestLabelsConfig {
@@ -177,8 +179,8 @@ struct IngestSubjectsConfig {
 
 /// HDF5 layout (docs/store.md).
 struct IngestStoreConfig {
-  double shard_gb = 2.0;          ///< a shard is closed once it holds this many GB (1e9 bytes)
-  std::string dtype = "float32";  ///< float32 | float16 (signal values in microvolts)
+  double shard_gb = 2.0;                   ///< a shard is closed once it holds this many GB (1e9 bytes)
+  StoreDtype dtype = StoreDtype::float32;  ///< float32 | float16 (signal values in microvolts)
   /// Shuffle + deflate level 1-9 for the signal chunks; 0 = uncompressed. Filtered EEG compresses poorly
   /// (about 17% smaller at level 1, at ~50 MB/s per core), so the default is 0.
   int64_t compression = 0;
@@ -187,7 +189,7 @@ struct IngestStoreConfig {
   template <class V>
   void visit(V& v) {
     v("shard_gb", shard_gb, positive());
-    v("dtype", dtype, Choices{"float32", "float16"});
+    v("dtype", dtype);
     v("compression", compression, in_range(0, 9));
     v("chunk_s", chunk_s, positive());
   }

@@ -4,6 +4,7 @@
 ///
 ///   labels.sources[].format   auto | a LabelFormat name   (io/labels.h reads each format)
 ///   reader.policy             a ReaderPolicy name         (io/reader.h)
+///   store.dtype               a StoreDtype name           (io/store.h)
 #include "epilepsyfm/core/enum_names.h"
 
 namespace efm::config {
@@ -30,6 +31,14 @@ inline constexpr EnumNames<ReaderPolicy, 2> kReaderPolicyNames{
     {{ReaderPolicy::strict, "strict"}, {ReaderPolicy::tolerant, "tolerant"}}};
 constexpr const auto& enum_names(ReaderPolicy) {
   return kReaderPolicyNames;
+}
+
+/// The type of the stored signal samples (microvolts).
+enum class StoreDtype { float32, float16 };
+inline constexpr EnumNames<StoreDtype, 2> kStoreDtypeNames{
+    {{StoreDtype::float32, "float32"}, {StoreDtype::float16, "float16"}}};
+constexpr const auto& enum_names(StoreDtype) {
+  return kStoreDtypeNames;
 }
 
 }  // namespace efm::config

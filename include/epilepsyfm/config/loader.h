@@ -8,9 +8,12 @@
 ///   std::cout << efm::config::to_yaml(exp);   // --dump-config
 ///
 /// The templates are explicitly instantiated for the experiment types in experiments.h.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "epilepsyfm/config/schema.h"
 
 namespace efm::config {
 
@@ -28,11 +31,11 @@ T parse_yaml(std::string_view text, std::string_view origin = "<yaml>");
 /// The complete resolved config as YAML, `config_version` first. parse_yaml(to_yaml(x)) == x.
 template <class T>
 std::string to_yaml(const T& value);
-/// The kind of experiment a stored config describes ("tokenizer", "pretrain", "finetune"): its `experiment:` tag,
-/// written by to_yaml for experiment types that declare T::kExperiment. A config written without the tag is told by
-/// the section only that kind has (`finetune`, `mask`, `tokenizer.encoder`). "" when neither says; ConfigError
-/// naming `origin` when the text is not a YAML mapping.
-std::string experiment_kind(std::string_view text, std::string_view origin);
+/// The kind of experiment a stored config describes: its `experiment:` tag, written by to_yaml for experiment types
+/// that declare T::kExperiment. A config written without the tag is told by the section only that kind has
+/// (`finetune`, `mask`, `tokenizer.encoder`). nullopt when neither says; ConfigError naming `origin` when the text
+/// is not a YAML mapping or the tag is not a kind.
+std::optional<ExperimentKind> experiment_kind(std::string_view text, std::string_view origin);
 /// Field-by-field equality (via the canonical dump).
 template <class T>
 bool equal(const T& a, const T& b) {

@@ -13,8 +13,40 @@
 #include <vector>
 
 #include "epilepsyfm/config/schema.h"
+#include "epilepsyfm/core/enum_names.h"
 
 namespace efm::config {
+
+/// How samples are scaled when windows are read: per-channel z-score with the recording's statistics, a fixed
+/// factor (`scale`), or not at all.
+enum class Normalization { zscore, scale, none };
+inline constexpr EnumNames<Normalization, 3> kNormalizationNames{
+    {{Normalization::zscore, "zscore"}, {Normalization::scale, "scale"}, {Normalization::none, "none"}}};
+constexpr const auto& enum_names(Normalization) {
+  return kNormalizationNames;
+}
+
+/// The window of the FIR filter designs (MNE's fir_window).
+enum class FirWindow { hamming, hann, blackman };
+inline constexpr EnumNames<FirWindow, 3> kFirWindowNames{
+    {{FirWindow::hamming, "hamming"}, {FirWindow::hann, "hann"}, {FirWindow::blackman, "blackman"}}};
+constexpr const auto& enum_names(FirWindow) {
+  return kFirWindowNames;
+}
+
+/// The reference the stored channels are in: as recorded, the average of the electrodes, bipolar pairs, or the TUH
+/// TCP bipolar montages (signal/montage.h builds them).
+enum class MontageKind { referential, average, bipolar, tcp16, tcp18, tcp22 };
+/// The names of the kinds (the ingest config's channels.montage takes all but bipolar).
+inline constexpr EnumNames<MontageKind, 6> kMontageKindNames{{{MontageKind::referential, "referential"},
+                                                              {MontageKind::average, "average"},
+                                                              {MontageKind::bipolar, "bipolar"},
+                                                              {MontageKind::tcp16, "tcp16"},
+                                                              {MontageKind::tcp18, "tcp18"},
+                                                              {MontageKind::tcp22, "tcp22"}}};
+constexpr const auto& enum_names(MontageKind) {
+  return kMontageKindNames;
+}
 
 /// A preprocessing profile (docs/architecture.md, "Preprocessing profiles"). Adding a profile is adding a row of
 /// kPreprocessingProfiles; its name becomes a valid `preprocess.profile`.
@@ -23,20 +55,20 @@ struct PreprocessingProfile {
   double l_freq_hz, h_freq_hz;  ///< band-pass edges; 0 = that side off
   double notch_hz;              ///< 0 = no notch
   bool notch_harmonics;
-  const char* normalization;  ///< zscore | scale | none
+  Normalization normalization;
   double scale;
   double reject_abs_uv;  ///< 0 = no amplitude rejection
 };
 
 inline constexpr PreprocessingProfile kPreprocessingProfiles[] = {
     // The paper's settings: 0.5-70 Hz, 50 Hz notch (with harmonics), 200 Hz, per-channel z-score.
-    {"epilepsyfm", 0.5, 70.0, 50.0, true, "zscore", 1.0, 0.0},
+    {"epilepsyfm", 0.5, 70.0, 50.0, true, Normalization::zscore, 1.0, 0.0},
     // LaBraM dataset_maker: filter(0.1, 75), notch_filter(50.0) (no harmonics), resample(200), x / 100 at train time.
-    {"labram", 0.1, 75.0, 50.0, false, "scale", 0.01, 0.0},
+    {"labram", 0.1, 75.0, 50.0, false, Normalization::scale, 0.01, 0.0},
     // CBraMod TUEG preprocessing: 0.3-75 Hz, notch_filter(60), 200 Hz, x / 100, drop samples with |x| >= 100 uV.
-    {"cbramod", 0.3, 75.0, 60.0, false, "scale", 0.01, 100.0},
+    {"cbramod", 0.3, 75.0, 60.0, false, Normalization::scale, 0.01, 100.0},
     // Resampling to 200 Hz only.
-    {"none", 0.0, 0.0, 0.0, true, "none", 1.0, 0.0},
+    {"none", 0.0, 0.0, 0.0, true, Normalization::none, 1.0, 0.0},
 };
 
 /// The profile names, in table order.
@@ -44,12 +76,6 @@ const std::vector<std::string>& preprocessing_profile_names();
 /// The row named `name`; ConfigError naming `path` and listing the known names otherwise.
 const PreprocessingProfile& preprocessing_profile(const std::string& name,
                                                   const std::string& path = "preprocess.profile");
-
-/// The normalisations a store records and applies when windows are read.
-inline const Choices& normalization_choices() {
-  static const Choices c{"zscore", "scale", "none"};
-  return c;
-}
 
 /// The `preprocess:` section: a profile plus overrides. A null field takes the profile's value;
 /// `epilepsyfm ingest --dump-config` prints the resolved values.
@@ -61,7 +87,7 @@ struct PreprocessConfig {
   std::optional<std::vector<double>> notch_hz;  ///< line frequencies (Hz); [] = no notch
   std::optional<bool> notch_harmonics;          ///< also notch 2f, 3f, ... below Nyquist
   std::optional<double> sfreq_hz;               ///< output rate (Hz)
-  std::optional<std::string> normalization;     ///< zscore | scale | none (applied when windows are read)
+  std::optional<Normalization> normalization;   ///< zscore | scale | none (applied when windows are read)
   std::optional<double> scale;                  ///< for `scale`: multiply microvolts by this
   std::optional<double> reject_abs_uv;          ///< mark windows with any |x| >= this (uV); 0 = never
   // Filter design details (null = MNE's defaults; signal/preprocess.h).
@@ -69,7 +95,7 @@ struct PreprocessConfig {
   std::optional<double> h_trans_bandwidth_hz;
   std::optional<double> notch_width_hz;
   std::optional<double> notch_trans_bandwidth_hz;
-  std::optional<std::string> fir_window;  ///< hamming | hann | blackman
+  std::optional<FirWindow> fir_window;  ///< hamming | hann | blackman
 
   template <class V>
   void visit(V& v) {
@@ -79,14 +105,14 @@ struct PreprocessConfig {
     v("notch_hz", notch_hz, positive());
     v("notch_harmonics", notch_harmonics);
     v("sfreq_hz", sfreq_hz, positive());
-    v("normalization", normalization, normalization_choices());
+    v("normalization", normalization);
     v("scale", scale, positive());
     v("reject_abs_uv", reject_abs_uv, non_negative());
     v("l_trans_bandwidth_hz", l_trans_bandwidth_hz, positive());
     v("h_trans_bandwidth_hz", h_trans_bandwidth_hz, positive());
     v("notch_width_hz", notch_width_hz, non_negative());
     v("notch_trans_bandwidth_hz", notch_trans_bandwidth_hz, positive());
-    v("fir_window", fir_window, Choices{"hamming", "hann", "blackman"});
+    v("fir_window", fir_window);
   }
 };
 
@@ -99,9 +125,9 @@ struct PreprocessingSpec {
   std::vector<double> notch_hz;
   bool notch_harmonics = false;
   double sfreq_hz = 200;
-  std::string normalization;  ///< zscore | scale | none
-  double scale = 1;           ///< factor of `scale` normalisation
-  std::string montage;        ///< referential | average | tcp16 | tcp18 | tcp22
+  Normalization normalization = Normalization::zscore;
+  double scale = 1;  ///< factor of `scale` normalisation
+  MontageKind montage = MontageKind::referential;
 
   template <class V>
   void visit(V& v) {

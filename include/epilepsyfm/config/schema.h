@@ -36,6 +36,8 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/core/enum_names.h"
+
 namespace efm::config {
 
 /// Numeric range constraint of a field.
@@ -101,5 +103,15 @@ std::string choice_error(const std::string& path, const Choices& choices, const 
 
 /// The configuration schema version this build reads and writes (`config_version:` in every file and checkpoint).
 inline constexpr int kConfigVersion = 1;
+
+/// The kinds of experiment config, written as their `experiment:` tag (an experiment type declares its kind as
+/// `static constexpr ExperimentKind kExperiment`).
+enum class ExperimentKind { tokenizer, pretrain, finetune };
+inline constexpr EnumNames<ExperimentKind, 3> kExperimentKindNames{{{ExperimentKind::tokenizer, "tokenizer"},
+                                                                    {ExperimentKind::pretrain, "pretrain"},
+                                                                    {ExperimentKind::finetune, "finetune"}}};
+constexpr const auto& enum_names(ExperimentKind) {
+  return kExperimentKindNames;
+}
 
 }  // namespace efm::config

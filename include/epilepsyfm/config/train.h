@@ -31,6 +31,22 @@ constexpr const auto& enum_names(PrecisionSetting) {
   return kPrecisionSettingNames;
 }
 
+/// Which way a metric improves: smaller (min) or larger (max) is better.
+enum class MetricMode { min, max };
+inline constexpr EnumNames<MetricMode, 2> kMetricModeNames{{{MetricMode::min, "min"}, {MetricMode::max, "max"}}};
+constexpr const auto& enum_names(MetricMode) {
+  return kMetricModeNames;
+}
+
+/// An incomplete last step batch of a channel group (data/sampler.h): drop it, pad it with the group's windows
+/// (flagged as padding), or keep it short (one process, no accumulation).
+enum class TailPolicy { drop, pad, keep };
+inline constexpr EnumNames<TailPolicy, 3> kTailPolicyNames{
+    {{TailPolicy::drop, "drop"}, {TailPolicy::pad, "pad"}, {TailPolicy::keep, "keep"}}};
+constexpr const auto& enum_names(TailPolicy) {
+  return kTailPolicyNames;
+}
+
 /// The deprecated `train.bf16`: auto | on | off.
 enum class LegacyBf16 { automatic, on, off };
 inline constexpr EnumNames<LegacyBf16, 3> kLegacyBf16Names{
@@ -43,12 +59,12 @@ constexpr const auto& enum_names(LegacyBf16) {
 /// smaller or larger is better. An empty metric keeps no best checkpoint.
 struct KeepBestConfig {
   std::string metric;
-  std::string mode = "min";
+  MetricMode mode = MetricMode::min;
 
   template <class V>
   void visit(V& v) {
     v("metric", metric);
-    v("mode", mode, Choices{"min", "max"});
+    v("mode", mode);
   }
   void validate(const std::string& path) const;
 };
@@ -78,9 +94,9 @@ struct TrainConfig {
   int64_t checkpoint_every = 1000;  ///< steps between checkpoints (a checkpoint is also written at the end)
   int64_t keep_last = 3;            ///< step checkpoints kept (the best is kept in addition); 0 = keep all
   KeepBestConfig keep_best;
-  int64_t num_workers = 2;    ///< loader threads (0 = load in the training thread)
-  int64_t prefetch = 4;       ///< batches prepared ahead
-  std::string tail = "drop";  ///< incomplete last batch of a channel group: drop | pad
+  int64_t num_workers = 2;             ///< loader threads (0 = load in the training thread)
+  int64_t prefetch = 4;                ///< batches prepared ahead
+  TailPolicy tail = TailPolicy::drop;  ///< incomplete last batch of a channel group: drop | pad
   bool shuffle = true;
 
   template <class V>

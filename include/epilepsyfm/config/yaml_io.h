@@ -119,6 +119,8 @@ class Reader {
   static void apply_choices(const T& value, const Choices& c, const std::string& path) {
     if constexpr (std::is_same_v<T, std::string>) {
       if (!c.contains(value)) throw ConfigError(choice_error(path, c, value));
+    } else if constexpr (NamedEnum<T>) {
+      apply_choices(std::string(enum_name(value)), c, path);  // a field that takes part of its enum
     } else if constexpr (is_vector<T>::value) {
       for (size_t i = 0; i < value.size(); ++i) apply_choices(value[i], c, path + "[" + std::to_string(i) + "]");
     } else if constexpr (is_optional<T>::value) {
@@ -162,7 +164,8 @@ void read_value(const YAML::Node& node, const std::string& path, T& out) {
   } else if constexpr (NamedEnum<T>) {
     out = parse_enum<T>(read_string(node, path), path);
   } else if constexpr (is_optional<T>::value) {
-    if (node.IsNull()) {
+    // An optional named enum also reads "" as null (its default).
+    if (node.IsNull() || (NamedEnum<typename T::value_type> && node.IsScalar() && node.Scalar().empty())) {
       out.reset();
     } else {
       typename T::value_type v{};
@@ -267,16 +270,16 @@ YAML::Node load_text(std::string_view text, std::string_view origin);
 void take_config_version(YAML::Node& root, std::string_view origin);
 /// Checks and removes the `experiment:` tag from a top-level document: ConfigError when it names another kind than
 /// `expected` (nullptr: the type has no tag, and a tag is an unknown key as any other).
-void take_experiment_tag(YAML::Node& root, std::string_view origin, const char* expected);
+void take_experiment_tag(YAML::Node& root, std::string_view origin, std::optional<ExperimentKind> expected);
 
-/// T::kExperiment ("tokenizer", ...) for experiment types that declare one, else nullptr.
+/// T::kExperiment for experiment types that declare one, else nullopt.
 template <class T, class = void>
 struct experiment_tag {
-  static constexpr const char* value = nullptr;
+  static constexpr std::optional<ExperimentKind> value = std::nullopt;
 };
 template <class T>
 struct experiment_tag<T, std::void_t<decltype(T::kExperiment)>> {
-  static constexpr const char* value = T::kExperiment;
+  static constexpr std::optional<ExperimentKind> value = T::kExperiment;
 };
 
 template <class T>
@@ -284,8 +287,8 @@ std::string dump_body(const T& value) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "config_version" << YAML::Value << kConfigVersion;
-  if constexpr (experiment_tag<T>::value != nullptr) {
-    out << YAML::Key << "experiment" << YAML::Value << experiment_tag<T>::value;
+  if constexpr (experiment_tag<T>::value.has_value()) {
+    out << YAML::Key << "experiment" << YAML::Value << std::string(enum_name(*experiment_tag<T>::value));
   }
   T copy = value;
   Writer w(out);

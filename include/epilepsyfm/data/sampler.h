@@ -27,14 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/train.h"
 #include "epilepsyfm/data/windows.h"
 
 namespace efm::data {
 
-enum class TailPolicy { drop, pad, keep };
-/// "drop" | "pad" | "keep"; ArgumentError naming `what` otherwise.
-TailPolicy parse_tail_policy(const std::string& text, const std::string& what = "tail");
-std::string to_string(TailPolicy tail);
+using config::TailPolicy;
 
 struct SamplerOptions {
   int64_t batch_size = 32;   ///< windows per micro-batch on one rank

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/config/io_names.h"
 #include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/io/labels.h"
 
@@ -43,7 +44,7 @@ namespace efm::io {
 /// Version of the store layout written by this build (attribute `store_version`, manifest column).
 inline constexpr int kStoreVersion = 1;
 
-enum class StoreDtype { float32, float16 };
+using config::StoreDtype;
 
 struct StoreOptions {
   double shard_gb = 2.0;  ///< a shard is completed once it holds this many GB (1e9 bytes) of data

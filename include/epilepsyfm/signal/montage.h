@@ -20,22 +20,12 @@
 #include <string>
 #include <vector>
 
-#include "epilepsyfm/core/enum_names.h"
+#include "epilepsyfm/config/preprocessing.h"
 #include "epilepsyfm/signal/channels.h"
 
 namespace efm::signal {
 
-enum class MontageKind { referential, average, bipolar, tcp16, tcp18, tcp22 };
-/// The names of the kinds (the ingest config's channels.montage takes all but bipolar).
-inline constexpr EnumNames<MontageKind, 6> kMontageKindNames{{{MontageKind::referential, "referential"},
-                                                              {MontageKind::average, "average"},
-                                                              {MontageKind::bipolar, "bipolar"},
-                                                              {MontageKind::tcp16, "tcp16"},
-                                                              {MontageKind::tcp18, "tcp18"},
-                                                              {MontageKind::tcp22, "tcp22"}}};
-constexpr const auto& enum_names(MontageKind) {
-  return kMontageKindNames;
-}
+using config::MontageKind;
 /// 16, 18 or 22 for the TCP kinds, 0 for the others.
 int tcp_derivations(MontageKind kind);
 

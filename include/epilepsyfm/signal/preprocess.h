@@ -49,26 +49,46 @@ namespace efm::signal {
 
 /// Fully resolved preprocessing parameters (no "profile default" left open).
 struct PreprocessOptions {
-  std::string profile = "epilepsyfm";    ///< name it was resolved from (recorded for provenance)
-  double l_freq_hz = 0.5;                ///< band-pass low edge; <= 0 disables the high-pass part
-  double h_freq_hz = 70.0;               ///< band-pass high edge; <= 0 disables the low-pass part
-  std::vector<double> notch_hz{50.0};    ///< line frequencies; empty = no notch
-  bool notch_harmonics = true;           ///< also notch 2f, 3f, ... below the Nyquist frequency
-  double sfreq_hz = 200.0;               ///< output rate
-  std::string normalization = "zscore";  ///< zscore | scale | none (applied when windows are read)
-  double scale = 1.0;                    ///< for "scale": multiply microvolts by this (LaBraM/CBraMod: 0.01)
-  std::optional<double> reject_abs_uv;   ///< windows with any |x| >= this many uV are marked rejected (CBraMod: 100)
+  std::string profile = "epilepsyfm";  ///< name it was resolved from (recorded for provenance)
+  double l_freq_hz = 0.5;              ///< band-pass low edge; <= 0 disables the high-pass part
+  double h_freq_hz = 70.0;             ///< band-pass high edge; <= 0 disables the low-pass part
+  std::vector<double> notch_hz{50.0};  ///< line frequencies; empty = no notch
+  bool notch_harmonics = true;         ///< also notch 2f, 3f, ... below the Nyquist frequency
+  double sfreq_hz = 200.0;             ///< output rate
+  config::Normalization normalization = config::Normalization::zscore;  ///< applied when windows are read
+  double scale = 1.0;                   ///< for "scale": multiply microvolts by this (LaBraM/CBraMod: 0.01)
+  std::optional<double> reject_abs_uv;  ///< windows with any |x| >= this many uV are marked rejected (CBraMod: 100)
 
   // Filter design details (MNE defaults).
   std::optional<double> l_trans_bandwidth_hz;  ///< nullopt = MNE 'auto'
   std::optional<double> h_trans_bandwidth_hz;  ///< nullopt = MNE 'auto'
   std::optional<double> notch_width_hz;        ///< nullopt = f / 200 (MNE)
   double notch_trans_bandwidth_hz = 1.0;       ///< MNE notch_filter trans_bandwidth
-  std::string fir_window = "hamming";          ///< hamming | hann | blackman
-  int64_t max_resample_factor = 65536;         ///< bound on up/down of the resampling ratio (rate.h)
+  config::FirWindow fir_window = config::FirWindow::hamming;
+  int64_t max_resample_factor = 65536;  ///< bound on up/down of the resampling ratio (rate.h)
 
-  /// Throws ConfigError naming the field for invalid values (negative rates, l >= h, unknown normalization...).
+  /// Throws ConfigError naming the field for invalid values (negative rates, l >= h, ...).
   void validate() const;
+
+  /// The field list, with the keys of config::PreprocessConfig (config::copy_fields pairs them by key).
+  template <class V>
+  void visit(V& v) {
+    v("profile", profile);
+    v("l_freq_hz", l_freq_hz);
+    v("h_freq_hz", h_freq_hz);
+    v("notch_hz", notch_hz);
+    v("notch_harmonics", notch_harmonics);
+    v("sfreq_hz", sfreq_hz);
+    v("normalization", normalization);
+    v("scale", scale);
+    v("reject_abs_uv", reject_abs_uv);
+    v("l_trans_bandwidth_hz", l_trans_bandwidth_hz);
+    v("h_trans_bandwidth_hz", h_trans_bandwidth_hz);
+    v("notch_width_hz", notch_width_hz);
+    v("notch_trans_bandwidth_hz", notch_trans_bandwidth_hz);
+    v("fir_window", fir_window);
+    v("max_resample_factor", max_resample_factor);
+  }
 };
 
 /// The options of profile `name` (config::kPreprocessingProfiles, config/preprocessing.h: "epilepsyfm", "labram",
@@ -80,7 +100,7 @@ PreprocessOptions resolve_preprocess(const config::PreprocessConfig& config);
 
 /// What the options compute, as stored with each recording and recorded by experiments (`montage`: the channel
 /// montage applied before preprocessing).
-config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& options, const std::string& montage);
+config::PreprocessingSpec preprocessing_spec(const PreprocessOptions& options, config::MontageKind montage);
 
 /// Per-channel statistics of the preprocessed output (microvolts), accumulated in double precision: per chunk,
 /// sums of (x - K) and (x - K)^2 with K the chunk's first sample (shifted-data algorithm), merged across chunks with

@@ -85,7 +85,7 @@ struct LearningSections {
 
 struct TokenizerExperiment : LearningSections {
   /// Written as `experiment: tokenizer` at the top of the config (config/loader.h experiment_kind).
-  static constexpr const char* kExperiment = "tokenizer";
+  static constexpr config::ExperimentKind kExperiment = config::ExperimentKind::tokenizer;
   models::TokenizerConfig tokenizer;
   config::TrainConfig train;
 
@@ -99,7 +99,7 @@ struct TokenizerExperiment : LearningSections {
 
 struct PretrainExperiment : LearningSections {
   /// Written as `experiment: pretrain` at the top of the config (config/loader.h experiment_kind).
-  static constexpr const char* kExperiment = "pretrain";
+  static constexpr config::ExperimentKind kExperiment = config::ExperimentKind::pretrain;
   TokenizerRef tokenizer;
   models::BackboneConfig model;
   models::MaskingConfig mask;

@@ -19,10 +19,10 @@
 namespace efm::train {
 
 struct ModelFile {
-  std::filesystem::path weights;  ///< the state-dict file
-  std::string config_yaml;        ///< the resolved config the weights were trained with
-  std::string description;        ///< what was found, for log lines ("runs/tok/checkpoints/step_000200")
-  std::string kind;               ///< the config's experiment kind (config::experiment_kind), "" when unknown
+  std::filesystem::path weights;               ///< the state-dict file
+  std::string config_yaml;                     ///< the resolved config the weights were trained with
+  std::string description;                     ///< what was found, for log lines ("runs/tok/checkpoints/step_000200")
+  std::optional<config::ExperimentKind> kind;  ///< the config's experiment kind (config::experiment_kind)
 };
 
 /// Resolves `path` (see the file comment). A run directory's exported file is the one of its kind (RUN/config.yaml's

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/train/train_state.h"
 
@@ -53,7 +54,7 @@ class RunDir {
   std::filesystem::path checkpoints_dir() const { return dir_ / "checkpoints"; }
 
   /// The final export of a run of experiment `kind`: tokenizer.pt, pretrained.pt; "" for kinds without one.
-  static std::string export_name(const std::string& kind);
+  static std::string export_name(std::optional<config::ExperimentKind> kind);
 
   /// The checkpoint `which` names; `best` without a recorded best is the latest (with a warning). nullopt when
   /// the run has no checkpoint; DataError when a pointer names a missing directory or its state is unreadable.

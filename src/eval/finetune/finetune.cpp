@@ -201,20 +201,20 @@ FinetuneOutcome score_and_report(FinetuneTask& task, const FinetuneExperiment& e
                : fmt::format("by {}: train {} / val {} / test {} recordings (seed {})", s.by,
                              s.recordings(SplitPart::train).size(), s.recordings(SplitPart::val).size(),
                              s.recordings(SplitPart::test).size(), exp.split.seed);
-  rep.definitions({{"head", spec.name + ": " + spec.description},
-                   {"input → output", input_text(spec.input) + " → " + spec.output},
-                   {"loss", spec.loss},
-                   {"labels", spec.labels},
-                   {"mode", exp.finetune.mode + (exp.finetune.mode == "full"
-                                                     ? fmt::format(" (layer decay {})", exp.finetune.layer_decay)
-                                                     : std::string())},
-                   {"initialisation", exp.init.checkpoint.empty() ? std::string("from scratch") : exp.init.checkpoint},
-                   {"model", fmt::format("{} (d {}, depth {})", exp.model.size, exp.model.to_options().embed_dim(),
-                                         exp.model.to_options().depth())},
-                   {"store", store_name},
-                   {"split", split_text + (s.note.empty() ? "" : " — " + s.note)},
-                   {"selected checkpoint", fmt::format("step {} ({})", sel.state.step, sel.dir.filename().string())},
-                   {"seed", std::to_string(exp.run.seed)}});
+  rep.definitions(
+      {{"head", spec.name + ": " + spec.description},
+       {"input → output", input_text(spec.input) + " → " + spec.output},
+       {"loss", spec.loss},
+       {"labels", spec.labels},
+       {"mode", exp.finetune.mode == FinetuneMode::full ? fmt::format("full (layer decay {})", exp.finetune.layer_decay)
+                                                        : std::string(enum_name(exp.finetune.mode))},
+       {"initialisation", exp.init.checkpoint.empty() ? std::string("from scratch") : exp.init.checkpoint},
+       {"model", fmt::format("{} (d {}, depth {})", exp.model.size, exp.model.to_options().embed_dim(),
+                             exp.model.to_options().depth())},
+       {"store", store_name},
+       {"split", split_text + (s.note.empty() ? "" : " — " + s.note)},
+       {"selected checkpoint", fmt::format("step {} ({})", sel.state.step, sel.dir.filename().string())},
+       {"seed", std::to_string(exp.run.seed)}});
   if (!external) {
     rep.heading("Training");
     const std::string selection = exp.train.keep_best.metric.empty()
@@ -307,8 +307,10 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   const torch::Device device = session.device;
   const HeadDefinition& def = head_registry().get(exp.finetune.head, "finetune.head");
   if (def.spec.input == HeadInput::recording) {
-    if (exp.finetune.level == "recording" && exp.split.by == "auto") exp.split.by = "recording";
-    EFM_CHECK_CONFIG(!(exp.finetune.level == "subject" && exp.split.by == "recording"),
+    if (exp.finetune.level == LabelLevel::recording && exp.split.by == SplitBy::automatic) {
+      exp.split.by = SplitBy::recording;
+    }
+    EFM_CHECK_CONFIG(!(exp.finetune.level == LabelLevel::subject && exp.split.by == SplitBy::recording),
                      "split.by: recording with finetune.level: subject would put a labelled subject's recordings in "
                      "several splits; use split.by: subject (or auto)");
   }
@@ -378,13 +380,12 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   if (exp.train.keep_best.metric.empty()) {
     exp.train.keep_best.metric =
         "val/" + (exp.finetune.selection_metric.empty() ? def.spec.selection_metric : exp.finetune.selection_metric);
-    exp.train.keep_best.mode =
-        exp.finetune.selection_mode.empty() ? def.spec.selection_mode : exp.finetune.selection_mode;
+    exp.train.keep_best.mode = exp.finetune.selection_mode.value_or(def.spec.selection_mode);
   }
   data::SamplerOptions so;
   so.batch_size = exp.train.batch_size;
   so.accumulation = exp.train.accumulation;
-  so.tail = data::parse_tail_policy(exp.train.tail, "train.tail");
+  so.tail = exp.train.tail;
   const int64_t spe = data::BatchSampler(task->train_index(), so).steps_per_epoch();
   EFM_CHECK_CONFIG(spe > 0,
                    "train.batch_size: the training split has {} windows, fewer than one batch of {} x accumulation "
@@ -523,7 +524,7 @@ std::vector<FinetuneOutcome> evaluate_run(const fs::path& run_dir, const Evaluat
   const auto& recs = store->recordings();
   if (external) {
     const auto strata = task->strata();
-    split.by = "recording";
+    split.by = SplitBy::recording;
     split.part_of.assign(recs.size(), -1);
     for (size_t i = 0; i < recs.size(); ++i) {
       if (strata[i] != -2) split.part_of[i] = static_cast<int>(SplitPart::test);

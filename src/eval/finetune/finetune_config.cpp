@@ -33,15 +33,17 @@ void SplitConfig::validate(const std::string& path) const {
   EFM_CHECK_CONFIG(fractions[0] > 0, "{}: the training fraction must be > 0", config::join_path(path, "fractions"));
 }
 
-InitSource init_source_of(const std::string& config_yaml, const std::string& kind, const std::string& origin) {
-  if (kind == "pretrain") {
+InitSource init_source_of(const std::string& config_yaml, std::optional<config::ExperimentKind> kind,
+                          const std::string& origin) {
+  if (kind == config::ExperimentKind::pretrain) {
     const auto exp = config::parse_yaml<train::PretrainExperiment>(config_yaml, origin);
     return {exp.model, exp.data.preprocessing};
   }
-  if (kind == "finetune") return {config::parse_yaml<FinetuneExperiment>(config_yaml, origin).model, std::nullopt};
+  if (kind == config::ExperimentKind::finetune)
+    return {config::parse_yaml<FinetuneExperiment>(config_yaml, origin).model, std::nullopt};
   throw ConfigError(fmt::format(
       "init.checkpoint: {} is {}, not a backbone; give a pretraining run (pretrained.pt) or a fine-tuning run", origin,
-      kind.empty() ? std::string("of no known experiment kind") : fmt::format("a {} run's model", kind)));
+      kind ? fmt::format("a {} run's model", *kind) : std::string("of no known experiment kind")));
 }
 
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin) {

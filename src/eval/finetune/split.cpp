@@ -38,8 +38,8 @@ std::vector<std::string> Split::units(const std::vector<data::RecordingInfo>& re
   return {s.begin(), s.end()};
 }
 
-std::string unit_of(const data::RecordingInfo& r, const std::string& by) {
-  return by == "subject" ? r.subject : r.id;
+std::string unit_of(const data::RecordingInfo& r, SplitBy by) {
+  return by == SplitBy::subject ? r.subject : r.id;
 }
 
 namespace {
@@ -52,7 +52,7 @@ struct Unit {
 
 /// Units (sorted by id) of the eligible recordings, with their strata (see split.h).
 std::vector<Unit> collect_units(const std::vector<data::RecordingInfo>& recs, const std::vector<int64_t>& strata,
-                                const std::string& by, const std::vector<int>* only_part, int part) {
+                                SplitBy by, const std::vector<int>* only_part, int part) {
   std::map<std::string, Unit> m;
   for (size_t i = 0; i < recs.size(); ++i) {
     if (strata[i] == -2) continue;
@@ -84,11 +84,9 @@ Split make_split(const std::vector<data::RecordingInfo>& recs, const std::vector
                  const SplitOptions& o) {
   EFM_CHECK_ARG(strata.size() == recs.size(), "make_split: {} strata for {} recordings", strata.size(), recs.size());
   EFM_CHECK_CONFIG(o.fractions.size() == 3, "split.fractions: expected 3 values, got {}", o.fractions.size());
-  EFM_CHECK_CONFIG(o.by == "auto" || o.by == "subject" || o.by == "recording",
-                   "split.by: allowed values are 'auto', 'subject', 'recording', but got '{}'", o.by);
   Split split;
   split.by = o.by;
-  if (o.by != "recording") {
+  if (o.by != SplitBy::recording) {
     std::set<std::string> subjects;
     const data::RecordingInfo* missing = nullptr;
     for (size_t i = 0; i < recs.size(); ++i) {
@@ -96,24 +94,24 @@ Split make_split(const std::vector<data::RecordingInfo>& recs, const std::vector
       if (recs[i].subject.empty() && !missing) missing = &recs[i];
       subjects.insert(recs[i].subject);
     }
-    if (o.by == "subject") {
+    if (o.by == SplitBy::subject) {
       EFM_CHECK_CONFIG(missing == nullptr,
                        "split.by: subject, but recording '{}' has no subject id; give subjects at ingest "
                        "(subjects.from) or use split.by: recording",
                        missing ? missing->id : "");
     } else if (missing != nullptr) {
-      split.by = "recording";
+      split.by = SplitBy::recording;
       split.note = fmt::format(
           "recording '{}' has no subject id, so the split falls back to recordings (a subject's recordings may "
           "land in different splits)",
           missing->id);
     } else if (subjects.size() < 3) {
-      split.by = "recording";
+      split.by = SplitBy::recording;
       split.note = fmt::format(
           "only {} subject id(s), too few for three subject-disjoint splits, so the split falls back to recordings",
           subjects.size());
     } else {
-      split.by = "subject";
+      split.by = SplitBy::subject;
     }
   }
   split.part_of.assign(recs.size(), -1);
@@ -190,9 +188,9 @@ Split read_splits_csv(const std::filesystem::path& path, const std::vector<data:
     split.part_of[it->second] = part;
     parts_of_subject[recs[it->second].subject].insert(part);
   }
-  split.by = "subject";
+  split.by = SplitBy::subject;
   for (const auto& [s, parts] : parts_of_subject) {
-    if (parts.size() > 1 || s.empty()) split.by = "recording";
+    if (parts.size() > 1 || s.empty()) split.by = SplitBy::recording;
   }
   split.note = "read from " + path.string();
   return split;

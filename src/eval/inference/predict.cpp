@@ -219,7 +219,7 @@ PredictResult run_predict(const PredictOptions& o) {
   wo.batch_size = pc.batch_size;
   wo.n_channels = rec.n_channels();
   wo.preprocess = pp;
-  const bool zscore = pp.normalization == "zscore";
+  const bool zscore = pp.normalization == config::Normalization::zscore;
   std::unique_ptr<ProgressBar> bar;
   if (o.progress) {
     bar = std::make_unique<ProgressBar>(ProgressOptions("predict", total_in * (zscore ? 2 : 1)).unit("samples"));

@@ -9,6 +9,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "epilepsyfm/core/enum_names.h"
+#include "epilepsyfm/core/error.h"
+
 namespace efm::io::detail {
 
 /// The process-wide lock around every HDF5 call.
@@ -92,6 +95,8 @@ class AttrWriter {
   void operator()(const char* name, const T& value, const Constraints&...) {
     if constexpr (std::is_same_v<T, bool>) {
       write_attr(obj_, name, static_cast<int64_t>(value ? 1 : 0));
+    } else if constexpr (NamedEnum<T>) {
+      write_attr(obj_, name, std::string(enum_name(value)));
     } else {
       write_attr(obj_, name, value);
     }
@@ -115,6 +120,12 @@ class AttrReader {
       value = read_attr_int(obj_, name);
     } else if constexpr (std::is_same_v<T, std::string>) {
       value = read_attr_string(obj_, name);
+    } else if constexpr (NamedEnum<T>) {
+      const std::string text = read_attr_string(obj_, name);
+      const std::optional<T> parsed = find_enum<T>(text);
+      if (!parsed)
+        throw DataError(allowed_values_error(fmt::format("attribute '{}'", name), enum_name_list<T>(), text));
+      value = *parsed;
     } else if constexpr (std::is_same_v<T, std::vector<double>>) {
       value = read_attr_doubles(obj_, name);
     } else {

@@ -22,8 +22,8 @@ PreprocessingSpec epilepsyfm_spec() {
   s.notch_hz = {50};
   s.notch_harmonics = true;
   s.sfreq_hz = 200;
-  s.normalization = "zscore";
-  s.montage = "referential";
+  s.normalization = config::Normalization::zscore;
+  s.montage = config::MontageKind::referential;
   return s;
 }
 
@@ -44,9 +44,9 @@ TEST(PreprocessingSpec, DifferencesNameEachSettingAndIgnoreTheProfileName) {
   EXPECT_TRUE(a.differences(b).empty());
   b.l_freq_hz = 0.1;
   b.h_freq_hz = 75;
-  b.normalization = "scale";
+  b.normalization = config::Normalization::scale;
   b.scale = 0.01;
-  b.montage = "tcp18";
+  b.montage = config::MontageKind::tcp18;
   EXPECT_THAT(a.differences(b), ElementsAre("band-pass 0.5-70 Hz vs 0.1-75 Hz", "normalisation zscore vs scale x0.01",
                                             "montage referential vs tcp18"));
   EXPECT_EQ(a.describe(), "epilepsyfm: band-pass 0.5-70 Hz, notch 50 Hz (+ harmonics), 200 Hz, zscore, referential");

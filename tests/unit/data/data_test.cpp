@@ -209,7 +209,7 @@ TEST(Sampler, DistributedShardingCoversEveryWindowOnce) {
         EXPECT_LE(c, 1);
         zeros += c == 0;
       }
-      EXPECT_EQ(zeros, expected_dropped) << "world " << world << " tail " << to_string(tail);
+      EXPECT_EQ(zeros, expected_dropped) << "world " << world << " tail " << enum_name(tail);
       // the union of the ranks' k-th batches is the k-th batch of a single rank with batch 3·world
       SamplerOptions single;
       single.batch_size = 3 * world;
@@ -254,8 +254,8 @@ TEST(Sampler, RejectsBadOptions) {
   o.rank = 0;
   o.tail = TailPolicy::keep;
   EXPECT_THAT([&] { BatchSampler(index, o); }, ThrowsMessage<ArgumentError>(HasSubstr("tail 'keep'")));
-  EXPECT_THAT([] { parse_tail_policy("cut", "train.tail"); },
-              ThrowsMessage<ArgumentError>(HasSubstr("train.tail: allowed values are 'drop', 'pad', 'keep'")));
+  EXPECT_THAT([] { parse_enum<TailPolicy>("cut", "train.tail"); },
+              ThrowsMessage<ConfigError>(HasSubstr("train.tail: allowed values are 'drop', 'pad', 'keep'")));
 }
 
 std::vector<std::pair<int64_t, int64_t>> windows_of(const Batch& b) {

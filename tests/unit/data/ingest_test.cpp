@@ -106,7 +106,7 @@ TEST(ChannelPlan, PickOrderMissingAndUnknownChannels) {
 
 TEST(ChannelPlan, TcpFromReferentialAndAsRecorded) {
   config::IngestChannelsConfig c;
-  c.montage = "tcp16";
+  c.montage = config::MontageKind::tcp16;
   std::vector<std::string> ref;
   for (const char* e :
        {"FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "F3", "C3", "P3", "F4", "C4", "P4"}) {
@@ -144,7 +144,7 @@ TEST(ChannelPlan, TcpFromReferentialAndAsRecorded) {
   ASSERT_EQ(q.names.size(), 16u);
   EXPECT_EQ(q.inputs.size(), 16u);
   EXPECT_TRUE(q.weights.isIdentity());
-  c.montage = "tcp18";
+  c.montage = config::MontageKind::tcp18;
   EXPECT_THAT([&] { plan_channels(info_with(bip), c); }, ThrowsMessage<DataError>(HasSubstr("tcp18 channel(s) FZ-CZ")));
 }
 
@@ -208,7 +208,7 @@ TEST(IngestConfig, ResolvesProfileEnvironmentAndStoreIdentity) {
   EXPECT_DOUBLE_EQ(*cfg.preprocess.h_freq_hz, 75);
   EXPECT_EQ(*cfg.preprocess.notch_hz, std::vector<double>{50});  // the override wins
   EXPECT_DOUBLE_EQ(*cfg.preprocess.reject_abs_uv, 100);
-  EXPECT_EQ(*cfg.preprocess.normalization, "scale");
+  EXPECT_EQ(*cfg.preprocess.normalization, config::Normalization::scale);
   EXPECT_EQ(cfg.input.paths, (std::vector<std::string>{"/data/x/edf", "/fallback/a", "/data/x"}));
   config::IngestConfig other = cfg;
   other.input.paths = {"/elsewhere"};
@@ -242,7 +242,7 @@ TEST(IngestConfig, ShippedConfigsLoadResolveAndRoundTrip) {
   EXPECT_EQ(n, 6);
   const auto chb = config::load<config::IngestExperiment>(
       {{(test::source_dir() / "configs/ingest/chbmit.yaml").string()}, {"ingest.windows.length_s=2"}});
-  EXPECT_EQ(chb.ingest.channels.montage, "tcp18");
+  EXPECT_EQ(chb.ingest.channels.montage, config::MontageKind::tcp18);
   EXPECT_EQ(*chb.ingest.preprocess.notch_hz, std::vector<double>{60});
   EXPECT_DOUBLE_EQ(chb.ingest.windows.length_s, 2);
   EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {labels: {min_overlap: 1.5}}\n"); },
@@ -251,6 +251,16 @@ TEST(IngestConfig, ShippedConfigsLoadResolveAndRoundTrip) {
               ThrowsMessage<ConfigError>(HasSubstr("ingest.labels.sources[0].paths: at least one label file")));
   EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {channels: {montage: tcp20}}\n"); },
               ThrowsMessage<ConfigError>(HasSubstr("ingest.channels.montage: allowed values are 'referential'")));
+  // A montage kind that exists (signal/montage.h) but that the config does not take: its Choices.
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {channels: {montage: bipolar}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.channels.montage: allowed values are 'referential', "
+                                                   "'average', 'tcp16', 'tcp18', 'tcp22', but got 'bipolar'")));
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {preprocess: {normalization: robust}}\n"); },
+              ThrowsMessage<ConfigError>(HasSubstr("ingest.preprocess.normalization: allowed values are 'zscore', "
+                                                   "'scale', 'none', but got 'robust'")));
+  EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {store: {dtype: float64}}\n"); },
+              ThrowsMessage<ConfigError>(
+                  HasSubstr("ingest.store.dtype: allowed values are 'float32', 'float16', but got 'float64'")));
   EXPECT_THAT([] { config::parse_yaml<config::IngestExperiment>("ingest: {labels: {seizure_regex: '(sz'}}\n"); },
               ThrowsMessage<ConfigError>(HasSubstr("ingest.labels.seizure_regex: invalid regular expression")));
 }
@@ -393,7 +403,7 @@ TEST(Ingest, StoreWriteErrorsFailTheFile) {
   for (const char* n : {"a_loud", "b_quiet"}) write(dir / "in" / (std::string(n) + ".edf"), n);
   config::IngestConfig cfg = base_config(dir / "in");
   cfg.workers = 1;
-  cfg.store.dtype = "float16";
+  cfg.store.dtype = config::StoreDtype::float16;
   resolve_ingest_config(cfg);
   FakeSpec loud, quiet;
   loud.seconds = quiet.seconds = 60;

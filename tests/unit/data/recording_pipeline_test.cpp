@@ -125,8 +125,9 @@ TEST(RecordingPipeline, NonFiniteInputNamesFileChannelAndTime) {
                 ThrowsMessage<DataError>(HasSubstr("sub/big.edf: channel 'EEG F7-REF' has a non-finite value (inf) "
                                                    "at 0.000 s")));
   }
-  EXPECT_EQ(reader_options(config::IngestReaderConfig{"strict"}).policy, io::ReaderPolicy::strict);
-  EXPECT_EQ(reader_options(config::IngestReaderConfig{"tolerant"}).policy, io::ReaderPolicy::tolerant);
+  EXPECT_EQ(reader_options(config::IngestReaderConfig{config::ReaderPolicy::strict}).policy, io::ReaderPolicy::strict);
+  EXPECT_EQ(reader_options(config::IngestReaderConfig{config::ReaderPolicy::tolerant}).policy,
+            io::ReaderPolicy::tolerant);
 }
 
 // The store sink: what ingest stores is the pipeline's output, bit for bit (float32 store), segment by segment.
@@ -273,7 +274,7 @@ TEST(WindowBatcher, StepLongerThanTheWindowScaleAndArgumentErrors) {
   o.batch_size = 0;
   EXPECT_THAT([&] { WindowBatcher b(o, consumer); }, ThrowsMessage<ArgumentError>(HasSubstr("batch_size (0)")));
   o.batch_size = 2;
-  o.preprocess.normalization = "zscore";
+  o.preprocess.normalization = config::Normalization::zscore;
   EXPECT_THAT([&] { WindowBatcher b(o, consumer); },
               ThrowsMessage<ArgumentError>(HasSubstr("z-score statistics for 0 channels, the signal has 2")));
 }

@@ -53,7 +53,7 @@ TEST(Split, SubjectsNeverShareSplitsAndTheSplitIsSeeded) {
   SplitOptions o;
   o.fractions = {0.5, 0.25, 0.25};
   const Split a = make_split(recs, strata, o);
-  EXPECT_EQ(a.by, "subject");
+  EXPECT_EQ(a.by, SplitBy::subject);
   EXPECT_TRUE(a.note.empty());
   std::map<std::string, std::set<int>> parts;
   for (size_t i = 0; i < recs.size(); ++i) {
@@ -85,17 +85,17 @@ TEST(Split, FallsBackToRecordingsWithoutSubjectIdsAndSaysSo) {
   auto recs = cohort(strata);
   recs[3].subject.clear();
   const Split s = make_split(recs, strata, SplitOptions{});
-  EXPECT_EQ(s.by, "recording");
+  EXPECT_EQ(s.by, SplitBy::recording);
   EXPECT_THAT(s.note, HasSubstr("'s1_r1' has no subject id"));
   EXPECT_THAT(s.note, HasSubstr("falls back to recordings"));
   SplitOptions o;
-  o.by = "subject";
+  o.by = SplitBy::subject;
   EXPECT_THAT([&] { make_split(recs, strata, o); },
               ThrowsMessage<ConfigError>(HasSubstr("recording 's1_r1' has no subject id")));
   // Fewer than three subjects: recordings.
   std::vector<data::RecordingInfo> two{rec("a", "x"), rec("b", "x"), rec("c", "y"), rec("d", "y")};
   const Split t = make_split(two, {0, 0, 0, 0}, SplitOptions{});
-  EXPECT_EQ(t.by, "recording");
+  EXPECT_EQ(t.by, SplitBy::recording);
   EXPECT_THAT(t.note, HasSubstr("only 2 subject id(s)"));
 }
 
@@ -127,7 +127,7 @@ TEST(Split, CsvRoundTripAndErrors) {
   write_splits_csv(dir / "splits.csv", recs, s);
   const Split back = read_splits_csv(dir / "splits.csv", recs);
   EXPECT_EQ(back.part_of, s.part_of);
-  EXPECT_EQ(back.by, "subject");
+  EXPECT_EQ(back.by, SplitBy::subject);
   const CsvTable t = read_csv(dir / "splits.csv");
   EXPECT_EQ(t.header, (std::vector<std::string>{"recording_id", "subject", "split"}));
   EXPECT_EQ(t.rows.size(), recs.size());
@@ -282,26 +282,26 @@ TEST(FinetuneConfig, InitSourceByExperimentKind) {
   pre.model.depth = 2;
   config::PreprocessingSpec spec;
   spec.profile = "labram";
-  spec.normalization = "scale";
+  spec.normalization = config::Normalization::scale;
   spec.scale = 0.01;
-  spec.montage = "tcp18";
+  spec.montage = config::MontageKind::tcp18;
   pre.data.preprocessing = spec;
   const std::string pre_yaml = config::to_yaml(pre);
   EXPECT_THAT(pre_yaml, HasSubstr("config_version: 1\nexperiment: pretrain\n"));
-  ASSERT_EQ(config::experiment_kind(pre_yaml, "ckpt"), "pretrain");
-  const InitSource a = init_source_of(pre_yaml, "pretrain", "ckpt");
+  ASSERT_EQ(config::experiment_kind(pre_yaml, "ckpt"), config::ExperimentKind::pretrain);
+  const InitSource a = init_source_of(pre_yaml, config::ExperimentKind::pretrain, "ckpt");
   ASSERT_TRUE(a.model.has_value());
   EXPECT_EQ(a.model->to_options().depth(), 2);
   EXPECT_EQ(a.model->to_options().embed_dim(), 64);
   ASSERT_TRUE(a.preprocessing.has_value());
   EXPECT_TRUE(a.preprocessing->differences(spec).empty());
-  EXPECT_EQ(a.preprocessing->montage, "tcp18");
+  EXPECT_EQ(a.preprocessing->montage, config::MontageKind::tcp18);
 
   FinetuneExperiment fin;
   fin.model.size = "tiny";
   const std::string fin_yaml = config::to_yaml(fin);
-  ASSERT_EQ(config::experiment_kind(fin_yaml, "run"), "finetune");
-  const InitSource b = init_source_of(fin_yaml, "finetune", "run");
+  ASSERT_EQ(config::experiment_kind(fin_yaml, "run"), config::ExperimentKind::finetune);
+  const InitSource b = init_source_of(fin_yaml, config::ExperimentKind::finetune, "run");
   ASSERT_TRUE(b.model.has_value());
   EXPECT_EQ(b.model->size, "tiny");
   EXPECT_FALSE(b.preprocessing.has_value());
@@ -315,12 +315,19 @@ TEST(FinetuneConfig, InitSourceByExperimentKind) {
               ThrowsMessage<ConfigError>(HasSubstr(
                   "pre.yaml: this is a pretrain experiment's config (experiment: pretrain), not a finetune")));
   // Configs written without the tag are told by their sections.
-  EXPECT_EQ(config::experiment_kind("config_version: 1\nmask: {ratio: 0.5}\n", "x"), "pretrain");
-  EXPECT_EQ(config::experiment_kind("finetune: {head: seizure_type}\n", "x"), "finetune");
-  EXPECT_EQ(config::experiment_kind("tokenizer: {encoder: {size: tiny}}\n", "x"), "tokenizer");
-  EXPECT_EQ(config::experiment_kind("run: {seed: 1}\n", "x"), "");
-  EXPECT_THAT([] { init_source_of("experiment: pretrain\nmodel: {size: enormous}\n", "pretrain", "ckpt.yaml"); },
-              ThrowsMessage<ConfigError>(HasSubstr("model.size: allowed values are")));
+  EXPECT_EQ(config::experiment_kind("config_version: 1\nmask: {ratio: 0.5}\n", "x"), config::ExperimentKind::pretrain);
+  EXPECT_EQ(config::experiment_kind("finetune: {head: seizure_type}\n", "x"), config::ExperimentKind::finetune);
+  EXPECT_EQ(config::experiment_kind("tokenizer: {encoder: {size: tiny}}\n", "x"), config::ExperimentKind::tokenizer);
+  EXPECT_EQ(config::experiment_kind("run: {seed: 1}\n", "x"), std::nullopt);
+  EXPECT_THAT([] { config::experiment_kind("experiment: evaluate\n", "x"); },
+              ThrowsMessage<ConfigError>(HasSubstr(
+                  "x: experiment: allowed values are 'tokenizer', 'pretrain', 'finetune', but got 'evaluate'")));
+  EXPECT_THAT(
+      [] {
+        init_source_of("experiment: pretrain\nmodel: {size: enormous}\n", config::ExperimentKind::pretrain,
+                       "ckpt.yaml");
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("model.size: allowed values are")));
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ namespace efm::io {
 namespace {
 namespace fs = std::filesystem;
 
-StoredPreprocessing preprocessing(const std::string& normalization = "zscore") {
+StoredPreprocessing preprocessing(config::Normalization normalization = config::Normalization::zscore) {
   StoredPreprocessing pp;
   pp.spec.profile = "epilepsyfm";
   pp.spec.l_freq_hz = 0.5;
@@ -208,7 +208,8 @@ TEST(Store, RoundTripValuesTablesAndManifest) {
 TEST(Store, Float16CompressionAndScaleNormalisation) {
   test::TempDir dir;
   {
-    StoreWriter w(dir.path(), options(StoreDtype::float16, /*compression=*/4), preprocessing("scale"));
+    StoreWriter w(dir.path(), options(StoreDtype::float16, /*compression=*/4),
+                  preprocessing(config::Normalization::scale));
     write_recording(w, "r16", 4, 1300);
     w.close();
   }
@@ -234,12 +235,14 @@ const std::vector<std::pair<int64_t, int64_t>> kWindows = {{0, 1},       {0, 600
 TEST(Store, MappedReadsEqualHdf5ReadsBitForBit) {
   struct Case {
     StoreDtype dtype;
-    std::string normalization;
+    config::Normalization normalization;
   };
+  using config::Normalization;
   for (const Case& k :
-       {Case{StoreDtype::float32, "zscore"}, Case{StoreDtype::float32, "scale"}, Case{StoreDtype::float32, "none"},
-        Case{StoreDtype::float16, "zscore"}, Case{StoreDtype::float16, "none"}}) {
-    SCOPED_TRACE((k.dtype == StoreDtype::float16 ? "float16 " : "float32 ") + k.normalization);
+       {Case{StoreDtype::float32, Normalization::zscore}, Case{StoreDtype::float32, Normalization::scale},
+        Case{StoreDtype::float32, Normalization::none}, Case{StoreDtype::float16, Normalization::zscore},
+        Case{StoreDtype::float16, Normalization::none}}) {
+    SCOPED_TRACE(fmt::format("{} {}", k.dtype, k.normalization));
     test::TempDir dir;
     {
       StoreWriter w(dir.path(), options(k.dtype), preprocessing(k.normalization));

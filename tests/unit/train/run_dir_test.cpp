@@ -90,9 +90,9 @@ TEST(RunDir, CheckpointChoiceAndExportByKind) {
   EXPECT_EQ(r.checkpoint(CheckpointChoice::latest)->state.step, 8);
   EXPECT_EQ(r.checkpoint(CheckpointChoice::best)->state.step, 4);
   EXPECT_EQ(r.checkpoint(CheckpointChoice::best)->dir.filename(), "step_000004");
-  EXPECT_EQ(RunDir::export_name("tokenizer"), "tokenizer.pt");
-  EXPECT_EQ(RunDir::export_name("pretrain"), "pretrained.pt");
-  EXPECT_EQ(RunDir::export_name("finetune"), "");
+  EXPECT_EQ(RunDir::export_name(config::ExperimentKind::tokenizer), "tokenizer.pt");
+  EXPECT_EQ(RunDir::export_name(config::ExperimentKind::pretrain), "pretrained.pt");
+  EXPECT_EQ(RunDir::export_name(config::ExperimentKind::finetune), "");
   EXPECT_EQ(parse_checkpoint_choice("best", "--checkpoint"), CheckpointChoice::best);
   EXPECT_THAT(
       [] { parse_checkpoint_choice("newest", "--checkpoint"); },
@@ -101,7 +101,7 @@ TEST(RunDir, CheckpointChoiceAndExportByKind) {
   // A fine-tuning run has no export: its model file is the chosen checkpoint's, with the kind of its config.
   const ModelFile best = resolve_model_file(run, CheckpointChoice::best);
   EXPECT_EQ(best.weights, run / "checkpoints" / "step_000004" / "model.pt");
-  EXPECT_EQ(best.kind, "finetune");
+  EXPECT_EQ(best.kind, config::ExperimentKind::finetune);
   EXPECT_EQ(resolve_model_file(run).weights, run / "checkpoints" / "step_000008" / "model.pt");
   EXPECT_THAT([&] { RunDir::open(run, RunDirMode::create_new, ""); },
               ThrowsMessage<ConfigError>(HasSubstr("--resume")));
@@ -115,7 +115,7 @@ TEST(RunDir, ModelFileOfAPretrainRunStillTraining) {
   // no pretrained.pt yet: the latest checkpoint
   const ModelFile m = resolve_model_file(run);
   EXPECT_EQ(m.weights, run / "checkpoints" / "step_000002" / "model.pt");
-  EXPECT_EQ(m.kind, "pretrain");
+  EXPECT_EQ(m.kind, config::ExperimentKind::pretrain);
   EXPECT_THAT([&] { load_tokenizer(run); },
               ThrowsMessage<ConfigError>(HasSubstr("is not a tokenizer: its config is a pretrain experiment's")));
   EXPECT_THAT([&] { resolve_model_file(dir.path() / "missing"); },

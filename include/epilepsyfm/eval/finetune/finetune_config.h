@@ -28,6 +28,7 @@
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/config/train.h"
 #include "epilepsyfm/core/enum_names.h"
+#include "epilepsyfm/eval/finetune/split.h"
 #include "epilepsyfm/models/model_config.h"
 #include "epilepsyfm/train/experiments.h"
 
@@ -59,12 +60,28 @@ struct FinetuneDataConfig {
   }
 };
 
+/// `finetune.mode`: full (every parameter trains, with layer-wise lr decay) | linear_probe (frozen backbone).
+enum class FinetuneMode { full, linear_probe };
+inline constexpr EnumNames<FinetuneMode, 2> kFinetuneModeNames{
+    {{FinetuneMode::full, "full"}, {FinetuneMode::linear_probe, "linear_probe"}}};
+constexpr const auto& enum_names(FinetuneMode) {
+  return kFinetuneModeNames;
+}
+
+/// `finetune.level`: what a row of a patient/recording head's label CSV names.
+enum class LabelLevel { subject, recording };
+inline constexpr EnumNames<LabelLevel, 2> kLabelLevelNames{
+    {{LabelLevel::subject, "subject"}, {LabelLevel::recording, "recording"}}};
+constexpr const auto& enum_names(LabelLevel) {
+  return kLabelLevelNames;
+}
+
 /// How recordings are divided into train / validation / test (saved as <run>/splits.csv).
 struct SplitConfig {
   /// subject: a subject never appears in two splits; recording: files are split independently (for datasets
   /// without subject ids, e.g. Bonn); auto: subject when every recording has a subject id and there are at least
   /// three subjects, else recording (and the log says so).
-  std::string by = "auto";
+  SplitBy by = SplitBy::automatic;
   std::vector<double> fractions{0.7, 0.15, 0.15};  ///< train, validation, test; must sum to 1
   /// Allocate each class's units separately (a unit's class: its label, or for window heads whether it has
   /// seizure windows / its majority class), so every split keeps the class proportions.
@@ -78,7 +95,7 @@ struct SplitConfig {
   template <class V>
   void visit(V& v) {
     using namespace efm::config;
-    v("by", by, Choices{"auto", "subject", "recording"});
+    v("by", by);
     v("fractions", fractions, fraction());
     v("stratify", stratify);
     v("seed", seed, non_negative());
@@ -133,7 +150,7 @@ struct HeadConfig {
   std::string head = "seizure_detection";  ///< a registered head (docs/heads.md)
   /// full: every parameter trains, with layer-wise lr decay; linear_probe: the backbone is frozen (eval mode, no
   /// gradients) and only the head trains.
-  std::string mode = "full";
+  FinetuneMode mode = FinetuneMode::full;
   double layer_decay = 0.65;       ///< lr scale decay^(depth + 1 - layer): LaBraM/BEiT layer ids
   double drop_path = 0.1;          ///< stochastic depth of the backbone during fine-tuning
   double dropout = 0.0;            ///< dropout before the head's output layer
@@ -151,18 +168,18 @@ struct HeadConfig {
   // patient / recording heads
   std::string labels_csv;                       ///< CSV `subject,label[,...]` (or `recording,label`): one row per unit
   std::string label_column = "label";           ///< column of labels_csv holding the label
-  std::string level = "subject";                ///< subject | recording: what a label row names
+  LabelLevel level = LabelLevel::subject;       ///< subject | recording: what a label row names
   WindowPooling pooling = WindowPooling::mean;  ///< mean | attention (gated attention, Ilse et al. 2018) over windows
   int64_t max_eval_windows = 256;               ///< windows per unit at evaluation (evenly spaced; 0 = all)
   /// Validation metric for model selection (without "val/"); empty = the head's default; mode max | min.
   std::string selection_metric;
-  std::string selection_mode;
+  std::optional<config::MetricMode> selection_mode;  ///< null (or "") = the head's default
 
   template <class V>
   void visit(V& v) {
     using namespace efm::config;
     v("head", head);
-    v("mode", mode, Choices{"full", "linear_probe"});
+    v("mode", mode);
     v("layer_decay", layer_decay, Bounds{0.0, 1.0, false, true});
     v("drop_path", drop_path, in_range(0.0, 0.99));
     v("dropout", dropout, in_range(0.0, 0.99));
@@ -175,11 +192,11 @@ struct HeadConfig {
     v("horizon_s", horizon_s, positive());
     v("labels_csv", labels_csv);
     v("label_column", label_column);
-    v("level", level, Choices{"subject", "recording"});
+    v("level", level);
     v("pooling", pooling);
     v("max_eval_windows", max_eval_windows, non_negative());
     v("selection_metric", selection_metric);
-    v("selection_mode", selection_mode, Choices{"", "max", "min"});
+    v("selection_mode", selection_mode);
   }
 };
 
@@ -236,11 +253,11 @@ struct PredictConfig {
 
 /// Written by finetune: what the trained model was trained on (for evaluate and predict).
 struct ResolvedConfig {
-  std::string store_config_hash;      ///< SHA-256 of the store's config.yaml
-  std::vector<std::string> channels;  ///< channel names of the training windows (all channel groups)
-  std::vector<std::string> classes;   ///< names of the head's output classes (empty for regression heads)
-  std::string split_by;               ///< subject | recording, after `auto`
-  config::IngestConfig ingest;        ///< the store's preprocessing, channel and label settings
+  std::string store_config_hash;        ///< SHA-256 of the store's config.yaml
+  std::vector<std::string> channels;    ///< channel names of the training windows (all channel groups)
+  std::vector<std::string> classes;     ///< names of the head's output classes (empty for regression heads)
+  SplitBy split_by = SplitBy::subject;  ///< subject | recording, after `auto`
+  config::IngestConfig ingest;          ///< the store's preprocessing, channel and label settings
 
   template <class V>
   void visit(V& v) {
@@ -257,7 +274,7 @@ config::TrainConfig finetune_train_defaults();
 
 struct FinetuneExperiment {
   /// Written as `experiment: finetune` at the top of the config (config/loader.h experiment_kind).
-  static constexpr const char* kExperiment = "finetune";
+  static constexpr config::ExperimentKind kExperiment = config::ExperimentKind::finetune;
   config::RunConfig run;
   FinetuneDataConfig data;
   SplitConfig split;
@@ -291,7 +308,8 @@ struct InitSource {
 };
 /// Parses the stored config of an init checkpoint by its experiment kind (config::experiment_kind): a pretraining
 /// or a fine-tuning run. ConfigError naming `origin` for other kinds or a malformed config.
-InitSource init_source_of(const std::string& config_yaml, const std::string& kind, const std::string& origin);
+InitSource init_source_of(const std::string& config_yaml, std::optional<config::ExperimentKind> kind,
+                          const std::string& origin);
 
 /// Parses a store's config.yaml (an ingest experiment) into its ingest settings.
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin);

@@ -2,7 +2,7 @@
 /// Train / validation / test splits of a set of recordings, by subject (a subject never appears in two splits) or
 /// by recording, seeded, optionally stratified, saved as <run>/splits.csv and read back.
 ///
-///   SplitOptions o;  o.by = "auto";  o.fractions = {0.7, 0.15, 0.15};  o.seed = 0;
+///   SplitOptions o;  o.by = SplitBy::automatic;  o.fractions = {0.7, 0.15, 0.15};  o.seed = 0;
 ///   Split s = make_split(source.recordings(), strata, o);   // strata: class of each recording (-1 = none)
 ///   write_splits_csv(run / "splits.csv", source.recordings(), s);
 ///   s.recordings(SplitPart::test)                           // indices into source.recordings()
@@ -19,24 +19,34 @@
 #include <string>
 #include <vector>
 
+#include "epilepsyfm/core/enum_names.h"
 #include "epilepsyfm/data/window_source.h"
 
 namespace efm::eval {
+
+/// What stays within one split: a subject's recordings (subject) or each recording on its own (recording); auto
+/// picks subject when every recording has a subject id and there are at least three subjects.
+enum class SplitBy { automatic, subject, recording };
+inline constexpr EnumNames<SplitBy, 3> kSplitByNames{
+    {{SplitBy::automatic, "auto"}, {SplitBy::subject, "subject"}, {SplitBy::recording, "recording"}}};
+constexpr const auto& enum_names(SplitBy) {
+  return kSplitByNames;
+}
 
 enum class SplitPart { train = 0, val = 1, test = 2 };
 /// "train", "val", "test".
 const char* split_name(SplitPart part);
 
 struct SplitOptions {
-  std::string by = "auto";  ///< auto | subject | recording
+  SplitBy by = SplitBy::automatic;
   std::vector<double> fractions{0.7, 0.15, 0.15};
   bool stratify = true;
   uint64_t seed = 0;
 };
 
 struct Split {
-  std::string by;    ///< "subject" or "recording" (after auto)
-  std::string note;  ///< why auto chose recording, or empty
+  SplitBy by = SplitBy::subject;  ///< subject or recording (after auto)
+  std::string note;               ///< why auto chose recording, or empty
   /// Per recording: 0 train, 1 val, 2 test, -1 not used.
   std::vector<int> part_of;
   /// Indices of the recordings in `part`, ascending.
@@ -46,7 +56,7 @@ struct Split {
 };
 
 /// Recording id or subject id of recording `r`, per `by` ("subject" | "recording").
-std::string unit_of(const data::RecordingInfo& r, const std::string& by);
+std::string unit_of(const data::RecordingInfo& r, SplitBy by);
 
 /// Draws a split (see above). `strata` has one entry per recording: a class index >= 0, -1 (no class) or -2 (not
 /// eligible). Throws ConfigError for bad fractions or `by`, and when by = subject but some recording has no

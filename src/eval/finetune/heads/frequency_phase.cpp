@@ -17,7 +17,7 @@ HeadDefinition frequency_phase_head() {
                "mean_amplitude_mae",      "persistence_phase_error_abs_rad",
                "mean_phase_error_abs_rad"};
   s.selection_metric = "loss";
-  s.selection_mode = "min";
+  s.selection_mode = config::MetricMode::min;
   s.default_horizon_s = 12.0;
   return forecaster_head(std::move(s), ForecasterOptions::Target::spectra);
 }

@@ -24,7 +24,7 @@ HeadDefinition signal_forecast_head(std::string name, std::string description, d
   s.metrics = {
       "mae", "mse", "rmse", "pearson", "persistence_mae", "persistence_patch_mae", "mean_mae", "skill_vs_persistence"};
   s.selection_metric = "mae";
-  s.selection_mode = "min";
+  s.selection_mode = config::MetricMode::min;
   s.default_horizon_s = default_horizon_s;
   return forecaster_head(std::move(s), ForecasterOptions::Target::signal);
 }
@@ -33,7 +33,7 @@ HeadDefinition recording_classifier_head(HeadSpec spec) {
   spec.input = HeadInput::recording;
   spec.metrics = {"auroc", "balanced_accuracy", "average_precision", "sensitivity", "specificity"};
   spec.selection_metric = "auroc";
-  spec.selection_mode = "max";
+  spec.selection_mode = config::MetricMode::max;
   return {spec, [spec](const HeadSetup& setup) {
             RecordingClassifierOptions o;
             o.classes = configured_classes(setup, spec.default_classes);

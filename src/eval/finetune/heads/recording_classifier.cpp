@@ -49,8 +49,8 @@ class RecordingClassifierTask : public ClassifierTask {
                      "configs/finetune/labels/",
                      spec_.name, h.level, h.label_column, h.level);
     const CsvTable t = read_csv(h.labels_csv);
-    std::optional<size_t> key_col = t.find_column(h.level);
-    if (!key_col && h.level == "recording") key_col = t.find_column("recording_id");
+    std::optional<size_t> key_col = t.find_column(std::string(enum_name(h.level)));
+    if (!key_col && h.level == LabelLevel::recording) key_col = t.find_column("recording_id");
     EFM_CHECK_CONFIG(key_col.has_value(), "{}: no column '{}' (finetune.level: {}); columns are {}", h.labels_csv,
                      h.level, h.level, join(t.header));
     const size_t label_col = t.column(h.label_column);
@@ -210,8 +210,8 @@ class RecordingClassifierTask : public ClassifierTask {
     add_classification_report(r, y, s, opt_.classes, exp().evaluate.threshold);
     ReportTable t;
     t.title = fmt::format("Per-{} predictions ({})", exp().finetune.level, r.split);
-    t.header = {exp().finetune.level, "label", "windows"};
-    std::string csv = exp().finetune.level + ",label,windows";
+    t.header = {std::string(enum_name(exp().finetune.level)), "label", "windows"};
+    std::string csv = fmt::format("{},label,windows", exp().finetune.level);
     for (const auto& c : opt_.classes) {
       t.header.push_back("P(" + c + ")");
       csv += ",p_" + c;
@@ -239,7 +239,7 @@ class RecordingClassifierTask : public ClassifierTask {
 
  private:
   std::string key_of(const data::RecordingInfo& r) const {
-    return exp().finetune.level == "subject" ? r.subject : r.id;
+    return exp().finetune.level == LabelLevel::subject ? r.subject : r.id;
   }
   RecordingHeadImpl* head() const { return net()->head_as<RecordingHeadImpl>(); }
 

@@ -24,7 +24,7 @@ HeadDefinition seizure_detection_head() {
                "event_false_alarms_per_24h",
                "event_latency_median_s"};
   s.selection_metric = "auroc";
-  s.selection_mode = "max";
+  s.selection_mode = config::MetricMode::max;
   s.default_classes = {"non_seizure", "seizure"};
   return {s,
           [s](const HeadSetup& setup) {

@@ -18,7 +18,7 @@ HeadDefinition seizure_type_head() {
       "other windows are not used";
   s.metrics = {"balanced_accuracy", "cohen_kappa", "f1_weighted", "f1_macro", "accuracy", "auroc_ovr_macro"};
   s.selection_metric = "balanced_accuracy";
-  s.selection_mode = "max";
+  s.selection_mode = config::MetricMode::max;
   return {s,
           [s](const HeadSetup& setup) {
             const auto& labels = setup.source->label_names();

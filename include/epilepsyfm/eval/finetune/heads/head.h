@@ -50,12 +50,12 @@ struct HeadSpec {
   std::string name;
   std::string description;
   HeadInput input = HeadInput::window;
-  std::string output;                        ///< "P(seizure)", "class", "future signal [C, horizon]", ...
-  std::string loss;                          ///< e.g. "BCE with logits"
-  std::string labels;                        ///< where labels come from
-  std::vector<std::string> metrics;          ///< main reported metrics
-  std::string selection_metric;              ///< default validation metric for model selection (without "val/")
-  std::string selection_mode;                ///< "max" | "min"
+  std::string output;                ///< "P(seizure)", "class", "future signal [C, horizon]", ...
+  std::string loss;                  ///< e.g. "BCE with logits"
+  std::string labels;                ///< where labels come from
+  std::vector<std::string> metrics;  ///< main reported metrics
+  std::string selection_metric;      ///< default validation metric for model selection (without "val/")
+  config::MetricMode selection_mode = config::MetricMode::max;
   double default_horizon_s = 0;              ///< history_horizon heads
   std::vector<std::string> default_classes;  ///< class names when finetune.classes is empty (may be empty)
 };
@@ -167,7 +167,7 @@ class FinetuneTask : public train::TrainingTask {
   static models::EegInput input_of(const data::Batch& batch);
   /// Backbone forward; without gradients and in eval mode in linear_probe mode.
   models::BackboneOutput backbone_forward(const models::EegInput& input);
-  bool linear_probe() const { return exp().finetune.mode == "linear_probe"; }
+  bool linear_probe() const { return exp().finetune.mode == FinetuneMode::linear_probe; }
   /// Calls `fn(batch)` for the windows `selection` of `index` (empty = all, in index order): consecutive windows
   /// of one channel group form batches of at most evaluate.batch_size (no padding), with the tensors on `device`;
   /// the next batch is read while `fn` runs.
