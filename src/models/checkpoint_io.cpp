@@ -7,6 +7,7 @@
 #include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -102,39 +103,87 @@ std::string key_list(const std::vector<std::string>& keys) {
 
 }  // namespace
 
-void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
-                     const std::string& origin, const LoadOptions& options) {
+std::string LoadReport::summary() const {
+  std::string out = fmt::format("{} tensor(s) loaded", loaded.size());
+  const std::pair<const char*, const std::vector<std::string>*> parts[] = {{"kept their initialisation", &kept_init},
+                                                                           {"missing from the file", &missing},
+                                                                           {"not in the model", &unexpected},
+                                                                           {"mismatched", &mismatched}};
+  for (const auto& [what, keys] : parts) {
+    if (!keys->empty()) out += fmt::format("; {} {}: {}", keys->size(), what, key_list(*keys));
+  }
+  return out;
+}
+
+namespace {
+
+bool allowed_missing(const std::string& key, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return key.rfind(p, 0) == 0; });
+}
+
+/// "'<key>' has shape [a] in the file but [b] in the model" (or dtype); empty when the two fit.
+std::string mismatch(const std::string& key, const torch::Tensor& src, const torch::Tensor& target) {
+  if (src.sizes() != target.sizes()) {
+    return fmt::format("'{}' has shape {} in the file but {} in the model", key, shape_str(src), shape_str(target));
+  }
+  if (src.scalar_type() != target.scalar_type()) {
+    return fmt::format("'{}' has dtype {} in the file but {} in the model", key, dtype_str(src.scalar_type()),
+                       dtype_str(target.scalar_type()));
+  }
+  return {};
+}
+
+}  // namespace
+
+LoadReport load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                           const std::string& origin, const LoadOptions& options) {
   std::map<std::string, torch::Tensor> selected;
   for (const auto& [key, t] : tensors) {
     if (key.rfind(options.prefix, 0) == 0) selected.emplace(key.substr(options.prefix.size()), t);
   }
-  std::vector<std::string> missing;
-  std::set<std::string> used;
-  torch::NoGradGuard no_grad;
-  for (auto& [name, target] : state_dict(module)) {
+  LoadReport report;
+  std::set<std::string> seen;
+  const auto params = state_dict(module);
+  for (const auto& [name, target] : params) {
     auto it = selected.find(name);
     if (it == selected.end()) {
-      missing.push_back(options.prefix + name);
+      (allowed_missing(name, options.may_be_missing) ? report.kept_init : report.missing).push_back(name);
       continue;
     }
-    const torch::Tensor& src = it->second;
-    EFM_CHECK_DATA(src.sizes() == target.sizes(), "{}: '{}' has shape {} in the file but {} in the model", origin,
-                   options.prefix + name, shape_str(src), shape_str(target));
-    EFM_CHECK_DATA(src.scalar_type() == target.scalar_type(), "{}: '{}' has dtype {} in the file but {} in the model",
-                   origin, options.prefix + name, dtype_str(src.scalar_type()), dtype_str(target.scalar_type()));
-    target.copy_(src);
-    used.insert(name);
+    seen.insert(name);
+    if (std::string m = mismatch(options.prefix + name, it->second, target); !m.empty()) {
+      report.mismatched.push_back(std::move(m));
+    }
   }
-  std::vector<std::string> unexpected;
   for (const auto& [key, t] : selected) {
-    if (!used.count(key)) unexpected.push_back(options.prefix + key);
+    if (!seen.count(key)) report.unexpected.push_back(options.prefix + key);
   }
   if (options.strict) {
+    EFM_CHECK_DATA(report.mismatched.empty(), "{}: {}{}", origin,
+                   fmt::join(report.mismatched.begin(),
+                             report.mismatched.begin() + std::min<size_t>(3, report.mismatched.size()), "; "),
+                   report.mismatched.size() > 3 ? fmt::format("; ... ({} more)", report.mismatched.size() - 3) : "");
+    std::vector<std::string> missing;
+    for (const auto& k : report.missing) missing.push_back(options.prefix + k);
     EFM_CHECK_DATA(missing.empty(), "{}: {} model entr{} missing from the file: {}", origin, missing.size(),
                    missing.size() == 1 ? "y is" : "ies are", key_list(missing));
-    EFM_CHECK_DATA(unexpected.empty(), "{}: {} file entr{} not in the model: {}", origin, unexpected.size(),
-                   unexpected.size() == 1 ? "y is" : "ies are", key_list(unexpected));
+    EFM_CHECK_DATA(report.unexpected.empty(), "{}: {} file entr{} not in the model: {}", origin,
+                   report.unexpected.size(), report.unexpected.size() == 1 ? "y is" : "ies are",
+                   key_list(report.unexpected));
   }
+  // Nothing is copied before every check has passed, so a refused load leaves the module as it was.
+  torch::NoGradGuard no_grad;
+  std::set<std::string> unfit;  // mismatched keys, not copied (non-strict)
+  for (const auto& [name, target] : params) {
+    if (seen.count(name) && !mismatch(options.prefix + name, selected.at(name), target).empty()) unfit.insert(name);
+  }
+  for (const auto& [name, target] : params) {
+    if (!seen.count(name) || unfit.count(name)) continue;
+    torch::Tensor t = target;
+    t.copy_(selected.at(name));
+    report.loaded.push_back(name);
+  }
+  return report;
 }
 
 std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path, const LoadOptions& options) {

@@ -68,35 +68,11 @@ std::map<std::string, torch::Tensor> read_module_state(const fs::path& path) {
 }
 
 std::vector<std::string> load_module_state(torch::nn::Module& module, const fs::path& path, bool strict) {
-  const auto saved = read_module_state(path);
-  auto target = named_state(module);
-  std::vector<std::string> missing, unexpected, loaded;
-  for (const auto& [name, t] : target) {
-    if (!saved.count(name)) missing.push_back(name);
-  }
-  for (const auto& [name, t] : saved) {
-    if (!target.count(name)) unexpected.push_back(name);
-  }
-  auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (size_t i = 0; i < v.size() && i < 10; ++i) s += (i ? ", " : "") + v[i];
-    if (v.size() > 10) s += fmt::format(" (+{} more)", v.size() - 10);
-    return s;
-  };
-  EFM_CHECK_DATA(!strict || (missing.empty() && unexpected.empty()),
-                 "{}: state does not match the model: {} missing ({}), {} unexpected ({})", path.string(),
-                 missing.size(), list(missing), unexpected.size(), list(unexpected));
-  torch::NoGradGuard no_grad;
-  for (auto& [name, t] : target) {
-    auto it = saved.find(name);
-    if (it == saved.end()) continue;
-    EFM_CHECK_DATA(it->second.sizes() == t.sizes(), "{}: tensor '{}' has shape {} in the file but {} in the model",
-                   path.string(), name, "[" + fmt::format("{}", fmt::join(it->second.sizes().vec(), ", ")) + "]",
-                   "[" + fmt::format("{}", fmt::join(t.sizes().vec(), ", ")) + "]");
-    t.copy_(it->second);
-    loaded.push_back(name);
-  }
-  return loaded;
+  models::LoadOptions options;
+  options.strict = strict;
+  const models::LoadReport report = models::load_state_dict(module, read_module_state(path), path.string(), options);
+  EFM_LOG_DEBUG("[ckpt] {}: {}", path.string(), report.summary());
+  return report.loaded;
 }
 
 CheckpointManager::CheckpointManager(fs::path run_dir, int64_t keep_last)

@@ -91,7 +91,8 @@ LoadedTokenizer load_tokenizer(const fs::path& path) {
   out.experiment = config::parse_yaml<TokenizerExperiment>(out.file.config_yaml, out.file.description);
   out.tokenizer = models::NeuralTokenizer(out.experiment.tokenizer.to_options());
   const models::StateDictFile sd = models::read_state_dict(out.file.weights);
-  models::load_state_dict(*out.tokenizer, sd.tensors, out.file.weights.string());
+  const models::LoadReport report = models::load_state_dict(*out.tokenizer, sd.tensors, out.file.weights.string());
+  EFM_LOG_INFO("[model] tokenizer {}: {}", out.file.weights.string(), report.summary());
   return out;
 }
 

@@ -429,7 +429,7 @@ TEST(HeadsPretrainedE2E, FinetunesFromTheBackboneOfARealPretrainRun) {
                            "evaluate.event_scoring=false"});
   const std::string out = run_ok(args);
   EXPECT_THAT(out, HasSubstr("model: tiny from the checkpoint's config"));
-  EXPECT_THAT(out, HasSubstr("pretrained backbone tensors from " + pretrained.string()));
+  EXPECT_THAT(out, HasSubstr("pretrained backbone from " + pretrained.string() + ": 64 tensor(s) loaded\n"));
   const YAML::Node cfg = YAML::LoadFile((lp / "config.yaml").string());
   EXPECT_EQ(cfg["model"]["depth"].as<int>(), 2);  // the architecture comes from the pretraining config
   const auto pt = models::read_state_dict(pretrained).tensors;

@@ -49,12 +49,30 @@ struct LoadOptions {
   std::string prefix;
   /// Every module entry must be in the file and every (selected) file entry must be in the module.
   bool strict = true;
+  /// Module entries that may be missing from the file even when strict (key prefixes, e.g. "fc_norm." for a layer
+  /// that only fine-tuning adds); they keep their initialisation and are listed in LoadReport::kept_init.
+  std::vector<std::string> may_be_missing;
 };
 
-/// Copies `tensors` into the module's parameters and buffers (on their devices). Throws DataError naming `origin`,
-/// the key and both shapes/dtypes on a mismatch, and listing missing/unexpected keys when strict.
-void load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
-                     const std::string& origin, const LoadOptions& options = {});
+/// What a load did: module keys (without the prefix) for the first three lists, file keys for the others.
+struct LoadReport {
+  std::vector<std::string> loaded;      ///< copied from the file
+  std::vector<std::string> kept_init;   ///< missing from the file but allowed (LoadOptions::may_be_missing)
+  std::vector<std::string> missing;     ///< missing from the file, not allowed
+  std::vector<std::string> unexpected;  ///< file keys (with the prefix) that are not in the module
+  /// "'<prefix><key>' has shape [a] in the file but [b] in the model" (or dtype): never copied
+  std::vector<std::string> mismatched;
+  /// "<n> tensors loaded; <k> kept their initialisation: a, b; <m> missing ...; <u> unexpected ..." (lists
+  /// shortened to 8 names).
+  std::string summary() const;
+};
+
+/// Copies `tensors` into the module's parameters and buffers (on their devices) and reports what matched. When
+/// strict, shape/dtype mismatches and missing (not allowed) or unexpected entries are a DataError naming `origin`
+/// and the keys, and nothing is copied; a non-strict load copies what fits and reports the rest for the caller to
+/// judge.
+LoadReport load_state_dict(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                           const std::string& origin, const LoadOptions& options = {});
 /// read_state_dict + load_state_dict; returns the stored config YAML.
 std::string load_state_dict(torch::nn::Module& module, const std::filesystem::path& path,
                             const LoadOptions& options = {});

@@ -30,8 +30,9 @@ std::string checkpoint_name(int64_t step);
 
 /// Writes the parameters and buffers of `module` (by their dotted names) to `path` atomically.
 void save_module_state(const torch::nn::Module& module, const std::filesystem::path& path);
-/// Copies the tensors saved by save_module_state into `module`. With `strict`, missing or unexpected names are
-/// an error; shape mismatches always are (DataError naming the file and the tensor). Returns the names loaded.
+/// Copies the tensors saved by save_module_state into `module` (models::load_state_dict: with `strict`, missing or
+/// unexpected names are an error; shape and dtype mismatches always are, DataError naming the file and the tensors;
+/// nothing is copied when it throws). Returns the names loaded.
 std::vector<std::string> load_module_state(torch::nn::Module& module, const std::filesystem::path& path,
                                            bool strict = true);
 /// The tensors of a saved module state by name (for inspection and comparisons).

@@ -48,6 +48,59 @@ TEST(CheckpointIo, RoundTripRestoresParametersBuffersAndConfig) {
   EXPECT_EQ(f.tensors.size(), sa.size());
 }
 
+TEST(CheckpointIo, LoadReportsWhatMatchedByName) {
+  efm::test::TempDir dir("ckpt");
+  const BackboneOptions small = test::micro_options();
+  Backbone net(small);
+  save_state_dict(*net, dir / "net.pt");
+  const StateDictFile file = read_state_dict(dir / "net.pt");
+  const size_t n = state_dict(*net).size();
+
+  Backbone same(small);
+  const LoadReport all = load_state_dict(*same, file.tensors, "net.pt");
+  EXPECT_EQ(all.loaded.size(), n);
+  EXPECT_TRUE(all.kept_init.empty() && all.missing.empty() && all.unexpected.empty() && all.mismatched.empty());
+  EXPECT_EQ(all.summary(), fmt::format("{} tensor(s) loaded", n));
+
+  // A deeper model: its third block may start from its initialisation when the load says so, even strict.
+  BackboneOptions deeper = small;
+  deeper.depth(3);
+  Backbone third(deeper);
+  LoadOptions allow;
+  allow.may_be_missing = {"blocks.2."};
+  const LoadReport partial = load_state_dict(*third, file.tensors, "net.pt", allow);
+  EXPECT_EQ(partial.loaded.size(), n);
+  EXPECT_EQ(partial.kept_init.size(), 17u);
+  EXPECT_THAT(partial.summary(), HasSubstr("; 17 kept their initialisation: blocks.2.gamma_1, blocks.2.gamma_2"));
+  const auto tensor_of = [](const torch::nn::Module& m, const std::string& key) {
+    for (const auto& [name, t] : state_dict(m)) {
+      if (name == key) return t;
+    }
+    return torch::Tensor();
+  };
+  EXPECT_TRUE(torch::equal(tensor_of(*third, "blocks.0.attn.qkv.weight"), tensor_of(*net, "blocks.0.attn.qkv.weight")));
+
+  // Non-strict: what does not fit is reported, not thrown.
+  BackboneOptions no_regions = small;
+  no_regions.use_regions(false);
+  Backbone fourth(no_regions);
+  LoadOptions lax;
+  lax.strict = false;
+  const LoadReport extra = load_state_dict(*fourth, file.tensors, "net.pt", lax);
+  EXPECT_EQ(extra.unexpected, std::vector<std::string>{"patch_embed.positions.spatial.region_embed.weight"});
+  EXPECT_THAT(extra.summary(), HasSubstr("; 1 not in the model: patch_embed.positions.spatial.region_embed.weight"));
+
+  // A refused load copies nothing: a shape mismatch leaves every tensor of the module as it was.
+  BackboneOptions wider = small;
+  wider.n_electrodes(64);
+  Backbone other(wider);
+  std::vector<torch::Tensor> before;
+  for (const auto& [name, t] : state_dict(*other)) before.push_back(t.clone());
+  EXPECT_THROW(load_state_dict(*other, file.tensors, "net.pt"), DataError);
+  size_t i = 0;
+  for (const auto& [name, t] : state_dict(*other)) EXPECT_TRUE(torch::equal(t, before[i++])) << name;
+}
+
 TEST(CheckpointIo, MismatchesNameTheKeyAndBothShapes) {
   efm::test::TempDir dir("ckpt");
   BackboneOptions small = test::micro_options();
