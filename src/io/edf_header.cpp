@@ -19,7 +19,7 @@ namespace {
 // EDF/BDF header layout (EDF spec, Kemp et al. 1992; EDF+ spec, Kemp & Olivan 2003; BDF: BioSemi).
 constexpr int kFixedBytes = 256;
 constexpr int kBytesPerSignal = 256;
-// Per-signal field widths in header order; each field is stored for all signals before the next field.
+// Per-signal field widths in header order; all signals' values of one field, then the next field.
 constexpr int kLabelW = 16, kTransducerW = 80, kUnitW = 8, kNumW = 8, kPrefilterW = 80, kReservedW = 32;
 constexpr int64_t kMaxSignals = 100000;
 constexpr int64_t kMaxSamplesPerRecord = int64_t(1) << 31;
@@ -225,7 +225,7 @@ struct SignalFieldSpec {
   std::string_view RawSignalFields::*raw;
 };
 
-// Per-signal fields in header order; each field is stored for all signals before the next field. Labels keep
+// Per-signal fields in header order; all signals' values of one field, then the next field. Labels keep
 // their leading spaces, so they are converted apart from the other text fields.
 constexpr SignalFieldSpec kSignalFields[] = {
     {kLabelW, nullptr, &RawSignalFields::label},

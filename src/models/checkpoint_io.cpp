@@ -142,7 +142,13 @@ LoadReport load_state_dict(torch::nn::Module& module, const std::map<std::string
     if (key.rfind(options.prefix, 0) == 0) selected.emplace(key.substr(options.prefix.size()), t);
   }
   LoadReport report;
-  std::set<std::string> seen;
+  std::set<std::string> seen;  // module keys the file has
+  struct Copy {
+    const std::string& name;
+    torch::Tensor target;
+    const torch::Tensor& source;
+  };
+  std::vector<Copy> copies;  // the keys that fit, copied once every check has passed
   const auto params = state_dict(module);
   for (const auto& [name, target] : params) {
     auto it = selected.find(name);
@@ -153,6 +159,8 @@ LoadReport load_state_dict(torch::nn::Module& module, const std::map<std::string
     seen.insert(name);
     if (std::string m = mismatch(options.prefix + name, it->second, target); !m.empty()) {
       report.mismatched.push_back(std::move(m));
+    } else {
+      copies.push_back({name, target, it->second});
     }
   }
   for (const auto& [key, t] : selected) {
@@ -171,17 +179,11 @@ LoadReport load_state_dict(torch::nn::Module& module, const std::map<std::string
                    report.unexpected.size(), report.unexpected.size() == 1 ? "y is" : "ies are",
                    key_list(report.unexpected));
   }
-  // Nothing is copied before every check has passed, so a refused load leaves the module as it was.
+  // The copies come after the checks: a refused strict load changes no tensor of the module.
   torch::NoGradGuard no_grad;
-  std::set<std::string> unfit;  // mismatched keys, not copied (non-strict)
-  for (const auto& [name, target] : params) {
-    if (seen.count(name) && !mismatch(options.prefix + name, selected.at(name), target).empty()) unfit.insert(name);
-  }
-  for (const auto& [name, target] : params) {
-    if (!seen.count(name) || unfit.count(name)) continue;
-    torch::Tensor t = target;
-    t.copy_(selected.at(name));
-    report.loaded.push_back(name);
+  for (Copy& c : copies) {
+    c.target.copy_(c.source);
+    report.loaded.push_back(c.name);
   }
   return report;
 }
