@@ -3,7 +3,8 @@
 # rebuilds only what changed.
 #   1. Debian 12 packages (apt-get): compiler, build tools, the C++ libraries, Python references for the tests;
 #   2. LibTorch: the pinned pip torch wheel (scripts/requirements/torch-cpu.txt) in the project's virtual
-#      environment .venv; CMake finds it through torch.utils.cmake_prefix_path;
+#      environment .venv; CMake finds it through torch.utils.cmake_prefix_path; the interop tests' Python references
+#      (braindecode, scripts/requirements/reference*.txt) beside it;
 #   3. configure (build.configure.log) and build.
 #   scripts/setup.sh [--no-install] [--no-build]
 # Environment: EFM_BUILD_DIR (default build), EFM_CMAKE_ARGS (extra configure arguments), EFM_JOBS (default nproc),
@@ -54,7 +55,8 @@ if [ "$install" = 1 ]; then
     echo "[setup] creating the virtual environment $venv"
     "${EFM_PYTHON:-python3}" -m venv "$venv"
   fi
-  if ! "$venv/bin/python" - "$requirements" <<'PY' 2>/dev/null; then
+  for req in "$requirements" scripts/requirements/reference.txt scripts/requirements/reference-nodeps.txt; do
+    if ! "$venv/bin/python" - "$req" <<'PY' 2>/dev/null; then
 import sys
 from importlib.metadata import version
 for line in open(sys.argv[1]):
@@ -62,15 +64,18 @@ for line in open(sys.argv[1]):
     if not line:
         continue
     name, _, pinned = line.partition("==")
-    have = version(name).split("+")[0]
+    have = version(name.split(">")[0]).split("+")[0]
     if pinned and have != pinned:
         sys.exit(1)
 PY
-    echo "[setup] installing $requirements into $venv (pip)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
-  else
-    echo "[setup] $venv has $(grep -v '^#' "$requirements" | tr '\n' ' ')"
-  fi
+      nodeps=""
+      case "$req" in *-nodeps.txt) nodeps="--no-deps" ;; esac
+      echo "[setup] installing $req into $venv (pip $nodeps)"
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check $nodeps -r "$req"
+    else
+      echo "[setup] $venv has $(grep -v '^#' "$req" | tr '\n' ' ')"
+    fi
+  done
 fi
 
 if [ "$build" = 1 ]; then

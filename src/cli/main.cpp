@@ -47,6 +47,11 @@ constexpr Verb kVerbs[] = {
      "re-score a finetune run (test split or another store), rewrite report.html"},
     {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
      "stream a recording through a seizure detector: per-second P, events, EDF+"},
+    {"import", EFM_TORCH_VERB(efm::cli::run_import), true,
+     "LaBraM / braindecode Labram weights -> a run directory for finetune --init (config inferred, every tensor "
+     "checked)"},
+    {"export", EFM_TORCH_VERB(efm::cli::run_export), true,
+     "a run's backbone (+ linear head) as a braindecode Labram state dict, with its constructor arguments"},
     {"report", efm::cli::run_report, false,
      "one HTML page over a pipeline's runs (tokenizer, pretraining, each task's test metrics)"},
     {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},

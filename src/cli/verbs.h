@@ -12,4 +12,6 @@ int run_pretrain(int argc, char** argv);
 int run_finetune(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_predict(int argc, char** argv);
+int run_import(int argc, char** argv);
+int run_export(int argc, char** argv);
 }  // namespace efm::cli

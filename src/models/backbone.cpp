@@ -88,7 +88,7 @@ BackboneImpl::BackboneImpl(BackboneOptions options) : options_(std::move(options
   blocks = register_module("blocks",
                            make_transformer_blocks(options_.block_options(), options_.depth(), options_.drop_path()));
   auto ln = torch::nn::LayerNormOptions({options_.embed_dim()}).eps(1e-6);
-  norm = register_module("norm", torch::nn::LayerNorm(ln));
+  if (options_.final_norm()) norm = register_module("norm", torch::nn::LayerNorm(ln));
   if (options_.pooling() == Pooling::mean) fc_norm = register_module("fc_norm", torch::nn::LayerNorm(ln));
 }
 
@@ -125,7 +125,7 @@ torch::Tensor BackboneImpl::embed_features(const torch::Tensor& features, const 
 torch::Tensor BackboneImpl::encode(const torch::Tensor& tokens) {
   auto x = tokens;
   for (const auto& blk : *blocks) x = blk->as<BlockImpl>()->forward(x);
-  return norm(x);
+  return norm ? norm(x) : x;
 }
 
 torch::Tensor BackboneImpl::pool(const torch::Tensor& tokens) {

@@ -1,6 +1,6 @@
 #pragma once
-/// The backbone: PatchEmbedding -> transformer blocks -> final LayerNorm, returning token features and a pooled
-/// window embedding. Sizes by name (backbone_preset, from the table in model_sizes.h), every field overridable.
+/// The backbone: PatchEmbedding -> transformer blocks -> final LayerNorm (final_norm), returning token features and a
+/// pooled window embedding. Sizes by name (backbone_preset, from the table in model_sizes.h), every field overridable.
 ///
 /// The spectral branch is on by default (EpilepsyFM); with use_spectral = false and 25*out_chans == d the patch
 /// embedding is exactly LaBraM's TemporalConv.
@@ -66,7 +66,8 @@ constexpr const auto& enum_names(Pooling) {
   F(double, drop_path, 0.0, in_range(0.0, 0.99)) /* stochastic depth rate of the last block (linear from 0) */    \
   F(double, dropout, 0.0, in_range(0.0, 0.99))   /* after attention/MLP projections and on the embedded tokens */ \
   F(double, attn_dropout, 0.0, in_range(0.0, 0.99))                                                               \
-  F(Pooling, pooling, Pooling::mean) /* window embedding: mean of the patch tokens (then fc_norm), or CLS */
+  F(Pooling, pooling, Pooling::mean) /* window embedding: mean of the patch tokens (then fc_norm), or CLS */      \
+  F(bool, final_norm, true) /* LayerNorm after the blocks (LaBraM's fine-tuning model with mean pooling: none) */
 
 /// Options of the backbone. Example:
 ///   Backbone net(backbone_preset("tiny").depth(2).pooling(Pooling::cls));
@@ -90,7 +91,7 @@ BackboneOptions backbone_preset(const std::string& size);
 const std::vector<std::string>& backbone_preset_names();
 
 struct BackboneOutput {
-  torch::Tensor tokens;  ///< [B, 1 + C*T, d] after the final LayerNorm; position 0 is CLS
+  torch::Tensor tokens;  ///< [B, 1 + C*T, d] after the final LayerNorm (if any); position 0 is CLS
   torch::Tensor pooled;  ///< [B, d] window embedding ("mean": fc_norm(mean of tokens[:, 1:]); "cls": tokens[:, 0])
 };
 
@@ -110,7 +111,7 @@ class BackboneImpl : public torch::nn::Module {
   /// CLS and dropout. Lets the symmetric masked pass compute the mask-independent features once for both passes.
   torch::Tensor embed_features(const torch::Tensor& features, const EegInput& input, const TokenGeometry& geometry,
                                const torch::Tensor& mask = {}, const torch::Tensor& mask_token = {});
-  /// Transformer blocks and the final LayerNorm: [B, L, d] -> [B, L, d].
+  /// Transformer blocks and the final LayerNorm (when final_norm): [B, L, d] -> [B, L, d].
   torch::Tensor encode(const torch::Tensor& tokens);
   /// [B, 1 + N, d] (after encode) -> [B, d].
   torch::Tensor pool(const torch::Tensor& tokens);
@@ -123,7 +124,7 @@ class BackboneImpl : public torch::nn::Module {
 
   PatchEmbedding patch_embed{nullptr};
   torch::nn::ModuleList blocks{nullptr};
-  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::LayerNorm norm{nullptr};     ///< null without final_norm
   torch::nn::LayerNorm fc_norm{nullptr};  ///< null for "cls" pooling
 
  private:

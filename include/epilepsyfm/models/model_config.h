@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "epilepsyfm/config/schema.h"
 #include "epilepsyfm/models/backbone.h"
@@ -35,6 +36,10 @@ struct BackboneConfig {
   EFM_BACKBONE_FIELDS(EFM_CONFIG_VALUE)
 #undef EFM_CONFIG_OVERRIDE
 #undef EFM_CONFIG_VALUE
+  /// Electrodes (canonical names) whose rows of the electrode table hold learnt values; empty = every electrode.
+  /// `epilepsyfm import` sets LaBraM's 128; fine-tuning refuses store channels outside it unless
+  /// init.unknown_channels says otherwise.
+  std::vector<std::string> electrodes;
 
   template <class V>
   void visit(V& v) {
@@ -44,6 +49,7 @@ struct BackboneConfig {
     EFM_BACKBONE_PRESET_FIELDS(EFM_CONFIG_KEY)
     EFM_BACKBONE_FIELDS(EFM_CONFIG_KEY)
 #undef EFM_CONFIG_KEY
+    v("electrodes", electrodes);
   }
   /// The preset of `size` with this section's values applied.
   BackboneOptions to_options() const;

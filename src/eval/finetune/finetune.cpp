@@ -21,6 +21,7 @@
 #include "epilepsyfm/eval/report/plot.h"
 #include "epilepsyfm/models/checkpoint_io.h"
 #include "epilepsyfm/models/runtime.h"
+#include "epilepsyfm/signal/channels.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/cuda_settings.h"
 #include "epilepsyfm/train/model_files.h"
@@ -296,6 +297,28 @@ void check_init_preprocessing(const FinetuneExperiment& exp, const InitSource& i
   config::check_preprocessing(init.preprocessing, store.store().details(0)->preprocessing.spec, check);
 }
 
+// Store channels outside model.electrodes (the rows an imported backbone learnt): refused, or warned about.
+void check_channels_known(const FinetuneExperiment& exp, const std::vector<std::string>& channels) {
+  if (exp.model.electrodes.empty()) return;
+  std::set<int> known;
+  for (const auto& e : exp.model.electrodes) known.insert(signal::electrode_index(e));
+  std::vector<std::string> unknown;
+  for (const auto& c : channels) {
+    const int id = signal::electrode_index(c);
+    if (id == 0 || known.count(id) == 0) unknown.push_back(c);
+  }
+  if (unknown.empty()) return;
+  EFM_CHECK_CONFIG(exp.init.unknown_channels == UnknownChannels::mean,
+                   "init: the backbone has learnt electrode embeddings for {} electrodes (model.electrodes), and the "
+                   "store's channel(s) {} are not among them; use a store with those electrodes, or set "
+                   "init.unknown_channels: mean to give them the mean of the learnt rows",
+                   exp.model.electrodes.size(), join(unknown));
+  EFM_LOG_WARN(
+      "[finetune] channel(s) {} have no learnt electrode embedding: they start from the mean of the "
+      "learnt rows (init.unknown_channels: mean)",
+      join(unknown));
+}
+
 }  // namespace
 
 FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, const FinetuneRunOptions& options) {
@@ -372,6 +395,7 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   const models::BackboneOptions backbone = backbone_for(exp, init);
   task->bind(split, backbone);
   check_geometry(*task);
+  check_channels_known(exp, task->training_channels());
   if (!init_tensors.empty()) task->load_backbone(init_tensors, prefix, init_origin);
   EFM_LOG_INFO("[split] by {}: {}", split.by, task->describe_data());
   exp.resolved.channels = task->training_channels();

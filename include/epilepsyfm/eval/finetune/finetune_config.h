@@ -104,6 +104,14 @@ struct SplitConfig {
   void validate(const std::string& path) const;
 };
 
+/// init.unknown_channels: what a store channel without a learnt electrode row (model.electrodes) gets.
+enum class UnknownChannels { error, mean };
+inline constexpr EnumNames<UnknownChannels, 2> kUnknownChannelsNames{
+    {{UnknownChannels::error, "error"}, {UnknownChannels::mean, "mean"}}};
+constexpr const auto& enum_names(UnknownChannels) {
+  return kUnknownChannelsNames;
+}
+
 /// Where the backbone weights come from.
 struct InitConfig {
   /// Pretrained weights: a model.pt (state dict), a checkpoint directory (its model.pt) or a run directory (its
@@ -118,6 +126,10 @@ struct InitConfig {
   /// The pretraining config records its store's preprocessing (filters, rate, normalisation, montage); a store
   /// preprocessed differently is a ConfigError unless this is true (then a warning).
   bool allow_preprocessing_mismatch = false;
+  /// A backbone whose electrode table has learnt rows only for some electrodes (model.electrodes: an imported
+  /// LaBraM model has LaBraM's 128) meeting store channels outside them: `error` (naming them), or `mean`: they
+  /// use the mean of the learnt rows, which is what import writes in the other rows (a warning names them).
+  UnknownChannels unknown_channels = UnknownChannels::error;
 
   template <class V>
   void visit(V& v) {
@@ -125,6 +137,7 @@ struct InitConfig {
     v("prefix", prefix);
     v("use_checkpoint_model", use_checkpoint_model);
     v("allow_preprocessing_mismatch", allow_preprocessing_mismatch);
+    v("unknown_channels", unknown_channels);
   }
 };
 

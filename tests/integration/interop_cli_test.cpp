@@ -1,0 +1,149 @@
+// Parity with braindecode's Labram (the reference, PyPI) through the CLI: random-weight models of two channel counts
+// and window lengths, both poolings, in braindecode's and LaBraM's names -> `epilepsyfm import` -> the same pooled
+// features and tokens here (<= 1e-5 relative, float32 CPU) -> `epilepsyfm export --format braindecode` ->
+// braindecode loads it with strict=True and gives the same outputs. scripts/interop/labram_reference.py makes the
+// references; the test is skipped loudly when braindecode is not installed (scripts/setup.sh installs it).
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "epilepsyfm/config/loader.h"
+#include "epilepsyfm/core/fs.h"
+#include "epilepsyfm/models/backbone.h"
+#include "epilepsyfm/models/checkpoint_io.h"
+#include "epilepsyfm/signal/channels.h"
+#include "epilepsyfm/train/experiments.h"
+#include "support/test_support.h"
+
+namespace efm {
+namespace {
+
+constexpr double kTolerance = 1e-5;  // the bound: float32 on CPU, both sides' own kernels
+
+std::string reference_python() {
+  const std::string py = test::python_with({"torch"});
+  if (py.empty()) return {};
+  const auto r = test::run_command(test::shell_quote(py) + " " +
+                                   test::shell_quote((test::source_dir() / "scripts/interop/labram_reference.py").string()) +
+                                   " channels");
+  return r.exit_code == 0 ? py : std::string();
+}
+
+#define EFM_REQUIRE_BRAINDECODE(var)                                                                              \
+  const std::string var = reference_python();                                                                     \
+  if (var.empty())                                                                                                \
+  GTEST_SKIP() << "BRAINDECODE REFERENCE UNAVAILABLE: .venv needs braindecode (scripts/setup.sh installs it from " \
+                  "scripts/requirements/reference.txt)"
+
+test::CommandResult reference(const std::string& py, const std::vector<std::string>& args) {
+  std::string cmd = test::shell_quote(py) + " " +
+                    test::shell_quote((test::source_dir() / "scripts/interop/labram_reference.py").string());
+  for (const auto& a : args) cmd += " " + test::shell_quote(a);
+  return test::run_command(cmd);
+}
+
+double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).abs().max() / b.abs().max()).item<double>();
+}
+
+struct Case {
+  const char* name;
+  int64_t n_chans, n_times;
+  std::vector<std::string> flags;
+};
+
+// Imports DIR/weights.pt and returns {pooled, tokens} of the imported backbone on DIR/io.pt's input.
+std::pair<torch::Tensor, torch::Tensor> imported_outputs(const std::filesystem::path& dir) {
+  const auto sd = models::read_state_dict(dir / "run" / "pretrained.pt");
+  const auto exp = config::parse_yaml<train::PretrainExperiment>(sd.config_yaml, "imported");
+  models::Backbone net(exp.model.to_options());
+  models::LoadOptions lo;
+  lo.prefix = "backbone.";
+  lo.may_be_missing = {"fc_norm."};
+  models::load_state_dict(*net, sd.tensors, "imported", lo);
+  net->eval();
+  const auto io = models::read_state_dict(dir / "io.pt").tensors;
+  std::ifstream names(dir / "ch_names.txt");
+  std::vector<int64_t> ids;
+  for (std::string n; names >> n;) ids.push_back(signal::electrode_index(signal::canonicalize_channel(n).name));
+  models::EegInput in;
+  in.signal = io.at("x");
+  in.channel_ids = torch::tensor(ids, torch::kInt64);
+  torch::NoGradGuard ng;
+  const auto out = net->forward(in);
+  return {out.pooled, out.tokens};
+}
+
+class LabramParity : public ::testing::TestWithParam<Case> {};
+
+TEST_P(LabramParity, ImportMatchesAndExportLoadsStrictInBraindecode) {
+  EFM_REQUIRE_BRAINDECODE(py);
+  const Case& c = GetParam();
+  test::TempDir dir("efm_parity");
+  std::vector<std::string> make{"make", dir.path().string(), "--n-chans", std::to_string(c.n_chans), "--n-times",
+                                std::to_string(c.n_times), "--seed", std::to_string(c.n_chans)};
+  make.insert(make.end(), c.flags.begin(), c.flags.end());
+  const auto m = reference(py, make);
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  const auto imp = test::run_cli({"import", (dir / "weights.pt").string(), (dir / "run").string()});
+  ASSERT_EQ(imp.exit_code, 0) << imp.output;
+
+  const auto io = models::read_state_dict(dir / "io.pt").tensors;
+  const auto [pooled, tokens] = imported_outputs(dir.path());
+  const double pooled_error = rel_error(pooled, io.at("pooled"));
+  const bool has_tokens = io.count("tokens") > 0;  // CLS pooling: every token after the final norm
+  const double tokens_error = has_tokens ? rel_error(tokens, io.at("tokens")) : 0.0;
+  std::printf("[parity] %s: relative error pooled %.2e%s\n", c.name, pooled_error,
+              has_tokens ? fmt::format(", tokens {:.2e}", tokens_error).c_str() : "");
+  EXPECT_LE(pooled_error, kTolerance) << c.name;
+  EXPECT_LE(tokens_error, kTolerance) << c.name;
+
+  const auto exp = test::run_cli({"export", "--format", "braindecode", (dir / "run").string(),
+                                  (dir / "exported.pt").string(), "--n-times", std::to_string(c.n_times)});
+  ASSERT_EQ(exp.exit_code, 0) << exp.output;
+  const auto check = reference(py, {"check", dir.path().string(), (dir / "exported.pt").string()});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, LabramParity,
+    ::testing::Values(Case{"braindecode_cls_4ch_4s", 4, 800, {}},
+                      Case{"braindecode_mean_qkvbias_7ch_6s", 7, 1200, {"--mean-pooling", "--qkv-bias"}},
+                      Case{"labram_finetune_5ch_5s", 5, 1000, {"--mean-pooling", "--layout", "labram-finetune"}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(LabramParityGuard, OnePerturbedWeightIsCaught) {
+  EFM_REQUIRE_BRAINDECODE(py);
+  test::TempDir dir("efm_parity");
+  const auto m = reference(py, {"make", dir.path().string(), "--n-chans", "4", "--n-times", "800", "--perturb",
+                                "blocks.1.mlp.2.bias"});
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  ASSERT_EQ(test::run_cli({"import", (dir / "weights.pt").string(), (dir / "run").string()}).exit_code, 0);
+  const auto io = models::read_state_dict(dir / "io.pt").tensors;
+  const double error = rel_error(imported_outputs(dir.path()).first, io.at("pooled"));
+  std::printf("[parity] blocks.1.mlp.2.bias + 1e-3: relative error pooled %.2e\n", error);
+  EXPECT_GT(error, kTolerance);
+}
+
+TEST(LabramParityGuard, ElectrodeOrderIsBraindecodes) {
+  EFM_REQUIRE_BRAINDECODE(py);
+  const auto r = reference(py, {"channels"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> theirs;
+  std::istringstream lines(r.output);
+  for (std::string l; std::getline(lines, l);) {
+    if (!l.empty() && l[0] != '[') {
+      for (auto& ch : l) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      theirs.push_back(l);
+    }
+  }
+  const auto& vocab = signal::electrode_vocabulary();
+  ASSERT_EQ(theirs.size(), 128u);
+  for (size_t i = 0; i < theirs.size(); ++i) EXPECT_EQ(vocab[i + 1], theirs[i]) << "row " << i + 1;
+}
+
+}  // namespace
+}  // namespace efm
