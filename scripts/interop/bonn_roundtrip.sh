@@ -5,7 +5,7 @@
 #   test windows gives the probabilities epilepsyfm wrote (max |dP| <= 1e-5).
 # The weights are a braindecode Labram (base size, random weights from scripts/interop/labram_reference.py); with
 # LaBraM's published checkpoint give it instead: WEIGHTS=labram-base.pth scripts/interop/bonn_roundtrip.sh
-#   scripts/interop/bonn_roundtrip.sh [OUT_DIR]     (default runs/interop_bonn; ~6 min on 2 cores)
+#   scripts/interop/bonn_roundtrip.sh [OUT_DIR]     (default runs/interop_bonn; about 2 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/interop_bonn}"

@@ -23,13 +23,20 @@ namespace {
 
 constexpr double kTolerance = 1e-5;  // the bound: float32 on CPU, both sides' own kernels
 
+test::CommandResult reference(const std::string& py, const std::vector<std::string>& args) {
+  std::vector<std::string> words{py, (test::source_dir() / "scripts/interop/labram_reference.py").string()};
+  words.insert(words.end(), args.begin(), args.end());
+  std::string cmd;
+  for (const auto& w : words) {
+    if (!cmd.empty()) cmd.push_back(' ');
+    cmd.append(test::shell_quote(w));
+  }
+  return test::run_command(cmd);
+}
+
 std::string reference_python() {
   const std::string py = test::python_with({"torch"});
-  if (py.empty()) return {};
-  const auto r = test::run_command(test::shell_quote(py) + " " +
-                                   test::shell_quote((test::source_dir() / "scripts/interop/labram_reference.py").string()) +
-                                   " channels");
-  return r.exit_code == 0 ? py : std::string();
+  return !py.empty() && reference(py, {"channels"}).exit_code == 0 ? py : std::string();
 }
 
 #define EFM_REQUIRE_BRAINDECODE(var)                                                                              \
@@ -37,13 +44,6 @@ std::string reference_python() {
   if (var.empty())                                                                                                \
   GTEST_SKIP() << "BRAINDECODE REFERENCE UNAVAILABLE: .venv needs braindecode (scripts/setup.sh installs it from " \
                   "scripts/requirements/reference.txt)"
-
-test::CommandResult reference(const std::string& py, const std::vector<std::string>& args) {
-  std::string cmd = test::shell_quote(py) + " " +
-                    test::shell_quote((test::source_dir() / "scripts/interop/labram_reference.py").string());
-  for (const auto& a : args) cmd += " " + test::shell_quote(a);
-  return test::run_command(cmd);
-}
 
 double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).abs().max() / b.abs().max()).item<double>();
@@ -113,7 +113,39 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"braindecode_cls_4ch_4s", 4, 800, {}},
                       Case{"braindecode_mean_qkvbias_7ch_6s", 7, 1200, {"--mean-pooling", "--qkv-bias"}},
                       Case{"labram_finetune_5ch_5s", 5, 1000, {"--mean-pooling", "--layout", "labram-finetune"}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
+
+// import -> finetune (seizure detection, its linear head) -> export -> braindecode on the store's test windows gives
+// the probabilities the run wrote (docs/interop.md; scripts/interop/bonn_roundtrip.sh does the same on Bonn).
+TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
+  EFM_REQUIRE_BRAINDECODE(py);
+  test::TempDir dir("efm_chain");
+  const auto cfg = [](const std::string& kind, const std::string& name) {
+    return (test::source_dir() / "configs" / kind / name).string();
+  };
+  const auto ok = [](const test::CommandResult& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.exit_code == 0;
+  };
+  ASSERT_TRUE(ok(test::run_cli({"simulate", "--config", cfg("simulate", "test.yaml"), "--out", (dir / "sim").string(),
+                                "--set", "simulate.n_subjects=5"})));
+  ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", cfg("ingest", "default.yaml"), "--input", (dir / "sim").string(),
+                                "--set", "ingest.preprocess.profile=labram", "--out", (dir / "store").string()})));
+  ASSERT_TRUE(ok(reference(py, {"make", (dir / "ref").string(), "--n-chans", "2", "--n-times", "800", "--n-outputs",
+                                "1", "--seed", "5"})));
+  ASSERT_TRUE(ok(test::run_cli({"import", (dir / "ref/weights.pt").string(), (dir / "labram").string()})));
+  ASSERT_TRUE(ok(test::run_cli({"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store",
+                                (dir / "store").string(), "--init", (dir / "labram").string(), "--out",
+                                (dir / "sd").string(), "--no-progress", "--set", "train.epochs=1", "--set",
+                                "train.batch_size=8", "--set", "train.warmup_epochs=0", "--set",
+                                "evaluate.event_scoring=false"})));
+  ASSERT_TRUE(ok(
+      test::run_cli({"export", "--format", "braindecode", (dir / "sd").string(), (dir / "sd_braindecode.pt").string()})));
+  const auto r = reference(py, {"compare-run", (dir / "store").string(), (dir / "sd").string(),
+                                (dir / "sd_braindecode.pt").string(), "--max-windows", "200"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::printf("%s", r.output.c_str());
+}
 
 TEST(LabramParityGuard, OnePerturbedWeightIsCaught) {
   EFM_REQUIRE_BRAINDECODE(py);
