@@ -1,4 +1,5 @@
-// epilepsyfm import: LaBraM or braindecode backbone weights -> a run directory for finetune --init (interop/import.h).
+// epilepsyfm import: LaBraM or braindecode backbone weights -> a run directory for finetune --init; LaBraM's VQ-NSP
+// tokenizer -> a tokenizer run for pretrain --tokenizer (interop/import.h).
 #include <fmt/format.h>
 
 #include "cli/args.h"
@@ -15,7 +16,8 @@ int run_import(int argc, char** argv) {
   ArgParser args("epilepsyfm import [--format auto|labram|braindecode] WEIGHTS.pth OUT_RUN",
                  "Convert a LaBraM checkpoint (labram-base.pth, a fine-tuned LaBraM model, with or without the "
                  "'model' wrapper and 'student.' prefix) or a braindecode Labram state dict into a run directory "
-                 "that `finetune --init OUT_RUN` takes. The model config is inferred from the tensors; every "
+                 "that `finetune --init OUT_RUN` takes, or LaBraM's VQ-NSP tokenizer (vqnsp.pth) into one that "
+                 "`pretrain --tokenizer OUT_RUN` takes. The model config is inferred from the tensors; every "
                  "tensor is checked and the load is reported by name (docs/interop.md).");
   add_log_option(args);
   args.positional("weights", "the file torch.save wrote");
@@ -33,8 +35,10 @@ int run_import(int argc, char** argv) {
   if (args.has("heads")) o.heads = parse_int(args.get("heads"), "--heads");
   if (args.has("preprocess-profile")) o.preprocess_profile = args.get("preprocess-profile");
   o.overwrite = args.flag_set("overwrite");
-  const interop::ImportResult r = interop::import_backbone(o);
-  std::fputs(fmt::format("{}: {} backbone, {}\n", r.weights.string(), enum_name(r.layout), r.report.summary()).c_str(),
+  const interop::ImportResult r = interop::import_weights(o);
+  std::fputs(fmt::format("{}: {} {}, {}\n", r.weights.string(), enum_name(r.layout),
+                         r.kind == config::ExperimentKind::tokenizer ? "tokenizer" : "backbone", r.report.summary())
+                 .c_str(),
              stdout);
   return 0;
 }

@@ -64,8 +64,10 @@ void check_exportable(const models::BackboneOptions& o, const std::string& origi
        "mean pooling after a final norm (braindecode's use_mean_pooling has none)"},
   };
   for (const auto& [bad, what] : rules) {
-    EFM_CHECK_CONFIG(!bad, "{}: braindecode's Labram has no {}; export takes models without it (e.g. imported "
-                     "ones, docs/interop.md)", origin, what);
+    EFM_CHECK_CONFIG(!bad,
+                     "{}: braindecode's Labram has no {}; export takes models without it (e.g. imported "
+                     "ones, docs/interop.md)",
+                     origin, what);
   }
 }
 
@@ -94,8 +96,10 @@ torch::Tensor position_embedding(const torch::Tensor& table, const RunModel& run
     const auto it = as.find(ch);
     const std::string theirs = it == as.end() ? ch : it->second;
     const int64_t row = labram_row(theirs);
-    EFM_CHECK_CONFIG(row > 0, "{}: channel '{}' has no row in braindecode's position embedding (LaBraM's 128 "
-                     "electrodes); name one with --channel-as {}=ELECTRODE", run.origin, theirs, ch);
+    EFM_CHECK_CONFIG(row > 0,
+                     "{}: channel '{}' has no row in braindecode's position embedding (LaBraM's 128 "
+                     "electrodes); name one with --channel-as {}=ELECTRODE",
+                     run.origin, theirs, ch);
     if (it != as.end()) {
       pos[0][row].copy_(table[signal::electrode_index(ch)]);
       EFM_LOG_INFO("[export] channel {}: its embedding goes to braindecode's row of {}", ch, theirs);
@@ -119,8 +123,8 @@ std::string sidecar(const models::BackboneOptions& o, const ExportResult& r) {
       "  \"use_abs_pos_emb\": {},\n  \"use_mean_pooling\": {},\n  \"ch_names\": {}\n}}\n",
       r.ch_names.empty() ? kLabramElectrodes : static_cast<int64_t>(r.ch_names.size()), r.n_times, r.n_outputs,
       o.patch_samples(), o.embed_dim(), o.depth(), o.heads(),
-      static_cast<double>(o.ffn_dim()) / static_cast<double>(o.embed_dim()), o.out_chans(), o.qkv_bias(),
-      o.qk_norm(), o.layer_scale_init(), o.use_electrodes(), o.pooling() == models::Pooling::mean,
+      static_cast<double>(o.ffn_dim()) / static_cast<double>(o.embed_dim()), o.out_chans(), o.qkv_bias(), o.qk_norm(),
+      o.layer_scale_init(), o.use_electrodes(), o.pooling() == models::Pooling::mean,
       r.ch_names.empty() ? std::string("null") : json_list(r.ch_names));
 }
 
@@ -136,16 +140,20 @@ ExportResult export_braindecode(const ExportOptions& options) {
                    "export: give --n-times, a multiple of {} (braindecode's Labram is built for one window length)",
                    o.patch_samples());
   const int64_t patches = r.n_times / o.patch_samples();
-  EFM_CHECK_CONFIG(patches <= o.max_patches(), "export: --n-times {} gives {} patches but the model's time embedding "
-                   "has {} rows", r.n_times, patches, o.max_patches());
+  EFM_CHECK_CONFIG(patches <= o.max_patches(),
+                   "export: --n-times {} gives {} patches but the model's time embedding "
+                   "has {} rows",
+                   r.n_times, patches, o.max_patches());
   c10::Dict<std::string, at::Tensor> out;
   for (const auto& [name, t] : run.tensors) {
     const bool head = name.rfind("head.", 0) == 0;
     EFM_CHECK_CONFIG(head || name.rfind("backbone.", 0) == 0, "{}: tensor '{}' is neither backbone nor head",
                      run.origin, name);
     if (head) {
-      EFM_CHECK_CONFIG(name == "head.fc.weight" || name == "head.fc.bias", "{}: the head has '{}', more than one "
-                       "linear layer: braindecode's final_layer cannot hold it", run.origin, name);
+      EFM_CHECK_CONFIG(name == "head.fc.weight" || name == "head.fc.bias",
+                       "{}: the head has '{}', more than one "
+                       "linear layer: braindecode's final_layer cannot hold it",
+                       run.origin, name);
       if (name == "head.fc.weight") r.n_outputs = t.size(0);
     }
     const std::string ours = head ? name : name.substr(std::string("backbone.").size());

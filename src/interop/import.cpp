@@ -7,9 +7,9 @@
 #include "epilepsyfm/core/error.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/models/backbone.h"
-#include "epilepsyfm/signal/preprocess.h"
 #include "epilepsyfm/train/experiments.h"
 #include "epilepsyfm/train/run_dir.h"
+#include "interop/detail/import_steps.h"
 
 namespace efm::interop {
 namespace {
@@ -57,14 +57,18 @@ const torch::Tensor& need(const TensorMap& m, const std::string& our_name, Forei
 int64_t heads_of(const TensorMap& m, int64_t d, std::optional<int64_t> heads, const std::string& origin) {
   if (has(m, "blocks.0.attn.q_norm.weight")) {
     const int64_t head_dim = m.at("blocks.0.attn.q_norm.weight").size(0);
-    EFM_CHECK_DATA(head_dim > 0 && d % head_dim == 0, "{}: 'blocks.0.attn.q_norm.weight' has {} entries, which do not "
-                   "divide embed_dim {}", origin, head_dim, d);
+    EFM_CHECK_DATA(head_dim > 0 && d % head_dim == 0,
+                   "{}: 'blocks.0.attn.q_norm.weight' has {} entries, which do not "
+                   "divide embed_dim {}",
+                   origin, head_dim, d);
     return d / head_dim;
   }
   if (heads) return *heads;
   const int64_t h = labram_heads(d);
-  EFM_CHECK_DATA(h > 0, "{}: without QK-norm the tensors do not tell the number of attention heads of embed_dim {}; "
-                 "give --heads", origin, d);
+  EFM_CHECK_DATA(h > 0,
+                 "{}: without QK-norm the tensors do not tell the number of attention heads of embed_dim {}; "
+                 "give --heads",
+                 origin, d);
   return h;
 }
 
@@ -77,11 +81,10 @@ ForeignLayout detect_layout(const TensorMap& tensors, const std::string& origin)
   for (const char* part : {"patch_embed.conv1.", "pos_embed", "time_embed"}) {
     if (any_name_contains(tensors, part)) return ForeignLayout::labram;
   }
-  const bool tokenizer = any_name_contains(tensors, "quantize.") || any_name_contains(tensors, "encoder.");
   throw DataError(fmt::format(
-      "{}: neither LaBraM's nor braindecode's Labram backbone: no 'patch_embed.conv1.weight' (LaBraM) and no "
-      "'patch_embed.temporal_conv.conv1.weight' (braindecode){}",
-      origin, tokenizer ? "; it looks like a VQ-NSP tokenizer (encoder./quantize.), which import does not convert" : ""));
+      "{}: neither LaBraM's nor braindecode's Labram backbone (no 'patch_embed.conv1.weight', no "
+      "'patch_embed.temporal_conv.conv1.weight') nor LaBraM's VQ-NSP tokenizer (no 'encoder.*' and 'quantize.*')",
+      origin));
 }
 
 models::BackboneConfig infer_backbone(const TensorMap& theirs, ForeignLayout layout, std::optional<int64_t> heads,
@@ -157,32 +160,17 @@ TensorMap to_our_tensors(const TensorMap& theirs, ForeignLayout layout, const mo
   return out;
 }
 
-namespace {
-
-config::PreprocessingSpec profile_spec(const std::string& profile, config::MontageKind montage) {
-  config::PreprocessConfig pc;
-  pc.profile = profile;
-  return signal::preprocessing_spec(signal::resolve_preprocess(pc), montage);
+bool is_vqnsp_tokenizer(const TensorMap& tensors) {
+  return any_name_contains(tensors, "quantize.") && any_name_contains(tensors, "encoder.");
 }
 
-// The first tensor a strict load refuses, by both names.
-void check_complete(const models::LoadReport& r, ForeignLayout layout, const std::string& origin) {
-  auto both = [&](const std::string& ours) {
-    const std::string theirs = to_foreign_name(ours, layout);
-    return theirs == ours ? fmt::format("'{}'", ours) : fmt::format("'{}' (ours: '{}')", theirs, ours);
-  };
-  EFM_CHECK_DATA(r.mismatched.empty(), "{}: {}", origin, r.mismatched.empty() ? "" : r.mismatched.front());
-  EFM_CHECK_DATA(r.missing.empty(), "{}: tensor {} is missing (truncated file or another architecture)", origin,
-                 r.missing.empty() ? "" : both(r.missing.front()));
-  EFM_CHECK_DATA(r.unexpected.empty(), "{}: tensor {} has no place in the inferred backbone (another architecture)",
-                 origin, r.unexpected.empty() ? "" : both(r.unexpected.front()));
-}
-
-}  // namespace
-
-ImportResult import_backbone(const ImportOptions& options) {
-  const std::string origin = options.source.string();
+ImportResult import_weights(const ImportOptions& options) {
   const ForeignStateDict file = read_foreign_state_dict(options.source);
+  return is_vqnsp_tokenizer(file.tensors) ? import_tokenizer(file, options) : import_backbone(file, options);
+}
+
+ImportResult import_backbone(const ForeignStateDict& file, const ImportOptions& options) {
+  const std::string origin = options.source.string();
   ImportResult result;
   result.layout = options.layout.value_or(detect_layout(file.tensors, origin));
   result.left_out = file.dropped;
@@ -195,11 +183,11 @@ ImportResult import_backbone(const ImportOptions& options) {
   lo.strict = false;
   lo.may_be_missing = {"fc_norm."};
   result.report = models::load_state_dict(*backbone, ours, origin, lo);
-  check_complete(result.report, result.layout, origin);
+  detail::check_complete(result.report, result.layout, origin);
 
   train::PretrainExperiment exp;
   exp.model = result.model;
-  exp.data.preprocessing = profile_spec(options.preprocess_profile, options.montage);
+  exp.data.preprocessing = detail::profile_spec(options.preprocess_profile, options.montage);
   const std::string yaml = config::to_yaml(exp);
   const train::RunDir run =
       train::RunDir::open(options.out, options.overwrite ? RunDirMode::overwrite : RunDirMode::create_new, yaml);

@@ -39,9 +39,9 @@ std::string reference_python() {
   return !py.empty() && reference(py, {"channels"}).exit_code == 0 ? py : std::string();
 }
 
-#define EFM_REQUIRE_BRAINDECODE(var)                                                                              \
-  const std::string var = reference_python();                                                                     \
-  if (var.empty())                                                                                                \
+#define EFM_REQUIRE_BRAINDECODE(var)                                                                               \
+  const std::string var = reference_python();                                                                      \
+  if (var.empty())                                                                                                 \
   GTEST_SKIP() << "BRAINDECODE REFERENCE UNAVAILABLE: .venv needs braindecode (scripts/setup.sh installs it from " \
                   "scripts/requirements/reference.txt)"
 
@@ -83,8 +83,8 @@ TEST_P(LabramParity, ImportMatchesAndExportLoadsStrictInBraindecode) {
   EFM_REQUIRE_BRAINDECODE(py);
   const Case& c = GetParam();
   test::TempDir dir("efm_parity");
-  std::vector<std::string> make{"make", dir.path().string(), "--n-chans", std::to_string(c.n_chans), "--n-times",
-                                std::to_string(c.n_times), "--seed", std::to_string(c.n_chans)};
+  std::vector<std::string> make{"make",      dir.path().string(),       "--n-chans", std::to_string(c.n_chans),
+                                "--n-times", std::to_string(c.n_times), "--seed",    std::to_string(c.n_chans)};
   make.insert(make.end(), c.flags.begin(), c.flags.end());
   const auto m = reference(py, make);
   ASSERT_EQ(m.exit_code, 0) << m.output;
@@ -131,16 +131,15 @@ TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
                                 "--set", "simulate.n_subjects=5"})));
   ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", cfg("ingest", "default.yaml"), "--input", (dir / "sim").string(),
                                 "--set", "ingest.preprocess.profile=labram", "--out", (dir / "store").string()})));
-  ASSERT_TRUE(ok(reference(py, {"make", (dir / "ref").string(), "--n-chans", "2", "--n-times", "800", "--n-outputs",
-                                "1", "--seed", "5"})));
+  ASSERT_TRUE(ok(reference(
+      py, {"make", (dir / "ref").string(), "--n-chans", "2", "--n-times", "800", "--n-outputs", "1", "--seed", "5"})));
   ASSERT_TRUE(ok(test::run_cli({"import", (dir / "ref/weights.pt").string(), (dir / "labram").string()})));
-  ASSERT_TRUE(ok(test::run_cli({"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store",
-                                (dir / "store").string(), "--init", (dir / "labram").string(), "--out",
-                                (dir / "sd").string(), "--no-progress", "--set", "train.epochs=1", "--set",
-                                "train.batch_size=8", "--set", "train.warmup_epochs=0", "--set",
-                                "evaluate.event_scoring=false"})));
-  ASSERT_TRUE(ok(
-      test::run_cli({"export", "--format", "braindecode", (dir / "sd").string(), (dir / "sd_braindecode.pt").string()})));
+  ASSERT_TRUE(ok(test::run_cli(
+      {"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store", (dir / "store").string(), "--init",
+       (dir / "labram").string(), "--out", (dir / "sd").string(), "--no-progress", "--set", "train.epochs=1", "--set",
+       "train.batch_size=8", "--set", "train.warmup_epochs=0", "--set", "evaluate.event_scoring=false"})));
+  ASSERT_TRUE(ok(test::run_cli(
+      {"export", "--format", "braindecode", (dir / "sd").string(), (dir / "sd_braindecode.pt").string()})));
   const auto r = reference(py, {"compare-run", (dir / "store").string(), (dir / "sd").string(),
                                 (dir / "sd_braindecode.pt").string(), "--max-windows", "200"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -150,8 +149,8 @@ TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
 TEST(LabramParityGuard, OnePerturbedWeightIsCaught) {
   EFM_REQUIRE_BRAINDECODE(py);
   test::TempDir dir("efm_parity");
-  const auto m = reference(py, {"make", dir.path().string(), "--n-chans", "4", "--n-times", "800", "--perturb",
-                                "blocks.1.mlp.2.bias"});
+  const auto m = reference(
+      py, {"make", dir.path().string(), "--n-chans", "4", "--n-times", "800", "--perturb", "blocks.1.mlp.2.bias"});
   ASSERT_EQ(m.exit_code, 0) << m.output;
   ASSERT_EQ(test::run_cli({"import", (dir / "weights.pt").string(), (dir / "run").string()}).exit_code, 0);
   const auto io = models::read_state_dict(dir / "io.pt").tensors;

@@ -63,7 +63,7 @@ std::string import_error(const TensorMap& m, const test::TempDir& dir) {
   o.source = dir / "w.pt";
   o.out = dir / "run";
   try {
-    import_backbone(o);
+    import_weights(o);
   } catch (const Error& e) {
     return e.what();
   }
@@ -97,7 +97,7 @@ TEST(InteropImport, BraindecodeRoundTripGivesTheSameOutputsAndTensors) {
   ImportOptions o;
   o.source = dir / "bd.pt";
   o.out = dir / "run";
-  const ImportResult r = import_backbone(o);
+  const ImportResult r = import_weights(o);
   EXPECT_EQ(r.layout, ForeignLayout::braindecode);
   EXPECT_EQ(*r.model.depth, 2);
   EXPECT_EQ(*r.model.heads, 10);
@@ -146,8 +146,8 @@ TEST(InteropImport, LabramPretrainingCheckpointFollowsLabramFinetuning) {
   EXPECT_EQ(err_free, "no error");
   const auto run = models::read_state_dict(dir / "run" / "pretrained.pt");
   EXPECT_EQ(run.tensors.count("backbone.norm.weight"), 0u);  // LaBraM fine-tuning: mean pooling, no final norm
-  EXPECT_TRUE(torch::equal(run.tensors.at("backbone.blocks.1.mlp.fc2.weight"), net->blocks[1]->as<models::BlockImpl>()
-                                                                                   ->mlp->fc2->weight));
+  EXPECT_TRUE(torch::equal(run.tensors.at("backbone.blocks.1.mlp.fc2.weight"),
+                           net->blocks[1]->as<models::BlockImpl>()->mlp->fc2->weight));
   EXPECT_NE(run.config_yaml.find("final_norm: false"), std::string::npos);
   EXPECT_NE(run.config_yaml.find("profile: labram"), std::string::npos);
 }
@@ -174,7 +174,12 @@ TEST(InteropImport, RefusesBrokenFilesNamingTheTensor) {
   EXPECT_NE(import_error(rel, dir).find("relative position bias"), std::string::npos);
 
   TensorMap vq{{"encoder.cls_token", torch::zeros({1, 1, 8})}, {"quantize.embedding.weight", torch::zeros({4, 2})}};
-  EXPECT_NE(import_error(vq, dir).find("VQ-NSP tokenizer"), std::string::npos) << import_error(vq, dir);
+  EXPECT_NE(import_error(vq, dir).find("no transformer block ('blocks.0.norm1.weight' is missing)"), std::string::npos)
+      << import_error(vq, dir);  // taken as a VQ-NSP tokenizer, whose encoder has no block
+
+  const TensorMap other{{"conv.weight", torch::zeros({2, 2})}};
+  EXPECT_NE(import_error(other, dir).find("neither LaBraM's nor braindecode's Labram backbone"), std::string::npos)
+      << import_error(other, dir);
 
   write(good, dir / "w.pt");
   const std::string bytes = read_file(dir / "w.pt");
@@ -183,7 +188,7 @@ TEST(InteropImport, RefusesBrokenFilesNamingTheTensor) {
   o.source = dir / "cut.pt";
   o.out = dir / "run_cut";
   try {
-    import_backbone(o);
+    import_weights(o);
     ADD_FAILURE() << "a truncated file was imported";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("cut.pt: not a readable torch.save file"), std::string::npos) << e.what();
