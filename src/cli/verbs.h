@@ -12,4 +12,5 @@ int run_pretrain(int argc, char** argv);
 int run_finetune(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_predict(int argc, char** argv);
+int run_embed(int argc, char** argv);
 }  // namespace efm::cli
