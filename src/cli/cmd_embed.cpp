@@ -21,7 +21,8 @@ void add_embed_options(ArgParser& args) {
               "pretraining or fine-tuning run directory (a fine-tuning run's best checkpoint), checkpoint directory "
               "or model file");
   args.option("store", "STORE", "the store to embed (written by `epilepsyfm ingest`)");
-  args.option("input", "FILE", "a recording to stream instead of a store (not supported yet: ingest it first)");
+  args.option("input", "FILE",
+              "a recording (EDF/BDF/...) to stream through the ingest settings of the model's store instead");
   args.option("out", "FILE", "the HDF5 file to write (OUT.partial until complete)");
   args.option("split", "PART", "all, or train | val | test of a fine-tuning run's split (its splits.csv)", "all");
   args.option("window-s", "S", "window length in seconds (default: the run's data.window_s)");
@@ -36,7 +37,7 @@ void add_embed_options(ArgParser& args) {
 
 eval::EmbedOptions embed_options(const ArgParser& args) {
   EFM_CHECK_CONFIG(args.has("model") && args.has("out") && (args.has("store") || args.has("input")),
-                   "embed: give --model MODEL, --store STORE and --out FILE");
+                   "embed: give --model MODEL, --store STORE (or --input FILE) and --out FILE");
   eval::EmbedOptions o;
   o.model = args.get("model");
   if (args.has("store")) o.store = args.get("store");
@@ -57,13 +58,15 @@ eval::EmbedOptions embed_options(const ArgParser& args) {
 
 int run_embed(int argc, char** argv) {
   ArgParser args(
-      "epilepsyfm embed --model MODEL --store STORE --out FILE.h5 [--split all|train|val|test] [--batch-size N] "
-      "[--device DEVICE]",
+      "epilepsyfm embed --model MODEL (--store STORE | --input FILE.edf) --out FILE.h5 [--split all|train|val|test] "
+      "[--batch-size N] [--device DEVICE]",
       "Write the embedding of every window of a store under a trained backbone (a pretraining run, or a "
       "fine-tuning run's best checkpoint) to one HDF5 file: /embedding [N, d] float32, /recording [N] (a row of "
       "/recordings), /start_s [N], /channel_group [N] (a dataset of /channels), and for a fine-tuned "
       "seizure_detection or seizure_type model its /logits [N, K]. The store must be preprocessed as the model's "
-      "training data. Rows are appended batch by batch: memory does not grow with the number of windows. "
+      "training data. With --input, one recording is streamed through the ingest settings of the model's training "
+      "store instead (as `predict` does). Rows are appended batch by batch: memory does not grow with the number "
+      "of windows. "
       "docs/embed.md shows how to read the file with h5py.");
   add_embed_options(args);
   if (!parse_and_init_logging(args, argc, argv)) return 0;

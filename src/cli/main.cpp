@@ -48,7 +48,7 @@ constexpr Verb kVerbs[] = {
     {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
      "stream a recording through a seizure detector: per-second P, events, EDF+"},
     {"embed", EFM_TORCH_VERB(efm::cli::run_embed), true,
-     "per-window embeddings of a store (and a window classifier's logits) as HDF5"},
+     "per-window embeddings of a store or a recording (and a window classifier's logits) as HDF5"},
     {"report", efm::cli::run_report, false,
      "one HTML page over a pipeline's runs (tokenizer, pretraining, each task's test metrics)"},
     {"launch", efm::cli::run_launch, false, "run N data-parallel processes of a verb on this machine"},

@@ -262,6 +262,38 @@ TEST_F(EmbedCli, FinetunedDetectorAddsLogitsAndSelectsItsSplit) {
   }
 }
 
+TEST_F(EmbedCli, AStreamedRecordingGivesTheRowsOfItsStoreWindows) {
+  const fs::path from_store = path("emb/store_all.h5"), from_edf = path("emb/edf.h5");
+  run_ok({"embed", "--model", path("pt"), "--store", path("store"), "--out", from_store.string(), "--threads", "1",
+          "--no-progress"});
+  const std::string text = run_ok({"embed", "--model", path("pt"), "--input", path("sim/sub-02/sub-02_rec-01.edf"),
+                                   "--out", from_edf.string(), "--batch-size", "4", "--threads", "1", "--no-progress"});
+  EXPECT_THAT(text, HasSubstr("15 windows of 1 recordings: embedding [15, 64]"));
+  const io::EmbeddingFile s = io::read_embedding_file(from_store), e = io::read_embedding_file(from_edf);
+  EXPECT_EQ(e.header.recordings, std::vector<std::string>{"sub-02_rec-01"});
+  EXPECT_EQ(e.header.channel_groups, s.header.channel_groups);
+  EXPECT_EQ(e.header.source, path("sim/sub-02/sub-02_rec-01.edf"));
+  // The same preprocessing (the pretraining store's ingest settings, whole-recording z-score) gives the same rows.
+  std::map<double, size_t> store_row;
+  for (size_t i = 0; i < s.recording.size(); ++i) {
+    if (s.header.recordings[static_cast<size_t>(s.recording[i])] == "sub-02__sub-02_rec-01")
+      store_row[s.start_s[i]] = i;
+  }
+  ASSERT_EQ(e.n_windows, 15);
+  ASSERT_EQ(store_row.size(), 15u);
+  for (size_t i = 0; i < 15; ++i) {
+    ASSERT_TRUE(store_row.count(e.start_s[i])) << e.start_s[i];
+    const size_t j = store_row[e.start_s[i]];
+    for (size_t k = 0; k < 64; ++k) {
+      EXPECT_NEAR(e.embedding[i * 64 + k], s.embedding[j * 64 + k], 1e-5) << "window at " << e.start_s[i] << " s";
+    }
+  }
+  const auto r = run_cli({"embed", "--model", path("pt"), "--input", path("sim/sub-02/sub-02_rec-01.edf"), "--out",
+                          path("emb/edf_split.h5"), "--split", "test"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--split test: a split selects recordings of a store, not of --input"));
+}
+
 TEST_F(EmbedCli, RefusesAStorePreprocessedOtherwiseAndNamesTheFlag) {
   run_ok({"ingest", "--config", config("ingest/default.yaml"), "--input", path("sim"), "--out", path("store_40hz"),
           "--no-progress", "--set", "ingest.preprocess.h_freq_hz=40"});
@@ -281,11 +313,11 @@ TEST_F(EmbedCli, RefusesAStorePreprocessedOtherwiseAndNamesTheFlag) {
 TEST_F(EmbedCli, UsageErrorsSayWhatIsMissing) {
   auto r = run_cli({"embed", "--model", path("pt"), "--store", path("store")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("embed: give --model MODEL, --store STORE and --out FILE"));
-  r = run_cli(
-      {"embed", "--model", path("pt"), "--input", path("sim/sub-01/sub-01_rec-01.edf"), "--out", path("emb/edf.h5")});
+  EXPECT_THAT(r.output, HasSubstr("embed: give --model MODEL, --store STORE (or --input FILE) and --out FILE"));
+  r = run_cli({"embed", "--model", path("pt"), "--store", path("store"), "--input",
+               path("sim/sub-01/sub-01_rec-01.edf"), "--out", path("emb/both.h5")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("embed --input: not supported yet; ingest the file to a store first"));
+  EXPECT_THAT(r.output, HasSubstr("embed: give either --store STORE or --input FILE, not both"));
   r = run_cli(
       {"embed", "--model", path("pt"), "--store", path("store"), "--out", path("emb/split.h5"), "--split", "test"});
   EXPECT_EQ(r.exit_code, 2);

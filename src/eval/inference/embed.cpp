@@ -35,26 +35,20 @@ constexpr SplitPartOf kSplitParts[] = {
     {EmbedSplit::train, SplitPart::train}, {EmbedSplit::val, SplitPart::val}, {EmbedSplit::test, SplitPart::test}};
 
 void check_options(const EmbedOptions& o) {
-  EFM_CHECK_CONFIG(o.input.empty(), "embed --input: not supported yet; ingest the file to a store first");
   EFM_CHECK_CONFIG(!o.model.empty(), "--model: no model given");
-  EFM_CHECK_CONFIG(!o.store.empty(), "--store: no store given");
+  EFM_CHECK_CONFIG(o.store.empty() != o.input.empty(), "embed: give either --store STORE or --input FILE, not {}",
+                   o.store.empty() ? "neither" : "both");
   EFM_CHECK_CONFIG(!o.out.empty(), "--out: no output file given");
   EFM_CHECK_CONFIG(o.batch_size >= 1, "--batch-size must be >= 1, got {}", o.batch_size);
+  EFM_CHECK_CONFIG(o.input.empty() || o.split == EmbedSplit::all,
+                   "--split {}: a split selects recordings of a store, not of --input", o.split);
 }
 
-/// The model learnt from data preprocessed one way; its embeddings of data preprocessed another way mean little.
 void check_store_preprocessing(const detail::EmbedModel& m, const data::StoreWindowSource& store,
                                const EmbedOptions& o) {
   EFM_CHECK_CONFIG(!store.store().recordings().empty(), "--store: {} holds no recordings", o.store.string());
-  config::PreprocessingCheck check;
-  check.learnt = fmt::format("the model {} learnt from", m.weights.string());
-  check.data = fmt::format("the store {} holds", o.store.string());
-  check.allow_key = "--allow-preprocessing-mismatch";
-  check.allowed = o.allow_preprocessing_mismatch;
-  check.remedy = "re-ingest the store with the model's preprocessing";
-  check.log_tag = "[embed]";
-  check.origin = fmt::format("the model {}", m.weights.string());
-  config::check_preprocessing(m.preprocessing, store.store().details(0)->preprocessing.spec, check);
+  detail::check_data_preprocessing(m, store.store().details(0)->preprocessing.spec,
+                                   fmt::format("the store {} holds", o.store.string()), o.allow_preprocessing_mismatch);
 }
 
 /// Every recording of the store, or those of one part of the fine-tuning run's split.
@@ -97,13 +91,8 @@ std::vector<std::vector<std::string>> checked_channel_groups(const detail::Embed
 
 io::EmbeddingFileHeader make_header(const detail::EmbedModel& m, const EmbedOptions& o,
                                     const data::WindowSource& source, const data::WindowIndex& index) {
-  io::EmbeddingFileHeader h;
-  h.model = m.weights.string();
-  h.experiment_kind = fmt::format("{}", m.kind);
+  io::EmbeddingFileHeader h = m.file_header();
   h.source = o.store.string();
-  h.embed_dim = m.embed_dim();
-  h.n_logits = m.n_logits();
-  if (h.n_logits > 0) h.classes = m.classes;
   h.window_s = index.options().window_s;
   h.stride_s = index.options().stride_s;
   for (const auto& r : source.recordings()) h.recordings.push_back(r.id);
@@ -115,9 +104,7 @@ io::EmbeddingFileHeader make_header(const detail::EmbedModel& m, const EmbedOpti
 void embed_batch(detail::EmbedModel& m, const data::Batch& b, const torch::Device& device,
                  const data::WindowSource& source, io::EmbeddingWriter& out) {
   const data::Batch in = device.is_cpu() ? b : b.to(device);
-  auto [pooled, logits] = m.forward(train::eeg_input(in));
-  pooled = pooled.cpu().contiguous();
-  if (logits.defined()) logits = logits.cpu().contiguous();
+  const auto [pooled, logits] = m.forward(train::eeg_input(in));
   const auto n = static_cast<size_t>(b.size());
   std::vector<int32_t> recording(n), group(n, static_cast<int32_t>(b.group));
   std::vector<double> start_s(n);
@@ -126,25 +113,11 @@ void embed_batch(detail::EmbedModel& m, const data::Batch& b, const torch::Devic
     const double sf = source.recordings()[static_cast<size_t>(b.recordings[i])].sfreq_hz;
     start_s[i] = static_cast<double>(b.start_samples[i]) / sf;
   }
-  io::EmbeddingRows rows;
-  rows.embedding = {pooled.data_ptr<float>(), static_cast<size_t>(pooled.numel())};
-  if (logits.defined()) rows.logits = {logits.data_ptr<float>(), static_cast<size_t>(logits.numel())};
-  rows.recording = recording;
-  rows.start_s = start_s;
-  rows.channel_group = group;
-  out.append(rows);
+  detail::append_outputs(out, pooled, logits, recording, start_s, group);
 }
 
-}  // namespace
-
-EmbedResult run_embed(const EmbedOptions& o) {
-  const auto t_start = Clock::now();
-  check_options(o);
-  detail::EmbedModel m = detail::load_embed_model(o.model);
-  const int threads = models::configure_threads(o.threads);
-  const torch::Device device = models::select_device(o.device);
-  m.to(device);
-
+/// The windows of a store (or of one part of the run's split) into `o.out`; returns windows and recordings.
+EmbedResult embed_store(detail::EmbedModel& m, const EmbedOptions& o, const torch::Device& device) {
   auto store = std::make_shared<data::StoreWindowSource>(o.store);
   check_store_preprocessing(m, *store, o);
   const std::shared_ptr<const data::WindowSource> source = split_source(m, store, o.split, o.store);
@@ -156,11 +129,8 @@ EmbedResult run_embed(const EmbedOptions& o) {
   EFM_CHECK_CONFIG(index->size() > 0, "--store: {} has no window of {} s in the recordings selected (--split {})",
                    o.store.string(), wo.window_s, o.split);
   io::EmbeddingWriter out(o.out, make_header(m, o, *source, *index));
-  EFM_LOG_INFO(
-      "[embed] {} ({} model{}), {} windows of {} s every {} s from {} recordings, d = {}, {} threads, device {}",
-      m.weights.string(), m.kind, m.classifier ? fmt::format(", {} logits", m.n_logits()) : std::string(),
-      index->size(), wo.window_s, wo.stride_s, source->recordings().size(), m.embed_dim(), threads, device.str());
-
+  EFM_LOG_INFO("[embed] {} windows of {} s every {} s from {} recordings of {}", index->size(), wo.window_s,
+               wo.stride_s, source->recordings().size(), o.store.string());
   data::SamplerOptions so;
   so.batch_size = o.batch_size;
   so.shuffle = false;
@@ -174,10 +144,25 @@ EmbedResult run_embed(const EmbedOptions& o) {
   }
   if (bar) bar->finish();
   out.finish();
-
   EmbedResult r;
   r.windows = out.rows();
   r.recordings = static_cast<int64_t>(source->recordings().size());
+  return r;
+}
+
+}  // namespace
+
+EmbedResult run_embed(const EmbedOptions& o) {
+  const auto t_start = Clock::now();
+  check_options(o);
+  detail::EmbedModel m = detail::load_embed_model(o.model);
+  const int threads = models::configure_threads(o.threads);
+  const torch::Device device = models::select_device(o.device);
+  m.to(device);
+  EFM_LOG_INFO("[embed] {} ({} model{}), d = {}, {} threads, device {}", m.weights.string(), m.kind,
+               m.classifier ? fmt::format(", {} logits", m.n_logits()) : std::string(), m.embed_dim(), threads,
+               device.str());
+  EmbedResult r = o.input.empty() ? embed_store(m, o, device) : detail::embed_recording(m, o, device);
   r.embed_dim = m.embed_dim();
   r.n_logits = m.n_logits();
   r.elapsed_s = std::chrono::duration<double>(Clock::now() - t_start).count();

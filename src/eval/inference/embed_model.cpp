@@ -7,6 +7,7 @@
 
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/core/fs.h"
 #include "epilepsyfm/core/log.h"
 #include "epilepsyfm/data/ingest.h"
 #include "epilepsyfm/eval/finetune/finetune_config.h"
@@ -39,6 +40,10 @@ EmbedModel load_pretrain(const train::ModelFile& mf) {
   m.backbone = load_backbone(exp.model.to_options(), models::read_state_dict(mf.weights), mf.weights);
   m.preprocessing = exp.data.preprocessing;
   m.window_s = exp.data.window_s;
+  const fs::path store_config = fs::path(exp.data.store) / "config.yaml";
+  if (!exp.data.store.empty() && fs::is_regular_file(store_config)) {
+    m.ingest = ingest_config_of(read_file(store_config), store_config.string());
+  }
   return m;
 }
 
@@ -70,6 +75,7 @@ EmbedModel load_finetune(const train::ModelFile& mf) {
   }
   const config::IngestConfig& ing = exp.resolved.ingest;
   m.preprocessing = signal::preprocessing_spec(data::preprocess_options(ing.preprocess), ing.channels.montage);
+  m.ingest = ing;
   m.window_s = exp.data.window_s;
   m.splits_csv = find_splits_csv(mf.weights);
   return m;
@@ -101,12 +107,49 @@ void EmbedModel::to(const torch::Device& device) {
   backbone->eval();
 }
 
+io::EmbeddingFileHeader EmbedModel::file_header() const {
+  io::EmbeddingFileHeader h;
+  h.model = weights.string();
+  h.experiment_kind = fmt::format("{}", kind);
+  h.embed_dim = embed_dim();
+  h.n_logits = n_logits();
+  if (h.n_logits > 0) h.classes = classes;
+  return h;
+}
+
 std::pair<torch::Tensor, torch::Tensor> EmbedModel::forward(const models::EegInput& input) {
   c10::InferenceMode guard;
   torch::Tensor pooled = backbone->forward(input).pooled;
   torch::Tensor logits;
   if (classifier) logits = classifier->head_as<LinearHeadImpl>()->forward(pooled).to(torch::kFloat32);
   return {pooled.to(torch::kFloat32), logits};
+}
+
+void check_data_preprocessing(const EmbedModel& m, const config::PreprocessingSpec& data, const std::string& data_text,
+                              bool allowed) {
+  config::PreprocessingCheck check;
+  check.learnt = fmt::format("the model {} learnt from", m.weights.string());
+  check.data = data_text;
+  check.allow_key = "--allow-preprocessing-mismatch";
+  check.allowed = allowed;
+  check.remedy = "re-ingest the store with the model's preprocessing";
+  check.log_tag = "[embed]";
+  check.origin = fmt::format("the model {}", m.weights.string());
+  config::check_preprocessing(m.preprocessing, data, check);
+}
+
+void append_outputs(io::EmbeddingWriter& out, const torch::Tensor& pooled, const torch::Tensor& logits,
+                    std::span<const int32_t> recording, std::span<const double> start_s,
+                    std::span<const int32_t> channel_group) {
+  const torch::Tensor p = pooled.cpu().contiguous();
+  const torch::Tensor z = logits.defined() ? logits.cpu().contiguous() : torch::Tensor();
+  io::EmbeddingRows rows;
+  rows.embedding = {p.data_ptr<float>(), static_cast<size_t>(p.numel())};
+  if (z.defined()) rows.logits = {z.data_ptr<float>(), static_cast<size_t>(z.numel())};
+  rows.recording = recording;
+  rows.start_s = start_s;
+  rows.channel_group = channel_group;
+  out.append(rows);
 }
 
 EmbedModel load_embed_model(const fs::path& path) {

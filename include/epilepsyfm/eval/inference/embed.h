@@ -12,6 +12,11 @@
 /// data.window_s) every stride_s (default: window_s) over every recording of the store, or of one part of a
 /// fine-tuning run's split (its splits.csv); rejected windows are included. Memory: the window index, a few
 /// batches and their activations, whatever the number of windows.
+///
+/// With `input` instead of a store, one recording is streamed through the ingest settings of the model's training
+/// store (fine-tuning runs: resolved.ingest; pretraining runs: their data.store's config.yaml) as `predict` does
+/// (eval/inference/predict.h: z-score first pass, then windows never across a gap); constant memory. Its rows name
+/// the recording by the file's stem; start_s counts from the start of the recording.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -33,8 +38,7 @@ struct EmbedOptions {
   /// A pretraining or fine-tuning run directory, a checkpoint directory or a model file.
   std::filesystem::path model;
   std::filesystem::path store;  ///< the store to embed
-  /// A recording to stream instead of a store: not supported yet (ConfigError; ingest it to a store first).
-  std::filesystem::path input;
+  std::filesystem::path input;  ///< a recording to stream instead of a store (EDF/BDF/...)
   std::filesystem::path out;    ///< the HDF5 file (written as OUT.partial, renamed when complete)
   int64_t batch_size = 64;      ///< windows per forward pass
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
@@ -54,8 +58,9 @@ struct EmbedResult {
   double elapsed_s = 0;
 };
 
-/// Runs the embedding. ConfigError for bad options, a tokenizer model, a preprocessing mismatch or a split the
-/// model has none of; DataError for unreadable stores or weights.
+/// Runs the embedding. ConfigError for bad options (neither or both of store and input), a tokenizer model, a
+/// preprocessing mismatch, a split the model has none of, or an input without the store's ingest settings;
+/// DataError for unreadable stores, recordings or weights.
 EmbedResult run_embed(const EmbedOptions& options);
 
 }  // namespace efm::eval
