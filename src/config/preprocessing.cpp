@@ -67,7 +67,6 @@ void check_preprocessing(const PreprocessingSpec& learnt, const PreprocessingSpe
   const std::string text = fmt::format("{} {} but {} {} ({})", check.learnt, learnt.describe(), check.data,
                                        data.describe(), fmt::join(diff, "; "));
   if (!check.allowed) {
-    // A command-line flag ("--allow-...") is named as is; a config key is set with --set.
     const bool flag = check.allow_key.rfind("--", 0) == 0;
     const std::string hint = flag ? check.allow_key : fmt::format("--set {}=true", check.allow_key);
     throw ConfigError(fmt::format("{}; {}, or accept it with {}", text, check.remedy, hint));

@@ -1,9 +1,12 @@
-// epilepsyfm embed (eval/inference/embed.h): a store's windows through a trained backbone into an embedding file.
+// epilepsyfm embed (eval/inference/embed.h): a store's windows (or one streamed recording, embed_recording.cpp)
+// through a trained backbone into an embedding file.
 #include "epilepsyfm/eval/inference/embed.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <vector>
 
