@@ -47,9 +47,11 @@ constexpr Verb kVerbs[] = {
      "re-score a finetune run (test split or another store), rewrite report.html"},
     {"predict", EFM_TORCH_VERB(efm::cli::run_predict), true,
      "stream a recording through a seizure detector: per-second P, events, EDF+"},
+    {"embed", EFM_TORCH_VERB(efm::cli::run_embed), true,
+     "per-window embeddings of a store or a recording (and a window classifier's logits) as HDF5"},
     {"import", EFM_TORCH_VERB(efm::cli::run_import), true,
-     "LaBraM / braindecode Labram weights -> a run directory for finetune --init (config inferred, every tensor "
-     "checked)"},
+     "LaBraM / braindecode Labram weights -> a run for finetune --init; LaBraM's VQ-NSP -> a tokenizer run "
+     "(config inferred, every tensor checked)"},
     {"export", EFM_TORCH_VERB(efm::cli::run_export), true,
      "a run's backbone (+ linear head) as a braindecode Labram state dict, with its constructor arguments"},
     {"report", efm::cli::run_report, false,

@@ -12,6 +12,7 @@ int run_pretrain(int argc, char** argv);
 int run_finetune(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_predict(int argc, char** argv);
+int run_embed(int argc, char** argv);
 int run_import(int argc, char** argv);
 int run_export(int argc, char** argv);
 }  // namespace efm::cli

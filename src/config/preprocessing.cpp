@@ -67,7 +67,9 @@ void check_preprocessing(const PreprocessingSpec& learnt, const PreprocessingSpe
   const std::string text = fmt::format("{} {} but {} {} ({})", check.learnt, learnt.describe(), check.data,
                                        data.describe(), fmt::join(diff, "; "));
   if (!check.allowed) {
-    throw ConfigError(fmt::format("{}; {}, or accept it with --set {}=true", text, check.remedy, check.allow_key));
+    const bool flag = check.allow_key.rfind("--", 0) == 0;
+    const std::string hint = flag ? check.allow_key : fmt::format("--set {}=true", check.allow_key);
+    throw ConfigError(fmt::format("{}; {}, or accept it with {}", text, check.remedy, hint));
   }
   EFM_LOG_WARN("{} {} (allowed by {})", check.log_tag, text, check.allow_key);
 }

@@ -79,8 +79,8 @@ models::TokenizerConfig infer_tokenizer(const TensorMap& theirs, std::optional<i
 }
 
 // Their tensors under our tokenizer names; names no rule takes keep theirs, so the load reports them.
-TensorMap tokenizer_tensors(const TensorMap& theirs, const models::TokenizerConfig& c, std::vector<std::string>& left_out,
-                            const std::string& origin) {
+TensorMap tokenizer_tensors(const TensorMap& theirs, const models::TokenizerConfig& c,
+                            std::vector<std::string>& left_out, const std::string& origin) {
   TensorMap out;
   for (auto& [name, t] : part(theirs, "encoder.", c.encoder, left_out, origin)) out.emplace("encoder." + name, t);
   for (auto& [name, t] : decoder_tensors(part(theirs, "decoder.", c.encoder, left_out, origin))) {
@@ -135,9 +135,9 @@ ImportResult import_tokenizer(const ForeignStateDict& file, const ImportOptions&
   }
   result.weights = run.path() / train::kTokenizerFile;
   models::save_state_dict(*tokenizer, result.weights, yaml);
-  EFM_LOG_INFO("[import] wrote {} (encoder d {}, depth {}; decoder depth {}; codebook {} x {})", result.weights.string(),
-               *config.encoder.embed_dim, *config.encoder.depth, config.decoder_depth, *config.vq.n_codes,
-               *config.vq.code_dim);
+  EFM_LOG_INFO("[import] wrote {} (encoder d {}, depth {}; decoder depth {}; codebook {} x {})",
+               result.weights.string(), *config.encoder.embed_dim, *config.encoder.depth, config.decoder_depth,
+               *config.vq.n_codes, *config.vq.code_dim);
   return result;
 }
 

@@ -134,6 +134,21 @@ TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
   ASSERT_TRUE(ok(reference(
       py, {"make", (dir / "ref").string(), "--n-chans", "2", "--n-times", "800", "--n-outputs", "1", "--seed", "5"})));
   ASSERT_TRUE(ok(test::run_cli({"import", (dir / "ref/weights.pt").string(), (dir / "labram").string()})));
+  // A store ingested with another preprocessing than the weights expect is refused, as for any pretrained backbone.
+  ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", cfg("ingest", "default.yaml"), "--input", (dir / "sim").string(),
+                                "--out", (dir / "store_default").string()})));
+  const auto refused = test::run_cli({"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store",
+                                      (dir / "store_default").string(), "--init", (dir / "labram").string(), "--out",
+                                      (dir / "refused").string(), "--no-progress"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("re-ingest the store with the pretraining preprocessing"), std::string::npos)
+      << refused.output;
+  // An imported run names no store: embed --input preprocesses the recording as its data.preprocessing says.
+  const auto emb = test::run_cli({"embed", "--model", (dir / "labram").string(), "--input",
+                                  (dir / "sim/sub-01/sub-01_rec-01.edf").string(), "--out", (dir / "emb.h5").string(),
+                                  "--no-progress"});
+  ASSERT_TRUE(ok(emb));
+  EXPECT_NE(emb.output.find("15 windows of 1 recordings: embedding [15, 200]"), std::string::npos) << emb.output;
   ASSERT_TRUE(ok(test::run_cli(
       {"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store", (dir / "store").string(), "--init",
        (dir / "labram").string(), "--out", (dir / "sd").string(), "--no-progress", "--set", "train.epochs=1", "--set",

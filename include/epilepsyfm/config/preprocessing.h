@@ -153,7 +153,7 @@ struct PreprocessingSpec {
 struct PreprocessingCheck {
   std::string learnt;     ///< "the tokenizer runs/tok was trained on"
   std::string data;       ///< "the store stores/x holds"
-  std::string allow_key;  ///< the setting that accepts a difference: "data.allow_preprocessing_mismatch"
+  std::string allow_key;  ///< accepts a difference: a config key "data.allow_..." (for --set) or a "--flag"
   bool allowed = false;   ///< its value
   std::string remedy;     ///< what to do instead: "re-ingest the store with the tokenizer's preprocessing"
   std::string log_tag;    ///< "[pretrain]"

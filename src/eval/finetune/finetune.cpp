@@ -21,7 +21,6 @@
 #include "epilepsyfm/eval/report/plot.h"
 #include "epilepsyfm/models/checkpoint_io.h"
 #include "epilepsyfm/models/runtime.h"
-#include "epilepsyfm/signal/channels.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/cuda_settings.h"
 #include "epilepsyfm/train/model_files.h"
@@ -299,14 +298,7 @@ void check_init_preprocessing(const FinetuneExperiment& exp, const InitSource& i
 
 // Store channels outside model.electrodes (the rows an imported backbone learnt): refused, or warned about.
 void check_channels_known(const FinetuneExperiment& exp, const std::vector<std::string>& channels) {
-  if (exp.model.electrodes.empty()) return;
-  std::set<int> known;
-  for (const auto& e : exp.model.electrodes) known.insert(signal::electrode_index(e));
-  std::vector<std::string> unknown;
-  for (const auto& c : channels) {
-    const int id = signal::electrode_index(c);
-    if (id == 0 || known.count(id) == 0) unknown.push_back(c);
-  }
+  const std::vector<std::string> unknown = channels_without_learnt_row(exp.model.electrodes, channels);
   if (unknown.empty()) return;
   EFM_CHECK_CONFIG(exp.init.unknown_channels == UnknownChannels::mean,
                    "init: the backbone has learnt electrode embeddings for {} electrodes (model.electrodes), and the "

@@ -2,9 +2,11 @@
 #include "epilepsyfm/eval/finetune/finetune_config.h"
 
 #include <cmath>
+#include <set>
 
 #include "epilepsyfm/config/yaml_io.h"
 #include "epilepsyfm/core/check.h"
+#include "epilepsyfm/signal/channels.h"
 
 EFM_INSTANTIATE_CONFIG(efm::eval::FinetuneExperiment)
 
@@ -44,6 +46,19 @@ InitSource init_source_of(const std::string& config_yaml, std::optional<config::
   throw ConfigError(fmt::format(
       "init.checkpoint: {} is {}, not a backbone; give a pretraining run (pretrained.pt) or a fine-tuning run", origin,
       kind ? fmt::format("a {} run's model", *kind) : std::string("of no known experiment kind")));
+}
+
+std::vector<std::string> channels_without_learnt_row(const std::vector<std::string>& electrodes,
+                                                     const std::vector<std::string>& channels) {
+  if (electrodes.empty()) return {};
+  std::set<int> known;
+  for (const auto& e : electrodes) known.insert(signal::electrode_index(e));
+  std::vector<std::string> out;
+  for (const auto& c : channels) {
+    const int id = signal::electrode_index(c);
+    if (id == 0 || known.count(id) == 0) out.push_back(c);
+  }
+  return out;
 }
 
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin) {

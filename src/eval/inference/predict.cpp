@@ -12,19 +12,17 @@
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/log.h"
-#include "epilepsyfm/core/progress.h"
 #include "epilepsyfm/data/recording_pipeline.h"
 #include "epilepsyfm/data/window_batcher.h"
-#include "epilepsyfm/data/windows.h"
 #include "epilepsyfm/eval/finetune/finetune.h"
 #include "epilepsyfm/eval/finetune/finetune_config.h"
 #include "epilepsyfm/eval/finetune/heads/head.h"
 #include "epilepsyfm/io/labels.h"
 #include "epilepsyfm/models/runtime.h"
-#include "epilepsyfm/signal/channels.h"
 #include "epilepsyfm/train/checkpoint.h"
 #include "epilepsyfm/train/cuda_settings.h"
 #include "eval/inference/detail/predict_outputs.h"
+#include "eval/inference/detail/recording_stream.h"
 
 namespace efm::eval {
 namespace fs = std::filesystem;
@@ -112,26 +110,23 @@ void warn_about_channels(const data::PlannedRecording& rec, const FinetuneExperi
 /// Runs the model on each batch of windows and turns the window probabilities into final seconds.
 class WindowScorer : public data::WindowConsumer {
  public:
-  WindowScorer(FinetuneModel model, const torch::Device& device, const data::PlannedRecording& rec, double sfreq_hz,
+  WindowScorer(FinetuneModel model, const torch::Device& device, const detail::RecordingStream& stream,
                detail::PredictionWriter& out, PredictResult& result)
-      : model_(std::move(model)), device_(device), rec_(rec), sf_(sfreq_hz), out_(out), result_(result) {
-    const signal::RegionTable regions = signal::RegionTable::default_table();
-    std::vector<int64_t> region_ids;
-    for (const auto& n : rec.plan.names) region_ids.push_back(regions.region_of(n));
-    const std::vector<int64_t> ids(rec.plan.vocab_index.begin(), rec.plan.vocab_index.end());
-    channel_ids_ = torch::tensor(ids, torch::kInt64).to(device);
-    region_ids_ = torch::tensor(region_ids, torch::kInt64).to(device);
-  }
+      : model_(std::move(model)),
+        device_(device),
+        rec_(stream.recording()),
+        sf_(stream.sfreq_hz()),
+        out_(out),
+        result_(result),
+        channels_(stream.channel_input(device)) {}
 
   void begin_segment(size_t segment) override {
     agg_.emplace(rec_.spans[segment].onset_s, [this](double t, double p, int64_t n) { out_.second(t, p, n); });
   }
   void windows(const data::WindowBatch& b) override {
-    models::EegInput in;
+    models::EegInput in = channels_;
     in.signal = torch::from_blob(const_cast<float*>(b.data), {b.size, b.channels, b.window_samples}, torch::kFloat32)
                     .to(device_);
-    in.channel_ids = channel_ids_;
-    in.region_ids = region_ids_;
     torch::Tensor p;
     {
       c10::InferenceMode guard;
@@ -162,7 +157,7 @@ class WindowScorer : public data::WindowConsumer {
   double sf_;
   detail::PredictionWriter& out_;
   PredictResult& result_;
-  torch::Tensor channel_ids_, region_ids_;
+  models::EegInput channels_;  ///< channel and region ids of the planned channels
   std::optional<detail::SecondAggregator> agg_;
 };
 
@@ -200,40 +195,21 @@ PredictResult run_predict(const PredictOptions& o) {
   l.model->to(device);
   keep_freed_memory();
 
-  const data::PlannedRecording rec =
-      data::plan_recording(io::open_recording(o.input, data::reader_options(ing.reader)), ing.channels);
+  const detail::RecordingStream stream(o.input, ing);
+  const data::PlannedRecording& rec = stream.recording();
   warn_about_channels(rec, exp);
-  const signal::PreprocessOptions pp = data::preprocess_options(ing.preprocess);
-  const double sf = pp.sfreq_hz;
-  int64_t total_in = 0;
-  for (const auto& s : rec.spans) total_in += s.in_count;
   EFM_LOG_INFO(
       "[predict] {}: {} channels at {} Hz, {:.1f} s in {} segment(s); model {} ({}), window {} s every {} s, "
       "{} threads, device {}",
       o.input.filename().string(), rec.n_channels(), rec.plan.sfreq_hz, rec.info().duration_s, rec.spans.size(),
       l.model_file.string(), exp.finetune.head, exp.data.window_s, pc.step_s, threads, device.str());
-
-  data::WindowBatcherOptions wo;
-  wo.window_samples = data::seconds_to_samples(exp.data.window_s, sf, "data.window_s");
-  wo.step_samples = data::seconds_to_samples(pc.step_s, sf, "predict.step_s");
-  wo.batch_size = pc.batch_size;
-  wo.n_channels = rec.n_channels();
-  wo.preprocess = pp;
-  const bool zscore = pp.normalization == config::Normalization::zscore;
-  std::unique_ptr<ProgressBar> bar;
-  if (o.progress) {
-    bar = std::make_unique<ProgressBar>(ProgressOptions("predict", total_in * (zscore ? 2 : 1)).unit("samples"));
-  }
-  const auto run_options = [&] {
-    data::RecordingRunOptions ro;
-    ro.chunk_s = pc.chunk_s;
-    ro.read_ahead = threads > 1;
-    if (bar) ro.progress = [&bar](int64_t m) { bar->advance(m); };
-    return ro;
-  };
-  // Pass 1 (z-score): whole-recording statistics, as ingest stores them (the model was trained on windows
-  // normalised with them).
-  if (zscore) wo.stats = data::recording_stats(rec, pp, run_options());
+  detail::StreamOptions so;
+  so.window_s = exp.data.window_s;
+  so.step_s = pc.step_s;
+  so.batch_size = pc.batch_size;
+  so.chunk_s = pc.chunk_s;
+  so.read_ahead = threads > 1;
+  if (o.progress) so.progress = "predict";
 
   fs::create_directories(o.out_dir);
   const std::string stem = o.input.stem().string();
@@ -244,11 +220,9 @@ PredictResult run_predict(const PredictOptions& o) {
   result.events_csv = o.out_dir / (stem + "_events.csv");
   result.events_edf = o.out_dir / (stem + "_events.edf");
   detail::PredictionWriter writer(result, pc);
-  // Pass 2: windows -> batches -> model -> per-second probabilities -> outputs.
-  WindowScorer scorer(l.model, device, rec, sf, writer, result);
-  data::WindowBatcher batcher(std::move(wo), scorer);
-  data::run_recording(rec, pp, batcher, run_options());
-  if (bar) bar->finish();
+  // The z-score pass, then windows -> batches -> model -> per-second probabilities -> outputs.
+  WindowScorer scorer(l.model, device, stream, writer, result);
+  stream.run(so, scorer);
   writer.finish();
 
   result.reference = reference_events(o, rec.info(), ing.labels, rec.info().duration_s);

@@ -72,6 +72,11 @@ TEST(PreprocessingCheck, RefusesOrWarnsByTheAllowSetting) {
                   "zscore, referential but the store S holds epilepsyfm: band-pass 0.5-70 Hz, notch 50 Hz (+ "
                   "harmonics), 250 Hz, zscore, referential (sampling rate 200 Hz vs 250 Hz); re-ingest the store, or "
                   "accept it with --set data.allow_preprocessing_mismatch=true")));
+  // a command-line flag is named as it is typed
+  check.allow_key = "--allow-preprocessing-mismatch";
+  EXPECT_THAT(
+      [&] { check_preprocessing(learnt, data, check); },
+      ThrowsMessage<ConfigError>(HasSubstr("re-ingest the store, or accept it with --allow-preprocessing-mismatch")));
   check.allowed = true;
   EXPECT_NO_THROW(check_preprocessing(learnt, data, check));
   // a model that records nothing cannot be checked (a warning, no error)

@@ -88,8 +88,7 @@ TEST(InteropTokenizer, VqnspLayoutImportsWithTheSameCodes) {
   EXPECT_TRUE(r.report.missing.empty() && r.report.unexpected.empty() && r.report.mismatched.empty())
       << r.report.summary();
   EXPECT_EQ(r.report.kept_init, std::vector<std::string>{"quantizer.usage_counts"});
-  EXPECT_EQ(r.left_out,
-            (std::vector<std::string>{"quantize.embedding.cluster_size", "quantize.embedding.embed_avg"}));
+  EXPECT_EQ(r.left_out, (std::vector<std::string>{"quantize.embedding.cluster_size", "quantize.embedding.embed_avg"}));
   EXPECT_FALSE(*r.model.qk_norm);
   EXPECT_TRUE(*r.model.qkv_bias);
 
@@ -100,8 +99,8 @@ TEST(InteropTokenizer, VqnspLayoutImportsWithTheSameCodes) {
   back->eval();
   models::EegInput in;
   in.signal = torch::randn({2, 3, 800});
-  in.channel_ids = torch::tensor({signal::electrode_index("FP1"), signal::electrode_index("CZ"),
-                                  signal::electrode_index("O2")});
+  in.channel_ids =
+      torch::tensor({signal::electrode_index("FP1"), signal::electrode_index("CZ"), signal::electrode_index("O2")});
   EXPECT_TRUE(torch::equal(back->encode(in), tok->encode(in)));
   torch::NoGradGuard ng;
   const auto g = back->encoder->check(in);

@@ -324,6 +324,11 @@ struct InitSource {
 InitSource init_source_of(const std::string& config_yaml, std::optional<config::ExperimentKind> kind,
                           const std::string& origin);
 
+/// The channels whose electrode has no learnt row of the electrode table: outside `electrodes` (a backbone
+/// config's model.electrodes; empty = every electrode is learnt) or outside the vocabulary (UNK).
+std::vector<std::string> channels_without_learnt_row(const std::vector<std::string>& electrodes,
+                                                     const std::vector<std::string>& channels);
+
 /// Parses a store's config.yaml (an ingest experiment) into its ingest settings.
 config::IngestConfig ingest_config_of(const std::string& store_config_yaml, const std::string& origin);
 
