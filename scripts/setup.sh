@@ -4,11 +4,12 @@
 #   1. Debian 12 packages (apt-get): compiler, build tools, the C++ libraries, Python references for the tests;
 #   2. LibTorch: the pinned pip torch wheel (scripts/requirements/torch-cpu.txt) in the project's virtual
 #      environment .venv; CMake finds it through torch.utils.cmake_prefix_path; the interop tests' Python references
-#      (braindecode, scripts/requirements/reference*.txt) beside it;
+#      (braindecode, scripts/requirements/reference*.txt) in a second one, .venv-ref;
 #   3. configure (build.configure.log) and build.
 #   scripts/setup.sh [--no-install] [--no-build]
 # Environment: EFM_BUILD_DIR (default build), EFM_CMAKE_ARGS (extra configure arguments), EFM_JOBS (default nproc),
-# EFM_VENV (default .venv), EFM_PYTHON (the Python that creates the venv, default python3).
+# EFM_VENV (default .venv), EFM_REF_VENV (default .venv-ref), EFM_PYTHON (the Python that creates the venvs, default
+# python3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,7 +18,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-install) install=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +35,36 @@ packages=(
   chromium
 )
 venv="${EFM_VENV:-.venv}"
+ref_venv="${EFM_REF_VENV:-.venv-ref}"
 requirements=scripts/requirements/torch-cpu.txt
+
+# ensure_requirements VENV FILE [pip options]: creates VENV if needed and installs FILE unless every name in it is
+# installed at its pinned version.
+ensure_requirements() {
+  local env="$1" req="$2"
+  shift 2
+  if [ ! -x "$env/bin/python" ]; then
+    echo "[setup] creating the virtual environment $env"
+    "${EFM_PYTHON:-python3}" -m venv "$env"
+  fi
+  if "$env/bin/python" - "$req" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, _, pinned = line.partition("==")
+    have = version(name.split(">")[0]).split("+")[0]
+    if pinned and have != pinned:
+        sys.exit(1)
+PY
+    echo "[setup] $env has $(grep -v '^#' "$req" | tr '\n' ' ')"
+  else
+    echo "[setup] installing $req into $env (pip $*)"
+    "$env/bin/python" -m pip install -q --disable-pip-version-check "$@" -r "$req"
+  fi
+}
 
 if [ "$install" = 1 ]; then
   missing=()
@@ -50,32 +80,14 @@ if [ "$install" = 1 ]; then
   else
     echo "[setup] all ${#packages[@]} Debian packages present"
   fi
-  # LibTorch from the pinned wheel; a venv whose installed set already satisfies the pins is left alone.
-  if [ ! -x "$venv/bin/python" ]; then
-    echo "[setup] creating the virtual environment $venv"
-    "${EFM_PYTHON:-python3}" -m venv "$venv"
-  fi
-  for req in "$requirements" scripts/requirements/reference.txt scripts/requirements/reference-nodeps.txt; do
-    if ! "$venv/bin/python" - "$req" <<'PY' 2>/dev/null; then
-import sys
-from importlib.metadata import version
-for line in open(sys.argv[1]):
-    line = line.split("#")[0].strip()
-    if not line:
-        continue
-    name, _, pinned = line.partition("==")
-    have = version(name.split(">")[0]).split("+")[0]
-    if pinned and have != pinned:
-        sys.exit(1)
-PY
-      nodeps=""
-      case "$req" in *-nodeps.txt) nodeps="--no-deps" ;; esac
-      echo "[setup] installing $req into $venv (pip $nodeps)"
-      "$venv/bin/python" -m pip install -q --disable-pip-version-check $nodeps -r "$req"
-    else
-      echo "[setup] $venv has $(grep -v '^#' "$req" | tr '\n' ' ')"
-    fi
-  done
+  # LibTorch from the pinned wheel in $venv; the interop tests' Python references (braindecode's Labram and what
+  # it imports, MNE, SciPy and scikit-learn among them) in $ref_venv with the same torch, so that the golden tests
+  # keep Debian's MNE, SciPy and scikit-learn as their references. A venv whose installed set already satisfies a
+  # requirements file is left alone.
+  ensure_requirements "$venv" "$requirements"
+  ensure_requirements "$ref_venv" "$requirements"
+  ensure_requirements "$ref_venv" scripts/requirements/reference.txt
+  ensure_requirements "$ref_venv" scripts/requirements/reference-nodeps.txt --no-deps
 fi
 
 if [ "$build" = 1 ]; then
@@ -90,7 +102,8 @@ if [ "$build" = 1 ]; then
   if [ -f /usr/include/biosig.h ]; then biosig=ON; fi
   # shellcheck disable=SC2086
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEFM_WITH_BIOSIG=$biosig \
-    -DCMAKE_PREFIX_PATH="$torch_prefix" -DEFM_TORCH_PYTHON="$PWD/$venv/bin/python" ${EFM_CMAKE_ARGS:-} \
+    -DCMAKE_PREFIX_PATH="$torch_prefix" -DEFM_TORCH_PYTHON="$PWD/$venv/bin/python" \
+    -DEFM_REFERENCE_PYTHON="$PWD/$ref_venv/bin/python" ${EFM_CMAKE_ARGS:-} \
     > "$build_dir.configure.log" 2>&1 || { cat "$build_dir.configure.log"; exit 1; }
   grep -E "^-- epilepsyfm " "$build_dir.configure.log" || true
   echo "[setup] building $build_dir with $jobs jobs (first build takes several minutes; ccache speeds up later ones)"

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/interop_bonn}"
 data="${EPILEPSYFM_DATA:-../shared/data}"
-py=.venv/bin/python
+py=.venv-ref/bin/python
 efm=build/epilepsyfm
 ref=scripts/interop/labram_reference.py
 mkdir -p "$out"

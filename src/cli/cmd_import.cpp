@@ -25,6 +25,7 @@ int run_import(int argc, char** argv) {
   args.option("format", "NAME", "auto (from the tensor names), labram or braindecode");
   args.option("heads", "N", "attention heads, when the file has no QK-norm to tell them");
   args.option("preprocess-profile", "NAME", "the preprocessing the weights expect (default labram)");
+  args.option("montage", "NAME", "the montage of the data the weights learnt from (default referential)");
   args.flag("overwrite", "replace an existing OUT_RUN");
   if (!parse_and_init_logging(args, argc, argv)) return 0;
   interop::ImportOptions o;
@@ -34,6 +35,7 @@ int run_import(int argc, char** argv) {
   if (format != "auto") o.layout = parse_enum<interop::ForeignLayout>(format, "--format");
   if (args.has("heads")) o.heads = parse_int(args.get("heads"), "--heads");
   if (args.has("preprocess-profile")) o.preprocess_profile = args.get("preprocess-profile");
+  if (args.has("montage")) o.montage = parse_enum<config::MontageKind>(args.get("montage"), "--montage");
   o.overwrite = args.flag_set("overwrite");
   const interop::ImportResult r = interop::import_weights(o);
   std::fputs(fmt::format("{}: {} {}, {}\n", r.weights.string(), enum_name(r.layout),

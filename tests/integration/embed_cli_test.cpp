@@ -31,10 +31,6 @@ namespace efm::test {
 namespace {
 namespace fs = std::filesystem;
 
-std::string config(const std::string& rel) {
-  return (source_dir() / "configs" / rel).string();
-}
-
 /// Runs the CLI and fails the test (with the output) on a non-zero exit.
 std::string run_ok(const std::vector<std::string>& args) {
   const auto r = run_cli(args);
@@ -48,13 +44,13 @@ class EmbedCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<TempDir>("embed");
-    run_ok(
-        {"simulate", "--config", config("simulate/test.yaml"), "--out", path("sim"), "--set", "simulate.n_subjects=4"});
-    run_ok({"ingest", "--config", config("ingest/default.yaml"), "--input", path("sim"), "--labels",
+    run_ok({"simulate", "--config", config_file("simulate/test.yaml"), "--out", path("sim"), "--set",
+            "simulate.n_subjects=4"});
+    run_ok({"ingest", "--config", config_file("ingest/default.yaml"), "--input", path("sim"), "--labels",
             path("sim/seizures.csv"), "--out", path("store"), "--no-progress"});
     run_ok({"tokenizer",
             "--config",
-            config("tokenizer/tiny.yaml"),
+            config_file("tokenizer/tiny.yaml"),
             "--store",
             path("store"),
             "--out",
@@ -76,7 +72,7 @@ class EmbedCli : public ::testing::Test {
             "run.threads=1"});
     run_ok({"pretrain",
             "--config",
-            config("pretrain/tiny.yaml"),
+            config_file("pretrain/tiny.yaml"),
             "--store",
             path("store"),
             "--tokenizer",
@@ -103,7 +99,7 @@ class EmbedCli : public ::testing::Test {
     static const std::string run = [] {
       run_ok({"finetune",
               "--config",
-              config("finetune/seizure_detection.yaml"),
+              config_file("finetune/seizure_detection.yaml"),
               "--store",
               path("store"),
               "--out",
@@ -295,7 +291,7 @@ TEST_F(EmbedCli, AStreamedRecordingGivesTheRowsOfItsStoreWindows) {
 }
 
 TEST_F(EmbedCli, RefusesAStorePreprocessedOtherwiseAndNamesTheFlag) {
-  run_ok({"ingest", "--config", config("ingest/default.yaml"), "--input", path("sim"), "--out", path("store_40hz"),
+  run_ok({"ingest", "--config", config_file("ingest/default.yaml"), "--input", path("sim"), "--out", path("store_40hz"),
           "--no-progress", "--set", "ingest.preprocess.h_freq_hz=40"});
   std::vector<std::string> args{"embed", "--model",           path("pt"),  "--store", path("store_40hz"),
                                 "--out", path("emb/40hz.h5"), "--threads", "1",       "--no-progress"};

@@ -2,7 +2,7 @@
 // and window lengths, both poolings, in braindecode's and LaBraM's names -> `epilepsyfm import` -> the same pooled
 // features and tokens here (<= 1e-5 relative, float32 CPU) -> `epilepsyfm export --format braindecode` ->
 // braindecode loads it with strict=True and gives the same outputs. scripts/interop/labram_reference.py makes the
-// references; the test is skipped loudly when braindecode is not installed (scripts/setup.sh installs it).
+// references with the Python of .venv-ref; the tests are skipped loudly without it (scripts/setup.sh installs it).
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -34,16 +34,19 @@ test::CommandResult reference(const std::string& py, const std::vector<std::stri
   return test::run_command(cmd);
 }
 
+// The Python with braindecode (.venv-ref, configured as EFM_REFERENCE_PYTHON) when it runs the reference script;
+// empty otherwise.
 std::string reference_python() {
-  const std::string py = test::python_with({"torch"});
-  return !py.empty() && reference(py, {"channels"}).exit_code == 0 ? py : std::string();
+  const std::string py = EFM_REFERENCE_PYTHON;
+  return std::filesystem::exists(py) && reference(py, {"channels"}).exit_code == 0 ? py : std::string();
 }
 
-#define EFM_REQUIRE_BRAINDECODE(var)                                                                               \
-  const std::string var = reference_python();                                                                      \
-  if (var.empty())                                                                                                 \
-  GTEST_SKIP() << "BRAINDECODE REFERENCE UNAVAILABLE: .venv needs braindecode (scripts/setup.sh installs it from " \
-                  "scripts/requirements/reference.txt)"
+#define EFM_REQUIRE_BRAINDECODE(var)                                         \
+  const std::string var = reference_python();                                \
+  if (var.empty())                                                           \
+  GTEST_SKIP() << "BRAINDECODE REFERENCE UNAVAILABLE: " EFM_REFERENCE_PYTHON \
+                  " with braindecode is missing "                            \
+                  "(scripts/setup.sh installs it from scripts/requirements/reference*.txt)"
 
 double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).abs().max() / b.abs().max()).item<double>();
@@ -120,26 +123,24 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
   EFM_REQUIRE_BRAINDECODE(py);
   test::TempDir dir("efm_chain");
-  const auto cfg = [](const std::string& kind, const std::string& name) {
-    return (test::source_dir() / "configs" / kind / name).string();
-  };
   const auto ok = [](const test::CommandResult& r) {
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return r.exit_code == 0;
   };
-  ASSERT_TRUE(ok(test::run_cli({"simulate", "--config", cfg("simulate", "test.yaml"), "--out", (dir / "sim").string(),
-                                "--set", "simulate.n_subjects=5"})));
-  ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", cfg("ingest", "default.yaml"), "--input", (dir / "sim").string(),
-                                "--set", "ingest.preprocess.profile=labram", "--out", (dir / "store").string()})));
+  ASSERT_TRUE(ok(test::run_cli({"simulate", "--config", test::config_file("simulate/test.yaml"), "--out",
+                                (dir / "sim").string(), "--set", "simulate.n_subjects=5"})));
+  ASSERT_TRUE(ok(
+      test::run_cli({"ingest", "--config", test::config_file("ingest/default.yaml"), "--input", (dir / "sim").string(),
+                     "--set", "ingest.preprocess.profile=labram", "--out", (dir / "store").string()})));
   ASSERT_TRUE(ok(reference(
       py, {"make", (dir / "ref").string(), "--n-chans", "2", "--n-times", "800", "--n-outputs", "1", "--seed", "5"})));
   ASSERT_TRUE(ok(test::run_cli({"import", (dir / "ref/weights.pt").string(), (dir / "labram").string()})));
   // A store ingested with another preprocessing than the weights expect is refused, as for any pretrained backbone.
-  ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", cfg("ingest", "default.yaml"), "--input", (dir / "sim").string(),
-                                "--out", (dir / "store_default").string()})));
-  const auto refused = test::run_cli({"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store",
-                                      (dir / "store_default").string(), "--init", (dir / "labram").string(), "--out",
-                                      (dir / "refused").string(), "--no-progress"});
+  ASSERT_TRUE(ok(test::run_cli({"ingest", "--config", test::config_file("ingest/default.yaml"), "--input",
+                                (dir / "sim").string(), "--out", (dir / "store_default").string()})));
+  const auto refused = test::run_cli({"finetune", "--config", test::config_file("finetune/seizure_detection.yaml"),
+                                      "--store", (dir / "store_default").string(), "--init", (dir / "labram").string(),
+                                      "--out", (dir / "refused").string(), "--no-progress"});
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("re-ingest the store with the pretraining preprocessing"), std::string::npos)
       << refused.output;
@@ -149,10 +150,11 @@ TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
                                   "--no-progress"});
   ASSERT_TRUE(ok(emb));
   EXPECT_NE(emb.output.find("15 windows of 1 recordings: embedding [15, 200]"), std::string::npos) << emb.output;
-  ASSERT_TRUE(ok(test::run_cli(
-      {"finetune", "--config", cfg("finetune", "seizure_detection.yaml"), "--store", (dir / "store").string(), "--init",
-       (dir / "labram").string(), "--out", (dir / "sd").string(), "--no-progress", "--set", "train.epochs=1", "--set",
-       "train.batch_size=8", "--set", "train.warmup_epochs=0", "--set", "evaluate.event_scoring=false"})));
+  ASSERT_TRUE(
+      ok(test::run_cli({"finetune", "--config", test::config_file("finetune/seizure_detection.yaml"), "--store",
+                        (dir / "store").string(), "--init", (dir / "labram").string(), "--out", (dir / "sd").string(),
+                        "--no-progress", "--set", "train.epochs=1", "--set", "train.batch_size=8", "--set",
+                        "train.warmup_epochs=0", "--set", "evaluate.event_scoring=false"})));
   ASSERT_TRUE(ok(test::run_cli(
       {"export", "--format", "braindecode", (dir / "sd").string(), (dir / "sd_braindecode.pt").string()})));
   const auto r = reference(py, {"compare-run", (dir / "store").string(), (dir / "sd").string(),

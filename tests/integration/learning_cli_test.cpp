@@ -21,10 +21,6 @@ namespace efm::test {
 namespace {
 namespace fs = std::filesystem;
 
-std::string config(const std::string& rel) {
-  return (source_dir() / "configs" / rel).string();
-}
-
 // A tokenizer small enough for a few seconds of CPU: 2 encoder layers, codebook 64 x 16.
 std::vector<std::string> tiny_tokenizer_overrides() {
   return {"--set", "tokenizer.encoder.depth=2", "--set", "tokenizer.vq.n_codes=64",
@@ -34,8 +30,8 @@ std::vector<std::string> tiny_tokenizer_overrides() {
 // Pretraining arguments: tiny backbone cut to 2 layers, deterministic, one thread, checkpoints every 5 steps.
 std::vector<std::string> pretrain_args(const fs::path& store, const fs::path& tok, const fs::path& out, int steps,
                                        int batch, const std::string& mask_overlay = {}) {
-  std::vector<std::string> a = {"pretrain", "--config", config("pretrain/tiny.yaml")};
-  if (!mask_overlay.empty()) a.insert(a.end(), {"--config", config("pretrain/" + mask_overlay)});
+  std::vector<std::string> a = {"pretrain", "--config", config_file("pretrain/tiny.yaml")};
+  if (!mask_overlay.empty()) a.insert(a.end(), {"--config", config_file("pretrain/" + mask_overlay)});
   a.insert(a.end(), {"--store",
                      store.string(),
                      "--tokenizer",
@@ -82,15 +78,16 @@ class LearningCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<TempDir>("learn");
-    const auto sim = run_cli({"simulate", "--config", config("simulate/test.yaml"), "--out", (*dir_ / "sim").string()});
+    const auto sim =
+        run_cli({"simulate", "--config", config_file("simulate/test.yaml"), "--out", (*dir_ / "sim").string()});
     ASSERT_EQ(sim.exit_code, 0) << sim.output;
     const auto ing =
-        run_cli({"ingest", "--config", config("ingest/default.yaml"), "--input", (*dir_ / "sim").string(), "--labels",
-                 (*dir_ / "sim" / "seizures.csv").string(), "--out", store().string(), "--no-progress"});
+        run_cli({"ingest", "--config", config_file("ingest/default.yaml"), "--input", (*dir_ / "sim").string(),
+                 "--labels", (*dir_ / "sim" / "seizures.csv").string(), "--out", store().string(), "--no-progress"});
     ASSERT_EQ(ing.exit_code, 0) << ing.output;
     std::vector<std::string> tok = {"tokenizer",
                                     "--config",
-                                    config("tokenizer/tiny.yaml"),
+                                    config_file("tokenizer/tiny.yaml"),
                                     "--store",
                                     store().string(),
                                     "--out",
@@ -246,8 +243,9 @@ TEST_F(LearningCli, PretrainResumedFromStep10EqualsTheUninterruptedRun) {
 TEST_F(LearningCli, PretrainRefusesATokenizerTrainedOnOtherPreprocessing) {
   ASSERT_EQ(tokenizer_.exit_code, 0) << tokenizer_.output;
   const auto other = root() / "store_40hz";
-  const auto ing = run_cli({"ingest", "--config", config("ingest/default.yaml"), "--input", (root() / "sim").string(),
-                            "--out", other.string(), "--no-progress", "--set", "ingest.preprocess.h_freq_hz=40"});
+  const auto ing =
+      run_cli({"ingest", "--config", config_file("ingest/default.yaml"), "--input", (root() / "sim").string(), "--out",
+               other.string(), "--no-progress", "--set", "ingest.preprocess.h_freq_hz=40"});
   ASSERT_EQ(ing.exit_code, 0) << ing.output;
   auto r = run_cli(pretrain_args(other, tok_run(), root() / "pt_mismatch", 2, 8));
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -91,6 +91,9 @@ std::string python_with(const std::vector<std::string>& modules) {
 fs::path source_dir() {
   return EFM_TEST_SOURCE_DIR;
 }
+std::string config_file(const std::string& relative) {
+  return (source_dir() / "configs" / relative).string();
+}
 fs::path binary_dir() {
   return EFM_TEST_BINARY_DIR;
 }

@@ -57,6 +57,8 @@ std::string python_with(const std::vector<std::string>& modules);
                   " (run scripts/setup.sh)"
 
 std::filesystem::path source_dir();
+/// A file under the repository's configs/, e.g. config_file("finetune/seizure_detection.yaml").
+std::string config_file(const std::string& relative);
 std::filesystem::path binary_dir();
 
 }  // namespace efm::test
