@@ -144,6 +144,43 @@ TEST(LabramChain, FinetunedFromAnImportExportsWithItsHead) {
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("re-ingest the store with the pretraining preprocessing"), std::string::npos)
       << refused.output;
+  // EpilepsyFM's encoders on top of the imported weights: a listed partial load; without the list it is refused.
+  std::vector<std::string> efm_model{"finetune",
+                                     "--config",
+                                     test::config_file("finetune/seizure_detection.yaml"),
+                                     "--store",
+                                     (dir / "store").string(),
+                                     "--init",
+                                     (dir / "labram").string(),
+                                     "--no-progress",
+                                     "--set",
+                                     "train.epochs=1",
+                                     "--set",
+                                     "train.batch_size=8",
+                                     "--set",
+                                     "train.warmup_epochs=0",
+                                     "--set",
+                                     "evaluate.event_scoring=false",
+                                     "--set",
+                                     "init.use_checkpoint_model=false",
+                                     "--set",
+                                     "model.size=base",
+                                     "--set",
+                                     "model.depth=2",
+                                     "--set",
+                                     "model.max_patches=5"};
+  auto without_list = efm_model;
+  without_list.insert(without_list.end(), {"--out", (dir / "sd_efm_refused").string()});
+  const auto partial_refused = test::run_cli(without_list);
+  EXPECT_NE(partial_refused.output.find("list what the weights may lack in init.may_be_missing"), std::string::npos)
+      << partial_refused.output;
+  efm_model.insert(efm_model.end(), {"--out", (dir / "sd_efm").string(), "--set",
+                                     "init.may_be_missing=[patch_embed.spectral., patch_embed.proj., "
+                                     "patch_embed.positions.spatial.region_embed.]"});
+  const auto partial = test::run_cli(efm_model);
+  ASSERT_TRUE(ok(partial));
+  EXPECT_NE(partial.output.find("51 tensor(s) loaded; 13 kept their initialisation"), std::string::npos)
+      << partial.output;
   // An imported run names no store: embed --input preprocesses the recording as its data.preprocessing says.
   const auto emb = test::run_cli({"embed", "--model", (dir / "labram").string(), "--input",
                                   (dir / "sim/sub-01/sub-01_rec-01.edf").string(), "--out", (dir / "emb.h5").string(),

@@ -250,6 +250,8 @@ models::BackboneOptions backbone_for(FinetuneExperiment& exp, const InitSource& 
     m.attn_dropout = exp.model.attn_dropout;
     exp.model = m;
     EFM_LOG_INFO("[finetune] model: {} from the checkpoint's config", exp.model.size);
+  } else if (init.model) {
+    exp.model.electrodes = init.model->electrodes;  // the electrode rows are the weights', whatever the architecture
   }
   return exp.model.to_options();
 }
@@ -388,7 +390,7 @@ FinetuneOutcome run_finetune(FinetuneExperiment exp, const fs::path& run_dir, co
   task->bind(split, backbone);
   check_geometry(*task);
   check_channels_known(exp, task->training_channels());
-  if (!init_tensors.empty()) task->load_backbone(init_tensors, prefix, init_origin);
+  if (!init_tensors.empty()) task->load_backbone(init_tensors, prefix, init_origin, exp.init.may_be_missing);
   EFM_LOG_INFO("[split] by {}: {}", split.by, task->describe_data());
   exp.resolved.channels = task->training_channels();
   exp.resolved.classes = task->class_names();

@@ -130,6 +130,11 @@ struct InitConfig {
   /// LaBraM model has LaBraM's 128) meeting store channels outside them: `error` (naming them), or `mean`: they
   /// use the mean of the learnt rows, which is what import writes in the other rows (a warning names them).
   UnknownChannels unknown_channels = UnknownChannels::error;
+  /// Backbone tensor-name prefixes the weights may lack; those tensors keep their initialisation and the log lists
+  /// them (a listed partial load). Example: EpilepsyFM's encoders on top of imported LaBraM weights, with
+  /// init.use_checkpoint_model: false and the imported run's model.max_patches (docs/interop.md):
+  /// [patch_embed.spectral., patch_embed.proj., patch_embed.positions.spatial.region_embed.]
+  std::vector<std::string> may_be_missing;
 
   template <class V>
   void visit(V& v) {
@@ -138,6 +143,7 @@ struct InitConfig {
     v("use_checkpoint_model", use_checkpoint_model);
     v("allow_preprocessing_mismatch", allow_preprocessing_mismatch);
     v("unknown_channels", unknown_channels);
+    v("may_be_missing", may_be_missing);
   }
 };
 

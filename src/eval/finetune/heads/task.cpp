@@ -56,7 +56,7 @@ void FinetuneTask::bind(const Split& split, const models::BackboneOptions& backb
 }
 
 void FinetuneTask::load_backbone(const std::map<std::string, torch::Tensor>& tensors, const std::string& prefix,
-                                 const std::string& origin) {
+                                 const std::string& origin, const std::vector<std::string>& may_be_missing) {
   EFM_CHECK_STATE(model_, "load_backbone before bind");
   EFM_CHECK_DATA(
       std::any_of(tensors.begin(), tensors.end(), [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; }),
@@ -65,10 +65,11 @@ void FinetuneTask::load_backbone(const std::map<std::string, torch::Tensor>& ten
   lo.prefix = prefix;
   lo.strict = false;                 // judged below, with the fine-tuning hint (a refused load ends the run)
   lo.may_be_missing = {"fc_norm."};  // fine-tuning's pooled-feature norm: pretraining has none
+  lo.may_be_missing.insert(lo.may_be_missing.end(), may_be_missing.begin(), may_be_missing.end());
   const models::LoadReport r = models::load_state_dict(*model_->backbone, tensors, origin, lo);
   EFM_CHECK_DATA(r.missing.empty() && r.unexpected.empty() && r.mismatched.empty(),
                  "{}: the pretrained weights do not fit the backbone (prefix '{}'): {}; check the model: section (or "
-                 "init.use_checkpoint_model)",
+                 "init.use_checkpoint_model), or list what the weights may lack in init.may_be_missing",
                  origin, prefix, r.summary());
   EFM_LOG_INFO("[finetune] pretrained backbone from {}: {}", origin, r.summary());
 }

@@ -119,10 +119,11 @@ class FinetuneTask : public train::TrainingTask {
   void bind(const Split& split, const models::BackboneOptions& backbone, bool for_training = true);
   const Split& split() const { return split_; }
 
-  /// Loads pretrained backbone weights (state-dict tensors with `prefix` removed); missing fc_norm.* (pooling) is
-  /// allowed and logged, anything else missing or unexpected is a DataError naming `origin` and the keys.
+  /// Loads pretrained backbone weights (state-dict tensors with `prefix` removed); missing fc_norm.* (pooling) and
+  /// the `may_be_missing` prefixes (init.may_be_missing) are allowed and logged, anything else missing or unexpected
+  /// is a DataError naming `origin` and the keys.
   void load_backbone(const std::map<std::string, torch::Tensor>& tensors, const std::string& prefix,
-                     const std::string& origin);
+                     const std::string& origin, const std::vector<std::string>& may_be_missing = {});
 
   std::shared_ptr<const data::WindowSource> train_source() const { return sources_[0]; }
   std::shared_ptr<const data::WindowIndex> train_index() const { return indices_[0]; }
