@@ -67,7 +67,7 @@ def randomize(model, seed):
                 p.copy_(0.05 * noise)
 
 
-def labram_names(sd, layout, n_outputs):
+def labram_names(sd, layout):
     """braindecode's names -> LaBraM's (modeling_finetune.NeuralTransformer / modeling_pretrain student)."""
     rules = [("position_embedding", "pos_embed"), ("temporal_embedding", "time_embed"),
              ("patch_embed.temporal_conv.", "patch_embed."), (".mlp.0.", ".mlp.fc1."), (".mlp.2.", ".mlp.fc2."),
@@ -113,7 +113,7 @@ def make(a):
         sd[a.perturb] += 1e-3
     out = Path(a.dir)
     out.mkdir(parents=True, exist_ok=True)
-    torch.save(sd if a.layout == "braindecode" else labram_names(sd, a.layout, a.n_outputs), out / "weights.pt")
+    torch.save(sd if a.layout == "braindecode" else labram_names(sd, a.layout), out / "weights.pt")
     torch.save(io, out / "io.pt")
     (out / "ch_names.txt").write_text("\n".join(ch_names) + "\n")
     print(f"[labram_reference] {out}: {len(sd)} tensors, channels {','.join(ch_names)}")

@@ -67,7 +67,7 @@ struct EmbeddingWriter::Impl {
   int64_t rows = 0;
   bool finished = false;
 
-  /// The datasets and attributes known before the first row.
+  /// Creates the file, the empty row datasets and the header attributes.
   void create() {
     const auto d = static_cast<hsize_t>(header.embed_dim);
     file = check_id(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),

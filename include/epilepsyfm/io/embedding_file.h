@@ -25,7 +25,7 @@
 
 namespace efm::io {
 
-/// What is known before the first row.
+/// The file-level facts of an embedding file: its attributes and the channel groups, written when it is created.
 struct EmbeddingFileHeader {
   std::string model;                 ///< the model file the embeddings come from
   std::string experiment_kind;       ///< "pretrain" | "finetune"

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "epilepsyfm/config/copy_fields.h"
 #include "epilepsyfm/config/loader.h"
 #include "epilepsyfm/core/check.h"
 #include "epilepsyfm/core/fs.h"
@@ -39,14 +40,7 @@ models::Backbone load_backbone(const models::BackboneOptions& options, const mod
 /// with the default channel, reader and window settings.
 config::IngestConfig ingest_from_spec(const config::PreprocessingSpec& spec) {
   config::IngestConfig ic;
-  ic.preprocess.profile = spec.profile;
-  ic.preprocess.l_freq_hz = spec.l_freq_hz;
-  ic.preprocess.h_freq_hz = spec.h_freq_hz;
-  ic.preprocess.notch_hz = spec.notch_hz;
-  ic.preprocess.notch_harmonics = spec.notch_harmonics;
-  ic.preprocess.sfreq_hz = spec.sfreq_hz;
-  ic.preprocess.normalization = spec.normalization;
-  ic.preprocess.scale = spec.scale;
+  config::copy_fields(spec, ic.preprocess);  // the profile and every recorded value, as overrides
   ic.channels.montage = spec.montage;
   return ic;
 }
